@@ -1,0 +1,5 @@
+export * from './version.js';
+export * from './names.js';
+export * from './steps.js';
+export * from './messages.js';
+export * from './parse.js';
