@@ -1,0 +1,39 @@
+import type { z } from 'zod';
+import type { Context } from 'hono';
+import { AppError } from '../errors.js';
+
+export type Role = 'admin' | 'maintainer' | 'deployer' | 'approver' | 'viewer';
+
+export interface AuthUser {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+/** Hono environment shared by every sub-app: who is calling and how they proved it. */
+export interface AppEnv {
+  Variables: {
+    user: AuthUser | undefined;
+    /** `session` (cookie; CSRF-checked) or `token` (bearer; exempt from CSRF). */
+    authMethod: 'session' | 'token' | undefined;
+  };
+}
+
+/** Read and validate a JSON body; a failure names the field (400 VALIDATION_FAILED). */
+export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'request body must be JSON (Content-Type: application/json)');
+  }
+  return parseInput(schema, body);
+}
+
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : '(body)';
+  throw new AppError('VALIDATION_FAILED', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const c = loadConfig({ DEVFLOW_DATA_DIR: '/tmp/devflow-x' });
+    expect(c).toMatchObject({ port: 7780, host: '0.0.0.0', dataDir: '/tmp/devflow-x', adminEmail: 'admin@localhost', heartbeatIntervalMs: 5000, quickstart: false });
+    expect(c.databaseUrl).toBe('file:/tmp/devflow-x/devflow.db');
+    expect(c.publicUrl).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'postgres://x'],
+    ['DEVFLOW_PUBLIC_URL', 'ftp://x'],
+    ['DEVFLOW_SECRET_KEY', 'short'],
+    ['DEVFLOW_QUICKSTART', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['DEVFLOW_HEARTBEAT_INTERVAL_MS', '-5'],
+    ['DEVFLOW_ADMIN_EMAIL', 'not-an-email'],
+    ['REDIS_URL', 'http://localhost'],
+  ])('a wrong %s stops start-up with a message naming it', (variable, value) => {
+    const run = () => loadConfig({ [variable]: value });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('does not echo secret values in the message', () => {
+    expect(() => loadConfig({ DEVFLOW_SECRET_KEY: 'hunter2' })).toThrow(/^DEVFLOW_SECRET_KEY: (?!.*hunter2)/);
+  });
+
+  it('accepts hex and base64 secret keys, remote database URLs and on/off switches', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ DEVFLOW_SECRET_KEY: hex }).secretKey?.toString('hex')).toBe(hex);
+    expect(loadConfig({ DEVFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({ DATABASE_URL: 'libsql://db.example.com' }).databaseUrl).toBe('libsql://db.example.com');
+    expect(loadConfig({ DEVFLOW_QUICKSTART: 'on' }).quickstart).toBe(true);
+    expect(loadConfig({ DEVFLOW_PUBLIC_URL: 'https://deploy.example.com/' }).publicUrl).toBe('https://deploy.example.com');
+    expect(loadConfig({ PORT: '' }).port).toBe(7780);
+  });
+});

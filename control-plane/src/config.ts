@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration is read once at boot: defaults -> zod -> a frozen object passed down.
+ * Nothing else in the control plane reads `process.env`.
+ */
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+const onOff = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => ['on', 'true', '1', 'yes'].includes(v));
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** 32 bytes as base64 (44 chars) or hex (64 chars). */
+const secretKey = z.string().transform((v, ctx) => {
+  const s = v.trim();
+  const buf = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+  if (buf.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)' });
+    return z.NEVER;
+  }
+  return buf;
+});
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(7780),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DEVFLOW_DATA_DIR: z.string().min(1).default('./.devflow'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|libsql:\/\/|https?:\/\/|:memory:$)/, 'must start with file:, libsql://, http:// or https://')
+    .optional(),
+  DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
+  DEVFLOW_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
+  DEVFLOW_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  DEVFLOW_PUBLIC_URL: httpUrl.optional(),
+  DEVFLOW_SECRET_KEY: secretKey.optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  DEVFLOW_QUICKSTART: onOff.default(false),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
+  DEVFLOW_WEB_DIR: z.string().min(1).optional(),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path. */
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly databaseAuthToken: string | undefined;
+  readonly adminEmail: string;
+  readonly adminPassword: string | undefined;
+  /** When unset, `http://127.0.0.1:<bound port>` once the server listens (so PORT=0 works). */
+  readonly publicUrl: string | undefined;
+  /** From DEVFLOW_SECRET_KEY; when unset the key file in the data dir is used (see crypto/secret-key.ts). */
+  readonly secretKey: Buffer | undefined;
+  readonly redisUrl: string | undefined;
+  readonly quickstart: boolean;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly heartbeatIntervalMs: number;
+  /** Built web console; default `web/dist` of this repository when it exists. */
+  readonly webDir: string | undefined;
+}
+
+/** Parse an environment (normally `process.env`) into a frozen config; throws `ConfigError` naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in most twelve-factor tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const value = typeof cleaned[variable] === 'string' && !/SECRET|PASSWORD|TOKEN/.test(variable) ? ` (got "${cleaned[variable]}")` : '';
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid value'}${value}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DEVFLOW_DATA_DIR);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? `file:${resolve(dataDir, 'devflow.db')}`,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    adminEmail: e.DEVFLOW_ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.DEVFLOW_ADMIN_PASSWORD,
+    publicUrl: e.DEVFLOW_PUBLIC_URL,
+    secretKey: e.DEVFLOW_SECRET_KEY,
+    redisUrl: e.REDIS_URL,
+    quickstart: e.DEVFLOW_QUICKSTART,
+    logLevel: e.LOG_LEVEL,
+    heartbeatIntervalMs: e.DEVFLOW_HEARTBEAT_INTERVAL_MS,
+    webDir: e.DEVFLOW_WEB_DIR ? resolve(e.DEVFLOW_WEB_DIR) : undefined,
+  });
+}
