@@ -1,0 +1,79 @@
+// Shared by the agent's supervisor, health and proxy tests: step contexts, free ports, temp data dirs.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LogStream } from '@devflow/protocol';
+import type { StepContext } from '../src/steps/handler.js';
+
+export const fixturesDir = dirname(fileURLToPath(import.meta.url));
+export const versionApp = join(fixturesDir, 'version-app.mjs');
+
+export interface TestContext extends StepContext {
+  lines: { stream: LogStream; text: string }[];
+  text(): string;
+  abort(): void;
+}
+
+export function stepContext(dataDir: string, stepId = 'step-1'): TestContext {
+  const controller = new AbortController();
+  const lines: { stream: LogStream; text: string }[] = [];
+  return {
+    stepId,
+    dataDir,
+    signal: controller.signal,
+    lines,
+    log: (stream, text) => lines.push({ stream, text }),
+    text: () => lines.map((l) => l.text).join('\n'),
+    abort: () => controller.abort(),
+  };
+}
+
+/** A port that was free a moment ago (the OS picks it; we never hard-code ports). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function tempDataDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  // Short path: unix socket paths are limited to 108 bytes.
+  const dir = await mkdtemp(join(tmpdir(), 'df-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Creates an (empty) release directory for `app`, as git.sync would. */
+export async function makeRelease(dataDir: string, app: string, releaseId: string): Promise<string> {
+  const path = join(dataDir, 'apps', app, 'releases', releaseId);
+  await mkdir(path, { recursive: true });
+  return path;
+}
+
+export async function httpGet(port: number, path = '/'): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` passes. */
+export async function waitFor<T>(fn: () => Promise<T> | T, ms = 5_000, what = 'condition'): Promise<NonNullable<T>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
