@@ -71,14 +71,16 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
 
+  // When the direct child exits, whatever it left in its group (a `cmd &` still holding our
+  // stdout pipe) is killed at once: otherwise the pipe never closes and the step never ends.
+  child.once('exit', () => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'));
+
   const result = await child;
   out.flush();
   err.flush();
   clearTimeout(timeout);
   clearTimeout(killTimer);
   options.signal?.removeEventListener('abort', onAbort);
-  // The direct child is gone; make sure nothing it started is left in its group.
-  if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
 
   const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
   return {

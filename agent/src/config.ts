@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { AgentError } from './errors.js';
+import type { LogLevel } from './logs/logger.js';
+
+/**
+ * Configuration is read once at boot, from argv and the environment, into a frozen object that
+ * is passed down. Nothing else in the agent reads `process.env`.
+ */
+export const DEFAULT_DATA_DIR = '/var/lib/devflow-agent';
+
+export type AgentConfig =
+  | { command: 'enroll'; dataDir: string; logLevel: LogLevel; url: string; token: string; name?: string; labels: string[]; force: boolean }
+  | { command: 'run'; dataDir: string; logLevel: LogLevel }
+  | { command: 'proxy'; dataDir: string; logLevel: LogLevel }
+  | { command: 'version' }
+  | { command: 'help' };
+
+export const USAGE = `Usage:
+  devflow-agent enroll --url URL --token TOKEN [--name NAME] [--labels a,b] [--data-dir DIR] [--force]
+  devflow-agent run [--data-dir DIR]
+  devflow-agent proxy [--data-dir DIR]
+  devflow-agent version
+
+Environment:
+  DEVFLOW_AGENT_DATA_DIR   data directory (default ${DEFAULT_DATA_DIR})
+  DEVFLOW_AGENT_LOG_LEVEL  debug | info | warn | error (default info)`;
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Readonly<AgentConfig> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return Object.freeze({ command: 'help' });
+  if (command === 'version' || command === '--version') return Object.freeze({ command: 'version' });
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...rest],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        name: { type: 'string' },
+        labels: { type: 'string' },
+        force: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new AgentError('USAGE', `${(err as Error).message}\n\n${USAGE}`);
+  }
+  const logLevel = (env.DEVFLOW_AGENT_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new AgentError('USAGE', `DEVFLOW_AGENT_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  const dataDirRaw = str(values['data-dir']) ?? env.DEVFLOW_AGENT_DATA_DIR ?? DEFAULT_DATA_DIR;
+  if (dataDirRaw.trim() === '') throw new AgentError('USAGE', '--data-dir / DEVFLOW_AGENT_DATA_DIR must not be empty');
+  const dataDir = resolve(dataDirRaw);
+
+  const onlyFor = (allowed: string[]): void => {
+    for (const key of ['url', 'token', 'name', 'labels', 'force']) {
+      if (values[key] !== undefined && !allowed.includes(key)) throw new AgentError('USAGE', `--${key} is only valid for "enroll"\n\n${USAGE}`);
+    }
+  };
+
+  switch (command) {
+    case 'enroll': {
+      const url = str(values.url);
+      const token = str(values.token);
+      if (!url) throw new AgentError('USAGE', `enroll needs --url (the control plane's address)\n\n${USAGE}`);
+      if (!token) throw new AgentError('USAGE', `enroll needs --token (from "Add server" in the console)\n\n${USAGE}`);
+      if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url)) throw new AgentError('USAGE', `--url must be an http:// or https:// URL, got "${url}"`);
+      const name = str(values.name);
+      const labels = (str(values.labels) ?? '').split(',').map((l) => l.trim()).filter((l) => l.length > 0);
+      for (const l of labels) {
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(l)) throw new AgentError('USAGE', `label "${l}": use letters, digits, ".", "_" and "-" (at most 64)`);
+      }
+      return Object.freeze({ command, dataDir, logLevel, url, token, labels, force: values.force === true, ...(name ? { name } : {}) });
+    }
+    case 'run':
+    case 'proxy':
+      onlyFor([]);
+      return Object.freeze({ command, dataDir, logLevel });
+    default:
+      throw new AgentError('USAGE', `unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
