@@ -1,0 +1,2 @@
+export { healthCheck } from './check.js';
+export { probe, type ProbeResult } from './probe.js';
