@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { GitError } from './errors.js';
+import { runGit, type GitOptions, type GitResult } from './run-git.js';
+
+/** What `git.sync` reports about the commit it checked out. */
+export interface CommitInfo {
+  /** Full 40-hex sha. */
+  commit: string;
+  /** Subject line. */
+  message: string;
+  /** "Name <email>". */
+  author: string;
+  /** Committer date, strict ISO 8601. */
+  committedAt: string;
+}
+
+type Run = Omit<GitOptions, 'gitDir'>;
+
+/**
+ * Where a fetched branch or tag is kept in the mirror. A namespace of our own, so that the
+ * mirror's refs double as the "haves" that make the next fetch incremental, and a ref name can
+ * never collide with HEAD or git's own refs.
+ */
+export const trackingRef = (ref: string): string => `refs/devflow/${ref}`;
+
+/**
+ * Creates the bare mirror if it is not there yet. Initialised under a temporary name and
+ * renamed into place, so a crash never leaves a half-made `repo.git` behind. Returns whether it
+ * was created (a fresh mirror has nothing to look up before fetching).
+ */
+export async function ensureMirror(gitDir: string, run: Run = {}): Promise<boolean> {
+  if (await exists(`${gitDir}/HEAD`)) return false;
+  await mkdir(dirname(gitDir), { recursive: true });
+  const tmp = `${gitDir}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    const result = await runGit(['init', '--bare', '--quiet'], { ...run, gitDir: tmp });
+    if (result.exitCode !== 0) throw new GitError('git init --bare', result);
+    await rename(tmp, gitDir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/**
+ * Fetches one branch or tag (and the objects it needs, nothing else) into `trackingRef(ref)`.
+ * The URL and ref were validated by the caller; `--end-of-options` still keeps either from
+ * ever being read as an option.
+ */
+export async function fetchRef(gitDir: string, url: string, ref: string, run: Run = {}): Promise<GitResult> {
+  return runGit(
+    ['fetch', '--no-tags', '--no-write-fetch-head', '--end-of-options', url, `+${ref}:${trackingRef(ref)}`],
+    { ...run, gitDir },
+  );
+}
+
+const INFO_FORMAT = '%H%x00%s%x00%an <%ae>%x00%cI';
+
+/** Resolves a commit (sha, abbreviated sha or ref) in the mirror; null when it is not there. */
+export async function inspectCommit(gitDir: string, rev: string, run: Run = {}): Promise<CommitInfo | null> {
+  const result = await runGit(['log', '-1', `--format=${INFO_FORMAT}`, '--end-of-options', `${rev}^{commit}`, '--'], {
+    ...run,
+    gitDir,
+    captureStdout: true,
+  });
+  // 128 is git's "no such object / ambiguous / bad revision": the commit is not (yet) here.
+  if (result.exitCode === 128) return null;
+  if (result.exitCode !== 0) throw new GitError(`git log ${rev}`, result);
+  const [commit, message, author, committedAt] = (result.stdout[0] ?? '').split('\0');
+  if (!commit || message === undefined || author === undefined || !committedAt) {
+    throw new GitError(`git log ${rev} (unexpected output)`, result);
+  }
+  return { commit, message, author, committedAt };
+}
+
+/** Whether `commit` is reachable from `ref` in the mirror (false when either is missing). */
+export async function isAncestor(gitDir: string, commit: string, ref: string, run: Run = {}): Promise<boolean> {
+  const result = await runGit(['merge-base', '--is-ancestor', '--end-of-options', commit, ref], { ...run, gitDir });
+  if (result.exitCode === 0) return true;
+  if (result.exitCode === 1 || result.exitCode === 128) return false;
+  throw new GitError(`git merge-base ${commit} ${ref}`, result);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
