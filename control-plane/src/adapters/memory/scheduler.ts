@@ -21,11 +21,11 @@ export class MemoryScheduler implements Scheduler {
   async upsert(schedule: ScheduleDefinition): Promise<void> {
     if (this.closed) throw new PortError('closed', `Cannot upsert schedule ${JSON.stringify(schedule.id)}: the scheduler is closed.`);
     assertSchedule(schedule);
-    const definition = structuredClone(schedule);
+    const definition: ScheduleDefinition = { ...structuredClone(schedule), timezone: timezoneOf(schedule) };
     await this.remove(schedule.id);
     const task = cron.createTask(definition.cron, (context) => this.fire(definition, context.date), {
       name: `devflow:${definition.id}`,
-      timezone: timezoneOf(definition),
+      timezone: definition.timezone,
     });
     this.schedules.set(definition.id, { definition, task });
     await task.start();

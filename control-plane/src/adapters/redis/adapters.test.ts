@@ -1,0 +1,13 @@
+import { eventBusContract } from '../../ports/event-bus.contract.js';
+import { jobQueueContract } from '../../ports/job-queue.contract.js';
+import { schedulerContract } from '../../ports/scheduler.contract.js';
+import { RedisEventBus } from './event-bus.js';
+import { RedisJobQueue } from './job-queue.js';
+import { RedisScheduler } from './scheduler.js';
+import { redisAvailable, redisCluster } from './test-support.js';
+
+const skip = !(await redisAvailable());
+
+eventBusContract({ name: 'redis', distributed: true, skip, cluster: redisCluster((url, prefix, logger) => new RedisEventBus(url, prefix, logger)) });
+jobQueueContract({ name: 'bullmq', distributed: true, skip, cluster: redisCluster((url, prefix, logger) => new RedisJobQueue(url, prefix, logger)) });
+schedulerContract({ name: 'bullmq', distributed: true, skip, cluster: redisCluster((url, prefix, logger) => new RedisScheduler(url, prefix, logger)) });
