@@ -1,9 +1,23 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from './api/env.js';
 import { healthApi } from './api/health.js';
+import { authApi } from './api/auth.js';
+import { tokensApi } from './api/tokens.js';
+import { usersApi } from './api/users.js';
+import { serversApi } from './api/servers.js';
+import { agentEnrollApi } from './api/agent-enroll.js';
+import { stepsApi } from './api/steps.js';
+import { authenticate, csrf } from './api/middleware.js';
 import type { Services } from './services.js';
 
-/** Every resource sub-app, mounted in one place. */
+/** Every resource sub-app, mounted in one place. `/api/*` is authenticated and CSRF-checked here. */
 export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
+  app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));
   app.route('/', healthApi(s.db));
+  app.route('/agent', agentEnrollApi(s));
+  app.route('/api/auth', authApi(s));
+  app.route('/api/tokens', tokensApi(s));
+  app.route('/api/users', usersApi(s));
+  app.route('/api/servers', serversApi(s));
+  app.route('/api/steps', stepsApi(s));
 }

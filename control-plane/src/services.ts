@@ -2,8 +2,27 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { EventBus } from './ports/event-bus.js';
-import { MemoryEventBus } from './adapters/memory/event-bus.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { Scheduler } from './ports/scheduler.js';
+import { createAdapters } from './adapters/index.js';
 import type { UpgradeRouter } from './ws/upgrade.js';
+import { AuditLog } from './audit/audit.js';
+import { UserService } from './auth/users.js';
+import { SessionService } from './auth/sessions.js';
+import { ApiTokenService } from './auth/api-tokens.js';
+import { LoginRateLimiter } from './auth/rate-limit.js';
+import { LoginService } from './auth/login.js';
+import { ensureAdmin } from './auth/bootstrap.js';
+import { loadOrCreateSecretKey } from './crypto/secret-key.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { ServerService } from './servers/service.js';
+import { EnrollService } from './servers/enroll.js';
+import { StepSigner } from './agents/signing.js';
+import { AgentAuthenticator } from './agents/auth.js';
+import { AgentHub } from './agents/hub.js';
+import { Dispatcher } from './agents/dispatcher.js';
+import { StepStore } from './steps/store.js';
+import { LogStore } from './logs/store.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -24,20 +43,85 @@ export interface Services {
   logger: Logger;
   publicUrl: string;
   bus: EventBus;
+  queue: JobQueue;
+  scheduler: Scheduler;
+  /** AES-256-GCM with the secret key: environment variables, step secrets. */
+  box: SecretBox;
+  audit: AuditLog;
+  users: UserService;
+  sessions: SessionService;
+  apiTokens: ApiTokenService;
+  login: LoginService;
+  servers: ServerService;
+  enroll: EnrollService;
+  signer: StepSigner;
+  hub: AgentHub;
+  steps: StepStore;
+  logs: LogStore;
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, db, logger, publicUrl } = deps;
-  const bus: EventBus = new MemoryEventBus();
+  const adapters = await createAdapters({ redisUrl: config.redisUrl, prefix: 'devflow', logger });
+  const bus = adapters.eventBus;
+  const box = new SecretBox(await loadOrCreateSecretKey(config.dataDir, config.secretKey));
+  const audit = new AuditLog(db);
+  const users = new UserService(db);
+  const sessions = new SessionService(db);
+  const apiTokens = new ApiTokenService(db);
+  const login = new LoginService(users, sessions, new LoginRateLimiter(db), audit);
+  await ensureAdmin(users, audit, config, deps.print);
+
+  const servers = new ServerService(db, bus, audit, publicUrl);
+  const signer = await StepSigner.load(db, box);
+  const enroll = new EnrollService(db, servers, audit, signer.publicJwk, publicUrl);
+  const steps = new StepStore(db);
+  const logs = new LogStore(db);
+
+  // Embedded mode is the only instance: nothing can be connected before it started.
+  if (!config.redisUrl) await db.execute("UPDATE servers SET status = 'offline', connection_id = NULL WHERE status = 'online'");
+
+  let dispatcher: Dispatcher | undefined;
+  const hub = new AgentHub({
+    auth: new AgentAuthenticator(db, servers),
+    servers,
+    bus,
+    logger,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    handler: () => {
+      if (!dispatcher) throw new Error('dispatcher not ready');
+      return dispatcher;
+    },
+  });
+  dispatcher = new Dispatcher({ steps, logs, servers, signer, box, bus, connections: hub, logger });
+  deps.upgrades.route('/agent/connect', hub.handleUpgrade);
+
   return {
     config,
     db,
     logger,
     publicUrl,
     bus,
+    queue: adapters.jobQueue,
+    scheduler: adapters.scheduler,
+    box,
+    audit,
+    users,
+    sessions,
+    apiTokens,
+    login,
+    servers,
+    enroll,
+    signer,
+    hub,
+    steps,
+    logs,
+    dispatcher,
     async close() {
-      await bus.close();
+      await hub.close();
+      await adapters.close();
     },
   };
 }

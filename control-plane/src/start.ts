@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { Hono } from 'hono';
+import type { AppEnv } from './api/env.js';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.js';
 import { openDb } from './db/client.js';
@@ -12,6 +14,8 @@ import { mountRoutes } from './routes.js';
 import { UpgradeRouter } from './ws/upgrade.js';
 
 export interface ControlPlane {
+  /** The HTTP app, for in-process requests (`app.request()`) in tests. */
+  app: Hono<AppEnv>;
   /** Public URL (DEVFLOW_PUBLIC_URL, or http://127.0.0.1:<bound port>). */
   url: string;
   port: number;
@@ -58,12 +62,14 @@ export async function startControlPlane(config: Config, options: StartOptions = 
     let closing: Promise<void> | undefined;
     const svc = services;
     return {
+      app,
       url,
       port,
       services: svc,
       close: () =>
         (closing ??= (async () => {
           upgrades.close();
+          handler = undefined;
           await svc.close();
           await closeServer(server);
           db.close();

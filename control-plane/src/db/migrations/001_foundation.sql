@@ -61,6 +61,8 @@ CREATE TABLE servers (
   agent_version TEXT,
   host TEXT,
   last_seen_at INTEGER,
+  -- The live WebSocket connection (any instance); only it may mark the server offline.
+  connection_id TEXT,
   enrolled_at INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL

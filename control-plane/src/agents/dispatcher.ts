@@ -1,0 +1,204 @@
+import { EventEmitter } from 'node:events';
+import { StepSpec, type StepResult, type StepRunPayload } from '@devflow/protocol';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { newId } from '../crypto/random.js';
+import { AppError, notFound } from '../errors.js';
+import type { LogStore } from '../logs/store.js';
+import type { ServerService } from '../servers/service.js';
+import type { AgentCommand } from '../servers/types.js';
+import { stepTopic, type StepEvent } from '../steps/events.js';
+import type { StepStore } from '../steps/store.js';
+import type { StepSigner } from './signing.js';
+import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
+
+export interface RunStepOptions {
+  deploymentId?: string;
+  /** Values the agent masks in every log line; stored only encrypted. */
+  secrets?: string[];
+  /** Caller-chosen id (idempotent retries); default a fresh `stp_…`. */
+  stepId?: string;
+}
+
+export interface DispatcherDeps {
+  steps: StepStore;
+  logs: LogStore;
+  servers: Pick<ServerService, 'find' | 'command'>;
+  signer: StepSigner;
+  box: SecretBox;
+  bus: EventBus;
+  connections: ConnectionRegistry;
+  logger: Logger;
+}
+
+/** How often a waiter re-reads the database, in case a bus event was lost (at-most-once bus). */
+const AWAIT_POLL_MS = 10_000;
+
+/**
+ * Sends signed steps to agents and records what comes back. The database is the record:
+ * a step is persisted before it is sent, re-sent on reconnect unless the agent lists it as
+ * active, and its result is written before the agent gets `step.ack`. So `awaitStep` works
+ * after a control-plane restart, and a step never runs twice (the agent answers a re-sent id
+ * from its own record).
+ *
+ * `events` (local, for benchmarks and metrics): `sent` {stepId, at} and `started` {stepId, at}
+ * with `at` from performance.now().
+ */
+export class Dispatcher implements AgentSessionHandler {
+  readonly events = new EventEmitter();
+
+  constructor(private readonly d: DispatcherDeps) {}
+
+  async runStep(agentId: string, spec: StepSpec, options: RunStepOptions = {}): Promise<{ stepId: string; done: Promise<StepResult> }> {
+    const parsed = StepSpec.safeParse(spec);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError('VALIDATION_FAILED', `step spec ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`);
+    }
+    const server = await this.d.servers.find(agentId);
+    if (!server) throw notFound('server', agentId);
+    if (!server.enrolled) throw new AppError('CONFLICT', `server "${server.name}" has no enrolled agent yet; run its install command first`);
+    const stepId = options.stepId ?? newId('stp');
+    const secrets = options.secrets?.filter((s) => s.length > 0) ?? [];
+    await this.d.steps.insert({
+      id: stepId,
+      agentId,
+      ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
+      spec: parsed.data,
+      secretsSealed: secrets.length ? this.d.box.seal(JSON.stringify(secrets), `step:${stepId}`) : null,
+    });
+    const done = this.awaitStep(stepId);
+    await this.send(stepId);
+    return { stepId, done };
+  }
+
+  /** Resolves with the step's result once it is persisted, whichever instance receives it. */
+  async awaitStep(stepId: string): Promise<StepResult> {
+    let resolve!: (r: StepResult) => void;
+    const result = new Promise<StepResult>((r) => (resolve = r));
+    const unsubscribe = await this.d.bus.subscribe(stepTopic(stepId), (e) => {
+      const event = e as StepEvent;
+      if (event.type === 'done') resolve(event.result);
+    });
+    const check = async (): Promise<void> => {
+      const step = await this.d.steps.find(stepId);
+      if (!step) throw notFound('step', stepId);
+      if (step.result) resolve(step.result);
+    };
+    const poll = setInterval(() => void check().catch(() => undefined), AWAIT_POLL_MS);
+    poll.unref();
+    try {
+      await check(); // after subscribing, so a result landing in between is not missed
+      return await result;
+    } finally {
+      clearInterval(poll);
+      await unsubscribe();
+    }
+  }
+
+  async cancelStep(stepId: string): Promise<void> {
+    const step = await this.d.steps.find(stepId);
+    if (!step) throw notFound('step', stepId);
+    if (step.result) return;
+    await this.d.steps.requestCancel(stepId);
+    if (step.status === 'pending') {
+      await this.finish(stepId, { status: 'cancelled', exitCode: null, signal: null, durationMs: 0, lastSeq: 0, error: 'cancelled before it reached the agent' });
+      return;
+    }
+    const conn = this.d.connections.get(step.agentId);
+    if (conn) conn.send({ type: 'step.cancel', stepId });
+    else await this.d.servers.command(step.agentId, { type: 'cancel', stepId });
+  }
+
+  /** Sign and send a step if its agent is connected here; otherwise wake the instance that holds it. */
+  private async send(stepId: string, via?: AgentConnection): Promise<void> {
+    const step = await this.d.steps.find(stepId);
+    if (!step || step.result) return;
+    const conn = via ?? this.d.connections.get(step.agentId);
+    if (!conn) {
+      await this.d.servers.command(step.agentId, { type: 'wake' });
+      return;
+    }
+    const sealed = await this.d.steps.sealedSecrets(stepId);
+    const payload: StepRunPayload = {
+      stepId,
+      agentId: step.agentId,
+      ...(step.deploymentId ? { deploymentId: step.deploymentId } : {}),
+      spec: step.spec,
+      secrets: sealed ? (JSON.parse(this.d.box.open(sealed, `step:${stepId}`)) as string[]) : [],
+      issuedAt: Date.now(),
+    };
+    const jws = await this.d.signer.sign(payload);
+    if (!conn.send({ type: 'step.run', stepId, jws })) return; // sent again on reconnect
+    this.events.emit('sent', { stepId, at: performance.now() });
+    await this.d.steps.markSent(stepId);
+  }
+
+  async onConnected(conn: AgentConnection, activeSteps: readonly string[]): Promise<void> {
+    const active = new Set(activeSteps);
+    for (const step of await this.d.steps.openForAgent(conn.agentId)) {
+      if (!active.has(step.id)) await this.send(step.id, conn);
+      else if (step.cancelRequested) conn.send({ type: 'step.cancel', stepId: step.id });
+    }
+  }
+
+  async onCommand(conn: AgentConnection, command: Exclude<AgentCommand, { type: 'disconnect' }>): Promise<void> {
+    if (command.type === 'cancel') conn.send({ type: 'step.cancel', stepId: command.stepId });
+    else for (const step of await this.d.steps.openForAgent(conn.agentId)) if (step.status === 'pending') await this.send(step.id, conn);
+  }
+
+  async onMessage(conn: AgentConnection, msg: StepMessage): Promise<void> {
+    if (msg.type === 'error') return this.onAgentError(conn, msg);
+    const owner = await this.d.steps.agentOf(msg.stepId);
+    if (owner !== conn.agentId) {
+      conn.send({
+        type: 'error',
+        code: owner ? 'WRONG_AGENT' : 'UNKNOWN_STEP',
+        message: owner ? 'this step belongs to another agent' : 'no such step on this control plane',
+        ref: msg.stepId,
+      });
+      return;
+    }
+    switch (msg.type) {
+      case 'step.started':
+        await this.d.steps.markStarted(msg.stepId, msg.startedAt);
+        this.events.emit('started', { stepId: msg.stepId, at: performance.now() });
+        await this.publish({ type: 'started', stepId: msg.stepId, pid: msg.pid, startedAt: msg.startedAt });
+        return;
+      case 'log.batch': {
+        const seq = await this.d.logs.append(msg.stepId, msg.lines);
+        conn.send({ type: 'log.ack', stepId: msg.stepId, seq });
+        await this.publish({ type: 'log', stepId: msg.stepId, lines: msg.lines });
+        return;
+      }
+      case 'step.done':
+        await this.finish(msg.stepId, msg.result);
+        conn.send({ type: 'step.ack', stepId: msg.stepId });
+        return;
+    }
+  }
+
+  /** An agent refusing a step (bad signature, wrong agent) reports it with `ref` = the step id. */
+  private async onAgentError(conn: AgentConnection, msg: Extract<StepMessage, { type: 'error' }>): Promise<void> {
+    this.d.logger.warn('agent reported an error', { agentId: conn.agentId, code: msg.code, message: msg.message, ref: msg.ref });
+    if (!msg.ref || !['BAD_SIGNATURE', 'WRONG_AGENT', 'MALFORMED'].includes(msg.code)) return;
+    if ((await this.d.steps.agentOf(msg.ref)) !== conn.agentId) return;
+    await this.finish(msg.ref, {
+      status: 'rejected',
+      exitCode: null,
+      signal: null,
+      durationMs: 0,
+      lastSeq: 0,
+      error: `agent refused the step (${msg.code}): ${msg.message}`,
+    });
+  }
+
+  private async finish(stepId: string, result: StepResult): Promise<void> {
+    if (await this.d.steps.finish(stepId, result)) await this.publish({ type: 'done', stepId, result });
+  }
+
+  private publish(event: StepEvent): Promise<void> {
+    return this.d.bus.publish(stepTopic(event.stepId), event);
+  }
+}

@@ -1,0 +1,189 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_FRAME_BYTES, MISSED_HEARTBEATS_OFFLINE, parseAgentMessage, PROTOCOL_VERSION, type ControlMessage } from '@devflow/protocol';
+import type { Logger } from '../logger.js';
+import type { EventBus, Unsubscribe } from '../ports/event-bus.js';
+import type { ServerService } from '../servers/service.js';
+import { agentTopic, type AgentCommand } from '../servers/types.js';
+import { newId } from '../crypto/random.js';
+import { rejectUpgrade } from '../ws/upgrade.js';
+import { AgentAuthError, type AgentAuthenticator } from './auth.js';
+import { CLOSE, type AgentConnection, type AgentSessionHandler, type ConnectionRegistry } from './connection.js';
+
+export interface AgentHubDeps {
+  auth: AgentAuthenticator;
+  servers: ServerService;
+  bus: EventBus;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  handler: () => AgentSessionHandler;
+}
+
+/**
+ * `GET /agent/connect`: the agents' WebSocket endpoint. The JWT is verified before the
+ * upgrade is accepted; then hello/welcome, heartbeats both ways plus ws ping/pong, one live
+ * connection per agent (a newer one replaces the older), and every frame parsed through the
+ * protocol schemas (a bad frame gets an `error` reply, the connection stays).
+ */
+export class AgentHub implements ConnectionRegistry {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly live = new Map<string, AgentConnection>();
+  private readonly sockets = new Map<WebSocket, Promise<void>>();
+
+  constructor(private readonly deps: AgentHubDeps) {}
+
+  get(agentId: string): AgentConnection | undefined {
+    return this.live.get(agentId);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m?.[1]) return rejectUpgrade(socket, 401, 'missing "Authorization: Bearer <agent JWT>"');
+    let agentId: string;
+    try {
+      ({ agentId } = await this.deps.auth.verify(m[1]));
+    } catch (err) {
+      if (!(err instanceof AgentAuthError)) throw err;
+      this.deps.logger.warn('agent connection refused', { reason: err.message, remote: req.socket.remoteAddress });
+      return rejectUpgrade(socket, 401, err.message);
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(agentId, ws));
+  };
+
+  private accept(agentId: string, ws: WebSocket): void {
+    const { logger, servers, bus, heartbeatIntervalMs } = this.deps;
+    const handler = this.deps.handler();
+    const connectionId = newId('conn');
+    const log = logger.child({ agentId, connectionId });
+    let finished!: () => void;
+    this.sockets.set(ws, new Promise<void>((resolve) => (finished = resolve)));
+
+    const conn: AgentConnection = {
+      agentId,
+      connectionId,
+      send: (message: ControlMessage) => {
+        if (ws.readyState !== ws.OPEN) return false;
+        ws.send(JSON.stringify(message));
+        return true;
+      },
+      close: (code, reason) => ws.close(code, reason),
+    };
+
+    let registered = false;
+    let lastHeard = Date.now();
+    let queue: Promise<void> = Promise.resolve();
+    let unsubscribe: Unsubscribe | undefined;
+    let closed = false;
+
+    // Messages of one connection are handled in order: logs before the step's result.
+    const enqueue = (work: () => Promise<void>): void => {
+      queue = queue.then(work).catch((err: unknown) => {
+        log.error('agent message handling failed', { err });
+        conn.send({ type: 'error', code: 'INTERNAL', message: 'the control plane could not process the message; it will be re-sent' });
+      });
+    };
+
+    const helloTimer = setTimeout(() => ws.close(CLOSE.HELLO_TIMEOUT, 'expected hello'), Math.max(10_000, 3 * heartbeatIntervalMs));
+    const beat = setInterval(() => {
+      if (Date.now() - lastHeard > MISSED_HEARTBEATS_OFFLINE * heartbeatIntervalMs) {
+        log.warn('agent silent, closing', { silentMs: Date.now() - lastHeard });
+        ws.terminate();
+        return;
+      }
+      conn.send({ type: 'heartbeat', ts: Date.now() });
+      ws.ping();
+    }, heartbeatIntervalMs);
+
+    ws.on('pong', () => (lastHeard = Date.now()));
+    ws.on('error', (err) => log.warn('agent socket error', { err: err.message }));
+
+    ws.on('close', (code, reason) => {
+      closed = true;
+      clearTimeout(helloTimer);
+      clearInterval(beat);
+      this.sockets.delete(ws);
+      void unsubscribe?.();
+      log.info('agent disconnected', { code, reason: reason.toString() });
+      if (this.live.get(agentId) === conn) this.live.delete(agentId);
+      if (registered) enqueue(() => servers.markOffline(agentId, connectionId));
+      void queue.then(finished);
+    });
+
+    ws.on('message', (data, isBinary) => {
+      lastHeard = Date.now();
+      const parsed = parseAgentMessage(isBinary ? Buffer.from(data as Buffer) : data.toString());
+      if (!parsed.ok) {
+        conn.send({ type: 'error', code: parsed.code, message: parsed.error, ...(parsed.ref ? { ref: parsed.ref } : {}) });
+        return;
+      }
+      const msg = parsed.message;
+      if (msg.type === 'heartbeat') {
+        if (registered) enqueue(() => servers.touch(agentId));
+        return;
+      }
+      if (msg.type === 'hello') {
+        if (registered) {
+          conn.send({ type: 'error', code: 'MALFORMED', message: 'hello was already received on this connection', ref: 'hello' });
+          return;
+        }
+        if (msg.protocolVersion !== PROTOCOL_VERSION) {
+          conn.send({
+            type: 'error',
+            code: 'UNSUPPORTED_VERSION',
+            message: `protocol version ${msg.protocolVersion} is not supported; this control plane speaks ${PROTOCOL_VERSION} (upgrade the agent)`,
+          });
+          ws.close(CLOSE.UNSUPPORTED_VERSION, 'unsupported protocol version');
+          return;
+        }
+        clearTimeout(helloTimer);
+        registered = true;
+        const previous = this.live.get(agentId);
+        this.live.set(agentId, conn);
+        previous?.close(CLOSE.REPLACED, 'replaced by a newer connection of the same agent');
+        enqueue(async () => {
+          if (closed) return;
+          unsubscribe = await bus.subscribe(agentTopic(agentId), (event) => this.onCommand(conn, event as AgentCommand));
+          // Another instance may hold an older connection of this agent: it must let go.
+          await servers.command(agentId, { type: 'disconnect', reason: 'replaced by a newer connection of the same agent', except: connectionId });
+          await servers.markOnline(agentId, connectionId, msg.agentVersion, msg.host);
+          conn.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, agentId, heartbeatIntervalMs, serverTime: Date.now() });
+          log.info('agent connected', { agentVersion: msg.agentVersion, activeSteps: msg.activeSteps.length });
+          await handler.onConnected(conn, msg.activeSteps);
+        });
+        return;
+      }
+      if (!registered) {
+        conn.send({ type: 'error', code: 'MALFORMED', message: 'send hello first', ref: msg.type });
+        return;
+      }
+      enqueue(() => handler.onMessage(conn, msg));
+    });
+  }
+
+  private onCommand(conn: AgentConnection, command: AgentCommand): void {
+    if (command.type === 'disconnect') {
+      if (command.except !== conn.connectionId) conn.close(CLOSE.DISCONNECTED_BY_ADMIN, command.reason.slice(0, 120));
+      return;
+    }
+    this.deps.handler()
+      .onCommand(conn, command)
+      .catch((err: unknown) => this.deps.logger.error('agent command failed', { agentId: conn.agentId, command: command.type, err }));
+  }
+
+  /** Close every agent socket and wait until each one's pending work (offline mark) is done. */
+  async close(): Promise<void> {
+    const done = [...this.sockets.values()];
+    for (const ws of this.sockets.keys()) {
+      ws.close(CLOSE.SHUTDOWN, 'control plane shutting down');
+      ws.terminate();
+    }
+    await Promise.all(done);
+    this.wss.close();
+  }
+}

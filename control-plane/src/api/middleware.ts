@@ -1,0 +1,91 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { AppError } from '../errors.js';
+import { SESSION_COOKIE, type SessionService } from '../auth/sessions.js';
+import type { ApiTokenService } from '../auth/api-tokens.js';
+import type { Role } from '../auth/users.js';
+import type { AppEnv } from './env.js';
+import { setSessionCookie } from './cookies.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Identify the caller from `Authorization: Bearer <api token>` or the session cookie, and
+ * set `user` / `authMethod`. Never rejects by itself: `requireAuth`/`requireRole` do.
+ * A bad bearer token is rejected at once, so a CI job with a revoked token fails loudly.
+ */
+export function authenticate(sessions: SessionService, tokens: ApiTokenService, secureCookies: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      const user = m?.[1] ? await tokens.resolve(m[1]) : null;
+      if (!user) throw new AppError('UNAUTHENTICATED', 'the API token is unknown or revoked');
+      c.set('user', user);
+      c.set('authMethod', 'token');
+      return next();
+    }
+    const sid = getCookie(c, SESSION_COOKIE);
+    if (sid) {
+      const session = await sessions.resolve(sid);
+      if (session) {
+        c.set('user', session.user);
+        c.set('authMethod', 'session');
+        if (session.refreshed) setSessionCookie(c, sid, session.expiresAt, secureCookies);
+      }
+    }
+    return next();
+  };
+}
+
+/**
+ * CSRF for cookie sessions: a mutating request must carry `X-DevFlow-CSRF: 1` (a custom
+ * header a cross-site form cannot set) or an `Origin` equal to ours. Bearer tokens are exempt,
+ * since a browser never attaches them on its own.
+ */
+export function csrf(publicUrl: string): MiddlewareHandler<AppEnv> {
+  const ours = new URL(publicUrl).origin;
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method) || c.get('authMethod') === 'token') return next();
+    const cookieSession = c.get('authMethod') === 'session' || c.req.path === '/api/auth/login';
+    if (!cookieSession) return next();
+    if (c.req.header('x-devflow-csrf') === '1') return next();
+    const origin = c.req.header('origin');
+    if (origin && (origin === ours || origin === new URL(c.req.url).origin)) return next();
+    throw new AppError('CSRF_REJECTED', 'cross-site request refused: send the header "X-DevFlow-CSRF: 1" or a same-origin Origin');
+  };
+}
+
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('user')) throw new AppError('UNAUTHENTICATED', 'log in (POST /api/auth/login) or send an API token as "Authorization: Bearer <token>"');
+  return next();
+};
+
+/** Allow the listed roles; admins always pass. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const user = c.get('user');
+    if (!user) throw new AppError('UNAUTHENTICATED', 'log in or send an API token');
+    if (user.role !== 'admin' && !roles.includes(user.role)) {
+      throw new AppError('FORBIDDEN', `this needs one of the roles: admin, ${roles.join(', ')} (you are ${user.role})`, { required: ['admin', ...roles] });
+    }
+    return next();
+  };
+}
+
+/** The authenticated user; only call behind requireAuth/requireRole. */
+export function currentUser(c: Context<AppEnv>) {
+  const user = c.get('user');
+  if (!user) throw new AppError('UNAUTHENTICATED', 'log in or send an API token');
+  return user;
+}
+
+/** Client address for rate limiting; in-process requests (tests) have none. */
+export function clientIp(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

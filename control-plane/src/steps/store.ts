@@ -1,0 +1,108 @@
+import type { StepKind, StepResult, StepSpec } from '@devflow/protocol';
+import type { Db } from '../db/client.js';
+
+export type StepRowStatus = 'pending' | 'sent' | 'running' | StepResult['status'];
+export const OPEN_STATUSES = ['pending', 'sent', 'running'] as const;
+
+export interface StepRecord {
+  id: string;
+  agentId: string;
+  deploymentId: string | null;
+  kind: StepKind;
+  spec: StepSpec;
+  status: StepRowStatus;
+  cancelRequested: boolean;
+  result: StepResult | null;
+  logAckedSeq: number;
+  createdAt: number;
+  sentAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+const toRecord = (r: Record<string, unknown>): StepRecord => ({
+  id: String(r.id),
+  agentId: String(r.agent_id),
+  deploymentId: r.deployment_id === null ? null : String(r.deployment_id),
+  kind: String(r.kind) as StepKind,
+  spec: JSON.parse(String(r.spec)) as StepSpec,
+  status: String(r.status) as StepRowStatus,
+  cancelRequested: Number(r.cancel_requested) === 1,
+  result: r.result === null ? null : (JSON.parse(String(r.result)) as StepResult),
+  logAckedSeq: Number(r.log_acked_seq),
+  createdAt: Number(r.created_at),
+  sentAt: optNum(r.sent_at),
+  startedAt: optNum(r.started_at),
+  finishedAt: optNum(r.finished_at),
+});
+
+/** The `steps` table: one row per step sent to an agent, its state and result. */
+export class StepStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(step: { id: string; agentId: string; deploymentId?: string; spec: StepSpec; secretsSealed: string | null }): Promise<void> {
+    await this.db.execute({
+      sql: `INSERT INTO steps (id, agent_id, deployment_id, kind, spec, secrets_enc, status, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      args: [step.id, step.agentId, step.deploymentId ?? null, step.spec.kind, JSON.stringify(step.spec), step.secretsSealed, Date.now()],
+    });
+  }
+
+  async find(id: string): Promise<StepRecord | null> {
+    const row = (await this.db.execute({ sql: 'SELECT * FROM steps WHERE id = ?', args: [id] })).rows[0];
+    return row ? toRecord(row) : null;
+  }
+
+  async sealedSecrets(id: string): Promise<string | null> {
+    const row = (await this.db.execute({ sql: 'SELECT secrets_enc FROM steps WHERE id = ?', args: [id] })).rows[0];
+    return row?.secrets_enc === null || row?.secrets_enc === undefined ? null : String(row.secrets_enc);
+  }
+
+  /** Owner of a step, or null when unknown (cheap check on every agent message). */
+  async agentOf(id: string): Promise<string | null> {
+    const row = (await this.db.execute({ sql: 'SELECT agent_id FROM steps WHERE id = ?', args: [id] })).rows[0];
+    return row ? String(row.agent_id) : null;
+  }
+
+  async openForAgent(agentId: string): Promise<StepRecord[]> {
+    const rs = await this.db.execute({
+      sql: `SELECT * FROM steps WHERE agent_id = ? AND status IN ('pending', 'sent', 'running') ORDER BY created_at`,
+      args: [agentId],
+    });
+    return rs.rows.map(toRecord);
+  }
+
+  async listByDeployment(deploymentId: string): Promise<StepRecord[]> {
+    const rs = await this.db.execute({ sql: 'SELECT * FROM steps WHERE deployment_id = ? ORDER BY created_at', args: [deploymentId] });
+    return rs.rows.map(toRecord);
+  }
+
+  async markSent(id: string): Promise<void> {
+    await this.db.execute({
+      sql: "UPDATE steps SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END, sent_at = ? WHERE id = ?",
+      args: [Date.now(), id],
+    });
+  }
+
+  async markStarted(id: string, startedAt: number): Promise<void> {
+    await this.db.execute({
+      sql: "UPDATE steps SET status = 'running', started_at = COALESCE(started_at, ?) WHERE id = ? AND status IN ('pending', 'sent')",
+      args: [startedAt, id],
+    });
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.db.execute({ sql: 'UPDATE steps SET cancel_requested = 1 WHERE id = ?', args: [id] });
+  }
+
+  /** Record the result once; returns false when it was already recorded (a re-sent step.done). */
+  async finish(id: string, result: StepResult): Promise<boolean> {
+    const rs = await this.db.execute({
+      sql: 'UPDATE steps SET status = ?, result = ?, finished_at = ? WHERE id = ? AND result IS NULL',
+      args: [result.status, JSON.stringify(result), Date.now(), id],
+    });
+    return rs.rowsAffected > 0;
+  }
+}
