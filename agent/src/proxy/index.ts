@@ -1,0 +1,14 @@
+import type { StepHandler } from '../steps/handler.js';
+import { createTrafficSwitch } from './switch-step.js';
+
+/**
+ * The traffic proxy: its process main (`runProxy`, `proxyCliMain`), the client the agent uses over
+ * the control socket, and the traffic.switch step. The default step starts the proxy from the
+ * running agent's own entry script (process.argv[1]).
+ */
+export const trafficSwitch: StepHandler<'traffic.switch'> = createTrafficSwitch();
+export { createTrafficSwitch } from './switch-step.js';
+export { runProxy, proxyCliMain, proxyPidFile, proxyLogFile, type RunProxyOptions } from './run.js';
+export { ensureProxy, type EnsureProxyOptions } from './ensure.js';
+export { ProxyClient } from './client.js';
+export { ProxyError, type ProxyStatus, type RouteRecord, type RouteStatus, type SwitchResult } from './control-protocol.js';

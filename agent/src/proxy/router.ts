@@ -1,0 +1,137 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { ProxyError, type RouteRecord, type RouteStatus, type SwitchRequest, type SwitchResult } from './control-protocol.js';
+import { forward } from './forward.js';
+import { tunnel } from './upgrade.js';
+import { Upstream } from './upstream.js';
+
+interface Route {
+  record: RouteRecord;
+  /** Replaced (one assignment) on switch; requests read it when they start. */
+  active: Upstream;
+  draining: Set<Upstream>;
+  server: http.Server | null;
+  sockets: Set<Socket>;
+  listenError?: string;
+}
+
+export interface RouterOptions {
+  /** Address the public listeners bind to. */
+  host: string;
+  log: (line: string) => void;
+}
+
+/** The proxy's routes: one listener per app on its public port, forwarding to the active slot. */
+export class Router {
+  private readonly routes = new Map<string, Route>();
+
+  constructor(private readonly options: RouterOptions) {}
+
+  /** Restores a persisted route; a port we cannot bind is reported in status, not fatal. */
+  async restore(record: RouteRecord): Promise<void> {
+    const route: Route = { record, active: new Upstream(record.slot, record.targetPort), draining: new Set(), server: null, sockets: new Set() };
+    this.routes.set(record.app, route);
+    try {
+      await this.listen(route, record.listenPort);
+    } catch (err) {
+      route.listenError = (err as Error).message;
+      this.options.log(`route ${record.app}: ${route.listenError}`);
+    }
+  }
+
+  async switch(req: SwitchRequest): Promise<SwitchResult> {
+    const existing = this.routes.get(req.app);
+    for (const other of this.routes.values()) {
+      if (other.record.app !== req.app && other.record.listenPort === req.listenPort) {
+        throw new ProxyError('BAD_REQUEST', `port ${req.listenPort} is already the public port of app ${other.record.app}`);
+      }
+    }
+    if (!existing) {
+      const route: Route = { record: { ...req, switchedAt: 0 }, active: new Upstream(req.slot, req.targetPort), draining: new Set(), server: null, sockets: new Set() };
+      await this.listen(route, req.listenPort);
+      route.record = { app: req.app, listenPort: req.listenPort, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+      this.routes.set(req.app, route);
+      this.options.log(`route ${req.app}: :${req.listenPort} -> ${req.slot} (127.0.0.1:${req.targetPort})`);
+      return { route: route.record, previous: null, changed: true };
+    }
+    if (existing.server === null || existing.record.listenPort !== req.listenPort) await this.listen(existing, req.listenPort);
+    const previous = { slot: existing.record.slot, targetPort: existing.record.targetPort };
+    if (previous.slot === req.slot && previous.targetPort === req.targetPort) {
+      existing.record = { ...existing.record, listenPort: req.listenPort };
+      return { route: existing.record, previous, changed: false };
+    }
+    const old = existing.active;
+    existing.active = new Upstream(req.slot, req.targetPort);
+    existing.record = { app: req.app, listenPort: req.listenPort, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+    this.options.log(`route ${req.app}: switched ${previous.slot}:${previous.targetPort} -> ${req.slot}:${req.targetPort}`);
+    existing.draining.add(old);
+    old.drain(req.drainMs, () => {
+      existing.draining.delete(old);
+      this.options.log(`route ${req.app}: ${old.slot} (127.0.0.1:${old.port}) drained`);
+    });
+    return { route: existing.record, previous, changed: true };
+  }
+
+  records(): RouteRecord[] {
+    return [...this.routes.values()].map((r) => r.record);
+  }
+
+  status(): RouteStatus[] {
+    return [...this.routes.values()].map((r) => ({
+      ...r.record,
+      active: r.active.status(),
+      draining: [...r.draining].map((u) => u.status()),
+      ...(r.listenError ? { listenError: r.listenError } : {}),
+    }));
+  }
+
+  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts the rest. */
+  async close(graceMs: number): Promise<void> {
+    await Promise.all(
+      [...this.routes.values()].map(async (route) => {
+        const server = route.server;
+        if (!server) return;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => {
+          for (const s of route.sockets) s.destroy();
+        }, graceMs);
+        await closed;
+        clearTimeout(timer);
+        route.active.close();
+        for (const u of route.draining) u.close();
+      }),
+    );
+  }
+
+  /** Opens the app's listener on `port`; an old listener on another port is closed after. */
+  private async listen(route: Route, port: number): Promise<void> {
+    const server = http.createServer({ keepAlive: true });
+    // Clients keep their connections across switches; be slower to close idle ones than they are.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0;
+    const pick = () => route.active;
+    server.on('request', (req, res) => forward(req, res, pick));
+    server.on('upgrade', (req, socket: Socket, head: Buffer) => tunnel(req, socket, head, pick));
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      route.sockets.add(socket);
+      socket.once('close', () => route.sockets.delete(socket));
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new ProxyError('LISTEN_FAILED', `cannot listen on ${this.options.host}:${port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port)' : ''}`, { cause: err })),
+      );
+      server.listen(port, this.options.host, () => resolve());
+    });
+    const old = route.server;
+    route.server = server;
+    route.listenError = undefined;
+    if (old) {
+      old.close();
+      old.closeIdleConnections();
+    }
+  }
+}

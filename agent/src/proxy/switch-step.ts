@@ -1,0 +1,28 @@
+import type { StepSpecOf } from '@devflow/protocol';
+import { StepFailedError, type StepContext, type StepOutcome } from '../steps/handler.js';
+import { ProxyClient } from './client.js';
+import { ProxyError } from './control-protocol.js';
+import { ensureProxy, type EnsureProxyOptions } from './ensure.js';
+
+/**
+ * traffic.switch: make sure the proxy runs, then point the app's public port at the slot. New
+ * requests go to the new slot from that moment (`switchedAt`); the old one drains.
+ */
+export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
+  return async function trafficSwitch(spec: StepSpecOf<'traffic.switch'>, ctx: StepContext): Promise<StepOutcome> {
+    try {
+      const { status, started } = await ensureProxy(ctx.dataDir, options);
+      if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
+      const { app, listenPort, slot, targetPort, drainMs } = spec;
+      const { route, previous, changed } = await ProxyClient.forDataDir(ctx.dataDir).switch({ app, listenPort, slot, targetPort, drainMs });
+      const at = new Date(route.switchedAt).toISOString();
+      if (!changed) ctx.log('system', `${app}: :${listenPort} already sends traffic to ${slot} (127.0.0.1:${targetPort})`);
+      else if (previous) ctx.log('system', `${app}: switched :${listenPort} from ${previous.slot}:${previous.targetPort} to ${slot}:${targetPort} at ${at}; draining ${previous.slot} for up to ${drainMs} ms`);
+      else ctx.log('system', `${app}: :${listenPort} now sends traffic to ${slot}:${targetPort} (since ${at})`);
+      return { output: { switchedAt: route.switchedAt, changed, previousSlot: previous?.slot ?? null, previousPort: previous?.targetPort ?? null } };
+    } catch (err) {
+      if (err instanceof ProxyError) throw new StepFailedError(`traffic switch failed (${err.code}): ${err.message}`, null, null, { cause: err });
+      throw err;
+    }
+  };
+}
