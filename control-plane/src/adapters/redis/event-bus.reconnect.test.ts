@@ -1,0 +1,55 @@
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingLogger, sleep, waitFor } from '../../ports/contract-support.js';
+import { RedisEventBus } from './event-bus.js';
+import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from './test-support.js';
+
+const skip = !(await redisAvailable());
+
+/** Kills one connection by its client name, leaving every other client of the shared Redis alone. */
+async function killClientNamed(name: string): Promise<void> {
+  const admin = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
+    const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
+    const id = line?.match(/^id=(\d+)/)?.[1];
+    if (!id) throw new Error(`no Redis client named ${name}`);
+    await admin.call('CLIENT', 'KILL', 'ID', id);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe.skipIf(skip)('Redis event bus: a dropped subscriber connection', () => {
+  const buses: RedisEventBus[] = [];
+  let prefix = '';
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    await deleteKeys(prefix);
+  });
+
+  it('resubscribes on its own (ioredis autoResubscribe) and delivers again', async () => {
+    prefix = randomPrefix();
+    const logger = new RecordingLogger();
+    const subscriber = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
+    const publisher = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
+    buses.push(subscriber, publisher);
+    const seen: unknown[] = [];
+    await subscriber.subscribe('deployment:1', (event) => seen.push(event));
+    let reconnects = 0;
+    subscriber.subscriberConnection.on('reconnecting', () => reconnects++);
+
+    await killClientNamed(`devflow:${prefix}:events:sub`);
+    await waitFor('the subscriber noticed the drop', () => reconnects > 0);
+
+    // Pub/sub is at-most-once: events sent while it reconnects are lost, so keep sending.
+    let sent = 0;
+    await waitFor('an event after the reconnect', () => {
+      void publisher.publish('deployment:1', { n: ++sent });
+      return seen.length > 0;
+    });
+    await sleep(50);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(subscriber.subscriberConnection.status).toBe('ready');
+  });
+});
