@@ -26,7 +26,8 @@ export const encodeLine = (seq: number, stream: LogStream, ts: number, text: str
 /** The seq of an encoded line, without parsing the whole line. */
 export const seqOf = (json: string): number => Number(json.slice(7, json.indexOf(',', 7)));
 
-export const spoolFile = (dir: string, stepId: string): string => join(dir, `${stepId}.jsonl`);
+/** Step ids come from the network: encoded so that no id can name a path outside the spool dir. */
+export const spoolFile = (dir: string, stepId: string): string => join(dir, `${encodeURIComponent(stepId)}.jsonl`);
 
 export class StepSpool {
   private buffer: string[] = [];
@@ -87,7 +88,7 @@ export class StepSpool {
   /** Step ids that have a spool file. */
   static async list(dir: string): Promise<string[]> {
     const names = await readdir(dir).catch(() => [] as string[]);
-    return names.filter((n) => n.endsWith('.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
+    return names.filter((n) => n.endsWith('.jsonl')).map((n) => decodeURIComponent(n.slice(0, -'.jsonl'.length)));
   }
 
   /** Buffer one encoded line; `seq` must be `lastSeq + 1`. */

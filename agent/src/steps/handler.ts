@@ -9,6 +9,11 @@ export interface StepContext {
   log(stream: LogStream, text: string): void;
   /** Aborted when the step is cancelled or times out; handlers stop their work and return. */
   readonly signal: AbortSignal;
+  /**
+   * Report that the step's main process started (sends `step.started` with its pid). Optional:
+   * the runner reports kinds other than `exec` as started (pid null) before calling the handler.
+   */
+  started?(pid: number | null): void;
 }
 
 /** What a handler returns when the step succeeded. */

@@ -1,0 +1,41 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { appPaths } from '../paths.js';
+import { runCommand } from '../process/run.js';
+import { StepFailedError, type StepHandler } from './handler.js';
+
+/**
+ * The `exec` step: an argv array (never a shell string) run with `runCommand`, which kills the
+ * whole process tree when the step is cancelled or times out (the runner aborts `ctx.signal`).
+ */
+export const execStep: StepHandler<'exec'> = async (spec, ctx) => {
+  const cwd = resolveCwd(spec.cwd, spec.release, ctx.dataDir);
+  const r = await runCommand(spec.argv, {
+    cwd,
+    ...(spec.env ? { env: spec.env } : {}),
+    signal: ctx.signal,
+    onSpawn: (pid) => ctx.started?.(pid ?? null),
+    onLine: ctx.log,
+  });
+  if (r.spawnError !== undefined) throw new StepFailedError(`could not start ${JSON.stringify(spec.argv[0])}: ${r.spawnError}`);
+  if (!ctx.signal.aborted && r.exitCode !== 0) {
+    const why = r.exitCode === null ? `was killed by ${r.signal ?? 'a signal'}` : `exited with code ${r.exitCode}`;
+    throw new StepFailedError(`command ${JSON.stringify(spec.argv[0])} ${why}`, r.exitCode, r.signal);
+  }
+  return { exitCode: r.exitCode, signal: r.signal };
+};
+
+/** Absolute cwd as given; a relative one only inside the release the step names, never outside it. */
+export function resolveCwd(cwd: string | undefined, release: { app: string; releaseId: string } | undefined, dataDir: string): string {
+  if (release) {
+    const base = appPaths(dataDir, release.app).release(release.releaseId);
+    if (cwd === undefined) return base;
+    if (isAbsolute(cwd)) return cwd;
+    const full = resolve(base, cwd);
+    const rel = relative(base, full);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new StepFailedError(`cwd "${cwd}" leaves the release directory ${base}`);
+    return full;
+  }
+  if (cwd === undefined) return dataDir;
+  if (!isAbsolute(cwd)) throw new StepFailedError(`cwd "${cwd}" is relative but the step names no release; use an absolute path`);
+  return cwd;
+}
