@@ -6,8 +6,12 @@ import { StepFailedError } from '../steps/handler.js';
  * is also called directly (tests, future callers), and each of these ends up in a path or an
  * argv position where a leading "-" or a ".." would mean something else.
  */
-export function assertAppAndRelease(app: string, releaseId: string): void {
+export function assertApp(app: string): void {
   if (!AppName.safeParse(app).success) throw new StepFailedError(`refused: "${app}" is not a valid app name`);
+}
+
+export function assertAppAndRelease(app: string, releaseId: string): void {
+  assertApp(app);
   if (!ReleaseId.safeParse(releaseId).success) throw new StepFailedError(`refused: "${releaseId}" is not a valid release id`);
 }
 

@@ -3,7 +3,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogStream } from '@devflow/protocol';
+import { appPaths } from '../paths.js';
 import type { StepContext } from '../steps/handler.js';
+import { writeReleaseMeta } from './meta.js';
 
 /** Test helpers: real temp dirs, real git repositories, a StepContext that records its log. */
 
@@ -62,4 +64,22 @@ export class TestRepo {
     this.git('commit', '--quiet', '-m', message);
     return this.git('rev-parse', 'HEAD');
   }
+}
+
+/** A release dir as git.sync leaves it (files + metadata), without going through git. */
+export async function makeRelease(
+  dataDir: string,
+  app: string,
+  releaseId: string,
+  files: Record<string, string> = {},
+  createdAt = new Date(),
+): Promise<string> {
+  const dir = appPaths(dataDir, app).release(releaseId);
+  await mkdir(dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  await writeReleaseMeta(dataDir, app, { releaseId, commit: 'a'.repeat(40), createdAt: createdAt.toISOString() });
+  return dir;
 }
