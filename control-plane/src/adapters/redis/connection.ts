@@ -58,8 +58,10 @@ export function redactRedisUrl(url: string): string {
 /** One PING on a throwaway connection that does not retry: fail fast at boot with a clear reason. */
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {
-    // Reported through the rejected connect() below.
+  // connect() rejects with a bare "Connection is closed"; the reason (ECONNREFUSED, auth) comes as an event.
+  let reason: unknown;
+  probe.on('error', (error: unknown) => {
+    reason ??= error;
   });
   try {
     await probe.connect();
@@ -67,8 +69,8 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   } catch (cause) {
     throw new PortError(
       'redis_unreachable',
-      `Cannot reach Redis at ${redactRedisUrl(url)} (${cause instanceof Error ? cause.message : String(cause)}). Start Redis or fix REDIS_URL.`,
-      { cause },
+      `Cannot reach Redis at ${redactRedisUrl(url)} (${String(describeError(reason ?? cause).error)}). Start Redis or fix REDIS_URL.`,
+      { cause: reason ?? cause },
     );
   } finally {
     probe.disconnect();

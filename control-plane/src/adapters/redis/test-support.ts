@@ -4,8 +4,11 @@ import { RecordingLogger, type Cluster } from '../../ports/contract-support.js';
 import type { Logger } from '../../ports/logger.js';
 import { assertRedisReachable } from './connection.js';
 
-/** The workplace's real Redis; tests isolate themselves by key prefix, never by database number. */
-export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+/**
+ * The workplace's real Redis; tests isolate themselves by key prefix, never by database number.
+ * DEVFLOW_TEST_REDIS_URL points them elsewhere (a loopback port), e.g. to check the skip/fail path.
+ */
+export const TEST_REDIS_URL = process.env.DEVFLOW_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * Whether the Redis suites can run. Outside CI a missing Redis skips them with a banner
