@@ -1,0 +1,36 @@
+import { AppError } from '../errors.js';
+import type { Repositories, RepositorySource } from '../repositories/index.js';
+import { DEVFLOW_YML, parseDevflowYml } from './devflow-yml.js';
+import type { RepoFacts } from './presets.js';
+import type { DevflowConfig } from './settings.js';
+
+export interface CommitInspection extends RepoFacts {
+  config: DevflowConfig | null;
+}
+
+/**
+ * What the planner needs from the repository at a commit: root files (lockfiles), package.json
+ * scripts, and devflow.yml parsed and validated (PipelineConfigError when it is not valid).
+ */
+export async function inspectCommit(repos: Repositories, source: RepositorySource, commit: string): Promise<CommitInspection> {
+  const rootFiles = await repos.listRootFiles(source, commit);
+  let packageScripts: Record<string, string> | null = null;
+  if (rootFiles.includes('package.json')) {
+    const text = (await repos.readFile(source, commit, 'package.json')) ?? '{}';
+    packageScripts = scriptsOf(text, commit);
+  }
+  const yml = rootFiles.includes(DEVFLOW_YML) ? await repos.readFile(source, commit, DEVFLOW_YML) : null;
+  return { rootFiles, packageScripts, config: yml === null ? null : parseDevflowYml(yml) };
+}
+
+function scriptsOf(text: string, commit: string): Record<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('VALIDATION_FAILED', `package.json at ${commit.slice(0, 12)} is not valid JSON: ${(err as Error).message}`, { field: 'package.json' }, { cause: err });
+  }
+  const scripts = (json as { scripts?: unknown } | null)?.scripts;
+  if (typeof scripts !== 'object' || scripts === null) return {};
+  return Object.fromEntries(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}

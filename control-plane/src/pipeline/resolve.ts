@@ -1,0 +1,79 @@
+import { presetDefaults, type RepoFacts } from './presets.js';
+import { mergeSettings, settingsFor, type Command, type DevflowConfig, type PipelineSettings, type Preset, type Strategy } from './settings.js';
+import {
+  COMMAND_STAGES,
+  DEFAULT_HEALTHCHECK_PATH,
+  DEFAULT_KEEP_RELEASES,
+  DEFAULT_STAGE_TIMEOUTS_S,
+  STAGES,
+  type CommandStage,
+  type StageName,
+} from './stages.js';
+
+/** Every setting decided: what the planner turns into steps. */
+export interface ResolvedPipeline {
+  preset: Preset;
+  strategy: Strategy;
+  start: Command | null;
+  downMigrate: Command | null;
+  commands: Record<CommandStage, Command[]>;
+  hooks: Record<StageName, { before: Command[]; after: Command[] }>;
+  sharedPaths: string[];
+  envFile: string | null;
+  reuse: { path: string; lockfile: string }[];
+  healthcheck: { path: string; expectStatus: number; timeoutS: number; healthyAfter: number } | null;
+  keepReleases: number;
+  timeoutsMs: Record<StageName, number>;
+}
+
+export interface ResolveInput {
+  /** The project's preset (console). */
+  preset: Preset;
+  environment: string;
+  /** The environment's settings in the console (its columns and its pipeline overrides). */
+  console: PipelineSettings;
+  /** devflow.yml at the commit, parsed; null when the repository has none. */
+  repoConfig: DevflowConfig | null;
+  facts: RepoFacts;
+}
+
+const list = (value: Command | Command[] | false | null | undefined): Command[] =>
+  value === undefined || value === null || value === false ? [] : Array.isArray(value) ? value : [value];
+
+/** preset < console < devflow.yml (its top level, then its section for this environment). */
+export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
+  const repo = input.repoConfig ? settingsFor(input.repoConfig, input.environment) : {};
+  const preset = repo.preset ?? input.console.preset ?? input.preset;
+  const defaults = presetDefaults(preset, input.facts);
+  const s = mergeSettings(mergeSettings(defaults.settings, input.console), repo);
+
+  const commands = Object.fromEntries(COMMAND_STAGES.map((stage) => [stage, list(s[stage])])) as Record<CommandStage, Command[]>;
+  const hooks = Object.fromEntries(
+    STAGES.map((stage) => [stage, { before: list(s.hooks?.[stage]?.before), after: list(s.hooks?.[stage]?.after) }]),
+  ) as ResolvedPipeline['hooks'];
+  const timeoutsMs = Object.fromEntries(
+    STAGES.map((stage) => [stage, (s.timeouts?.[stage] ?? DEFAULT_STAGE_TIMEOUTS_S[stage]) * 1000]),
+  ) as Record<StageName, number>;
+  const hc = s.healthcheck === false || s.healthcheck?.enabled === false ? null : (s.healthcheck ?? {});
+
+  return {
+    preset,
+    strategy: s.strategy ?? 'in-place',
+    start: s.start === undefined || s.start === null || s.start === false ? null : s.start,
+    downMigrate: s.downMigrate === undefined || s.downMigrate === null || s.downMigrate === false ? null : s.downMigrate,
+    commands,
+    hooks,
+    sharedPaths: s.sharedPaths ?? [],
+    envFile: s.envFile === undefined || s.envFile === null || s.envFile === false ? null : s.envFile,
+    // Reuse only applies to the preset's own install; a replaced install may not produce those dirs.
+    reuse: s.install === defaults.settings.install ? defaults.reuse : [],
+    healthcheck: hc && {
+      path: hc.path ?? DEFAULT_HEALTHCHECK_PATH,
+      expectStatus: hc.expectStatus ?? 200,
+      timeoutS: hc.timeout ?? 60,
+      healthyAfter: hc.healthyAfter ?? 1,
+    },
+    keepReleases: s.keepReleases ?? DEFAULT_KEEP_RELEASES,
+    timeoutsMs,
+  };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { planRollback, type RollbackPlanInput } from './rollback.js';
+import { argvOf, expectSendable, nodeInput, outline } from './test-support.js';
+
+function input(over: Partial<RollbackPlanInput> = {}): RollbackPlanInput {
+  return {
+    targetReleaseId: 'r1',
+    project: { preset: 'node' },
+    environment: nodeInput().environment,
+    servers: [
+      { serverId: 's1', liveReleaseId: 'r2', liveSlot: null },
+      { serverId: 's2', liveReleaseId: 'r2', liveSlot: null },
+    ],
+    options: {},
+    ...over,
+  };
+}
+
+describe('planRollback', () => {
+  it('in-place: switch back, restart, health-check; no fetch, install or build', () => {
+    const plan = planRollback(input());
+    expectSendable(plan);
+    expect(plan.releaseId).toBe('r1');
+    expect(outline(plan.servers[1]!.steps)).toEqual([
+      'activate/main:release.rollback switch current back to r1',
+      'restart/main:slot.start start app on port 3000: npm start',
+      'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
+    ]);
+    expect(plan.servers[0]!.steps[1]!.spec).toMatchObject({ releaseId: 'r1', env: { DEBUG: '1' } });
+  });
+
+  it('restores the release variables snapshot and runs the down-migration once, in the live release', () => {
+    const environment = { ...nodeInput().environment, settings: { downMigrate: 'npm run migrate:down' } };
+    const plan = planRollback(input({ environment, variablesSnapshot: { OLD_SECRET: 'older-value' }, options: { restoreVariables: true, runDownMigration: true } }));
+    expectSendable(plan);
+    const [first, second] = plan.servers;
+    expect(outline(first!.steps).slice(0, 2)).toEqual(['link/main:release.link restore .env of r1', 'migrate/main:exec npm run migrate:down']);
+    expect(first!.steps[0]!.spec).toMatchObject({ releaseId: 'r1', envFile: { content: "OLD_SECRET='older-value'\n" } });
+    expect(first!.steps[1]!.spec).toMatchObject({ release: { releaseId: 'r2' } });
+    expect(second!.steps.some((s) => s.stage === 'migrate')).toBe(false);
+    expect(first!.steps.find((s) => s.spec.kind === 'slot.start')!.spec).toMatchObject({ env: { OLD_SECRET: 'older-value' } });
+    expect(plan.secrets).toEqual(expect.arrayContaining(['older-value', 'postgres://u:pw@db/x']));
+  });
+
+  it('blue-green: switches straight back to the old slot when it still runs the target', () => {
+    const environment = { ...nodeInput().environment, settings: { strategy: 'blue-green' as const } };
+    const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'green', idleSlotReleaseId: 'r1' }] }));
+    expectSendable(plan);
+    expect(outline(plan.servers[0]!.steps)).toEqual([
+      'activate/main:health.check health check http://127.0.0.1:3001/up',
+      'activate/main:traffic.switch switch traffic on port 3000 back to blue',
+      'activate/main:release.rollback switch current back to r1',
+      'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
+    ]);
+  });
+
+  it('blue-green: starts the target on the idle slot when it is not running there', () => {
+    const environment = { ...nodeInput().environment, settings: { strategy: 'blue-green' as const } };
+    const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: null }] }));
+    expect(argvOf(plan.servers[0]!.steps[0])).toEqual(['npm', 'start']);
+    expect(plan.servers[0]!.steps[0]!.spec).toMatchObject({ kind: 'slot.start', slot: 'green', port: 3002, releaseId: 'r1' });
+  });
+
+  it('refuses what it cannot do, naming the option', () => {
+    const field = (over: Partial<RollbackPlanInput>) => {
+      try {
+        planRollback(input(over));
+        return 'no error';
+      } catch (err) {
+        expect(err).toBeInstanceOf(AppError);
+        return (err as AppError).details?.field;
+      }
+    };
+    expect(field({ options: { restoreVariables: true } })).toBe('restoreVariables');
+    expect(field({ options: { runDownMigration: true } })).toBe('runDownMigration');
+    expect(field({ servers: [] })).toBe('servers');
+  });
+});

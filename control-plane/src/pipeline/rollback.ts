@@ -1,0 +1,107 @@
+import type { SlotName } from '@devflow/protocol';
+import { AppError } from '../errors.js';
+import { renderEnvFile, secretValues } from './dotenv.js';
+import { checkPipeline, type DeploymentPlan, type PlanEnvironment, type ServerPlan } from './plan.js';
+import type { RepoFacts } from './presets.js';
+import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
+import type { DevflowConfig, Preset } from './settings.js';
+import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
+
+export interface RollbackServer {
+  serverId: string;
+  liveReleaseId: string | null;
+  liveSlot: SlotName | null;
+  /** Release still running in the idle slot (blue-green keeps the old one up): switching back needs no start. */
+  idleSlotReleaseId?: string | null;
+}
+
+export interface RollbackPlanInput {
+  /** The release to make live again (still on disk on every target server). */
+  targetReleaseId: string;
+  project: { preset: Preset };
+  environment: PlanEnvironment;
+  /** devflow.yml of the target release's commit when known (its start/restart commands apply). */
+  repoConfig?: DevflowConfig | null;
+  facts?: RepoFacts | null;
+  servers: RollbackServer[];
+  /** The target release's variables snapshot (decrypted), to restore with `restoreVariables`. */
+  variablesSnapshot?: Record<string, string> | null;
+  options: { restoreVariables?: boolean; runDownMigration?: boolean };
+}
+
+/**
+ * Re-activates a release still on disk: optionally restore its variables and run the
+ * down-migration (first server, in the code that is live now, which knows the migration),
+ * then switch, reload and health-check. No fetch, no install, no build. Pure.
+ */
+export function planRollback(input: RollbackPlanInput): DeploymentPlan {
+  const env = input.environment;
+  if (input.servers.length === 0) throw new AppError('VALIDATION_FAILED', `environment "${env.name}" has no servers to roll back`, { field: 'servers' });
+  const pipeline = resolvePipeline({
+    preset: input.project.preset,
+    environment: env.name,
+    console: env.settings,
+    repoConfig: input.repoConfig ?? null,
+    facts: input.facts ?? { rootFiles: [], packageScripts: null },
+  });
+  checkPipeline(pipeline, env);
+  if (input.options.restoreVariables && !input.variablesSnapshot) {
+    throw new AppError('VALIDATION_FAILED', `release ${input.targetReleaseId} has no variables snapshot to restore`, { field: 'restoreVariables' });
+  }
+  if (input.options.runDownMigration && !pipeline.downMigrate) {
+    throw new AppError('VALIDATION_FAILED', `environment "${env.name}" has no down-migration command (set downMigrate)`, { field: 'runDownMigration' });
+  }
+  const variables = input.options.restoreVariables && input.variablesSnapshot ? input.variablesSnapshot : env.variables;
+  const servers: ServerPlan[] = input.servers.map((server, index) => ({
+    serverId: server.serverId,
+    steps: rollbackSteps(input, pipeline, server, index === 0, variables),
+  }));
+  return { releaseId: input.targetReleaseId, servers, secrets: secretValues({ ...env.variables, ...variables }), barrierBefore: 'activate', pipeline };
+}
+
+function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: RollbackServer, first: boolean, variables: Record<string, string>): PlannedStep[] {
+  const { app, port, slotPorts } = input.environment;
+  const releaseId = input.targetReleaseId;
+  const t = p.timeoutsMs;
+  const steps: PlannedStep[] = [];
+
+  if (input.options.restoreVariables && p.envFile) {
+    steps.push({
+      stage: 'link',
+      phase: 'main',
+      name: `restore ${p.envFile} of ${releaseId}`,
+      spec: { kind: 'release.link', app, releaseId, sharedPaths: p.sharedPaths, envFile: { name: p.envFile, content: renderEnvFile(variables) }, reuse: [], timeoutMs: t.link },
+    });
+  }
+  if (input.options.runDownMigration && p.downMigrate && first && server.liveReleaseId) {
+    steps.push(execStep('migrate', 'main', p.downMigrate, { app, releaseId: server.liveReleaseId, env: input.environment.variables, timeoutMs: t.migrate }));
+  }
+
+  if (p.strategy === 'blue-green' && p.start && port !== null && slotPorts) {
+    const idle = otherSlot(server.liveSlot);
+    const slotPort = slotPorts[idle];
+    // Still running in the idle slot with the same variables: switch straight back, after checking it is alive.
+    if (server.idleSlotReleaseId !== releaseId || input.options.restoreVariables) {
+      steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
+    }
+    if (p.healthcheck) steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }));
+    steps.push({
+      stage: 'activate',
+      phase: 'main',
+      name: `switch traffic on port ${port} back to ${idle}`,
+      spec: { kind: 'traffic.switch', app, listenPort: port, slot: idle, targetPort: slotPort, drainMs: 30_000, timeoutMs: t.activate },
+    });
+  }
+  steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
+
+  if (p.commands.restart.length > 0) {
+    steps.push(...p.commands.restart.map((cmd) => execStep('restart', 'main', cmd, { app, releaseId, env: variables, timeoutMs: t.restart })));
+  } else if (p.strategy === 'in-place' && p.start && port !== null) {
+    steps.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env: variables, timeoutMs: t.restart }));
+  }
+  if (p.healthcheck && port !== null) {
+    const supervised = p.strategy === 'in-place' && p.start && p.commands.restart.length === 0;
+    steps.push(healthStep('healthcheck', `http://127.0.0.1:${port}${p.healthcheck.path}`, p.healthcheck, t.healthcheck, supervised ? { app, slot: 'main' } : undefined));
+  }
+  return steps;
+}
