@@ -7,6 +7,7 @@ import { usersApi } from './api/users.js';
 import { serversApi } from './api/servers.js';
 import { agentEnrollApi } from './api/agent-enroll.js';
 import { stepsApi } from './api/steps.js';
+import { agentDistributionApi } from './api/agent-dist.js';
 import { authenticate, csrf } from './api/middleware.js';
 import type { Services } from './services.js';
 
@@ -15,6 +16,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));
   app.route('/', healthApi(s.db));
   app.route('/agent', agentEnrollApi(s));
+  app.route('/', agentDistributionApi(s.publicUrl));
   app.route('/api/auth', authApi(s));
   app.route('/api/tokens', tokensApi(s));
   app.route('/api/users', usersApi(s));
