@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+
+let cp: TestControlPlane;
+beforeAll(async () => {
+  cp = await startTestControlPlane();
+});
+afterAll(() => cp.dispose());
+
+const login = (email: string, password: string, headers = jsonHeaders()) =>
+  cp.app.request('/api/auth/login', { method: 'POST', headers, body: JSON.stringify({ email, password }) });
+
+describe('login', () => {
+  it('returns the user and an HttpOnly SameSite=Lax session cookie', async () => {
+    const res = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ user: { email: ADMIN_EMAIL, role: 'admin' } });
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^devflow_session=[A-Za-z0-9_-]{40,};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    const me = await cp.app.request('/api/auth/me', { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    expect(await me.json()).toMatchObject({ user: { email: ADMIN_EMAIL }, authMethod: 'session' });
+  });
+
+  it('refuses a wrong password with 401 and no cookie', async () => {
+    const res = await login(ADMIN_EMAIL, 'wrong password');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await res.json()).toMatchObject({ error: { code: 'INVALID_CREDENTIALS' } });
+  });
+
+  it('stores the password hashed with scrypt, never in clear', async () => {
+    const rs = await cp.services.db.execute({ sql: 'SELECT password_hash FROM users WHERE email = ?', args: [ADMIN_EMAIL] });
+    const hash = String(rs.rows[0]?.password_hash);
+    expect(hash).toMatch(/^scrypt\$15\$8\$1\$/);
+    expect(hash).not.toContain(ADMIN_PASSWORD);
+  });
+
+  it('rate-limits after 10 failures for one email and address: 429 with Retry-After, even with the right password', async () => {
+    const email = 'victim@test.local';
+    await cp.services.users.create(email, 'the right password!', 'viewer');
+    for (let i = 0; i < 10; i++) expect((await login(email, `guess ${i}`)).status).toBe(401);
+    const limited = await login(email, 'the right password!');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    // Another account from the same address is not affected.
+    expect((await login(ADMIN_EMAIL, ADMIN_PASSWORD)).status).toBe(200);
+  });
+
+  it('logout ends the session', async () => {
+    const cookie = await loginCookie(cp);
+    const out = await cp.app.request('/api/auth/logout', { method: 'POST', headers: jsonHeaders(cookie) });
+    expect(out.status).toBe(200);
+    expect((await cp.app.request('/api/auth/me', { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe('CSRF for cookie sessions', () => {
+  it('refuses a mutating cookie request without the header or a same-origin Origin', async () => {
+    const cookie = await loginCookie(cp);
+    const body = JSON.stringify({ name: 'ci' });
+    const plain = await cp.app.request('/api/tokens', { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body });
+    expect(plain.status).toBe(403);
+    expect(await plain.json()).toMatchObject({ error: { code: 'CSRF_REJECTED' } });
+    const evil = await cp.app.request('/api/tokens', { method: 'POST', headers: { 'content-type': 'application/json', cookie, origin: 'https://evil.example' }, body });
+    expect(evil.status).toBe(403);
+    const same = await cp.app.request('/api/tokens', { method: 'POST', headers: { 'content-type': 'application/json', cookie, origin: cp.url }, body });
+    expect(same.status).toBe(201);
+    const header = await cp.app.request('/api/tokens', { method: 'POST', headers: jsonHeaders(cookie), body });
+    expect(header.status).toBe(201);
+  });
+
+  it('refuses a cross-site login form', async () => {
+    const res = await login(ADMIN_EMAIL, ADMIN_PASSWORD, { 'content-type': 'application/json', origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('API tokens', () => {
+  it('authenticate as Bearer without CSRF, are stored hashed, listed without the secret, and stop working when revoked', async () => {
+    const cookie = await loginCookie(cp);
+    const created = await cp.app.request('/api/tokens', { method: 'POST', headers: jsonHeaders(cookie), body: JSON.stringify({ name: 'ci' }) });
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    expect(token).toMatch(/^dft_/);
+    const stored = await cp.services.db.execute({ sql: 'SELECT token_hash FROM api_tokens WHERE id = ?', args: [id] });
+    expect(String(stored.rows[0]?.token_hash)).toMatch(/^[0-9a-f]{64}$/);
+
+    const auth = { authorization: `Bearer ${token}` };
+    const me = await cp.app.request('/api/auth/me', { headers: auth });
+    expect(await me.json()).toMatchObject({ user: { email: ADMIN_EMAIL }, authMethod: 'token' });
+    // No CSRF header needed for bearer tokens.
+    const srv = await cp.app.request('/api/servers', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tok-made' }) });
+    expect(srv.status).toBe(201);
+
+    const list = (await (await cp.app.request('/api/tokens', { headers: auth })).json()) as { tokens: { id: string }[] };
+    expect(list.tokens.map((t) => t.id)).toContain(id);
+    expect(JSON.stringify(list)).not.toContain(token);
+
+    expect((await cp.app.request(`/api/tokens/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    const after = await cp.app.request('/api/auth/me', { headers: auth });
+    expect(after.status).toBe(401);
+  });
+
+  it('refuses unknown tokens and anonymous calls', async () => {
+    expect((await cp.app.request('/api/servers', { headers: { authorization: 'Bearer dft_nope' } })).status).toBe(401);
+    expect((await cp.app.request('/api/servers')).status).toBe(401);
+  });
+});
+
+describe('users and roles', () => {
+  it('admins create users; a viewer cannot create servers or users; actions are audited', async () => {
+    const cookie = await loginCookie(cp);
+    const res = await cp.app.request('/api/users', {
+      method: 'POST',
+      headers: jsonHeaders(cookie),
+      body: JSON.stringify({ email: 'viewer@test.local', password: 'viewer password 1', role: 'viewer' }),
+    });
+    expect(res.status).toBe(201);
+    const dup = await cp.app.request('/api/users', {
+      method: 'POST',
+      headers: jsonHeaders(cookie),
+      body: JSON.stringify({ email: 'viewer@test.local', password: 'viewer password 1', role: 'viewer' }),
+    });
+    expect(dup.status).toBe(409);
+    const bad = await cp.app.request('/api/users', { method: 'POST', headers: jsonHeaders(cookie), body: JSON.stringify({ email: 'x@test.local', password: 'long enough pw', role: 'root' }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { details: { field: 'role' } } });
+
+    const viewer = await loginCookie(cp, 'viewer@test.local', 'viewer password 1');
+    expect((await cp.app.request('/api/servers', { headers: { cookie: viewer } })).status).toBe(200);
+    const denied = await cp.app.request('/api/servers', { method: 'POST', headers: jsonHeaders(viewer), body: JSON.stringify({ name: 'nope' }) });
+    expect(denied.status).toBe(403);
+    expect((await cp.app.request('/api/users', { headers: { cookie: viewer } })).status).toBe(403);
+
+    const audit = await cp.services.audit.list(500);
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['user.create', 'auth.login', 'auth.login_failed', 'token.create', 'token.revoke']));
+  });
+});
