@@ -12,3 +12,4 @@ export { runProxy, proxyCliMain, proxyPidFile, proxyLogFile, type RunProxyOption
 export { ensureProxy, type EnsureProxyOptions } from './ensure.js';
 export { ProxyClient } from './client.js';
 export { ProxyError, type ProxyStatus, type RouteRecord, type RouteStatus, type SwitchResult } from './control-protocol.js';
+export { nginxSwitch, writeNginxUpstream, renderUpstream, nginxUpstreamName, NginxError, type NginxDriverOptions } from './nginx.js';
