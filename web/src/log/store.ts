@@ -1,0 +1,84 @@
+import type { LogLine } from '../api/types.js';
+import { stripAnsi } from './ansi.js';
+
+export interface StoredLine {
+  raw: string;
+  /** Without escapes, lower-cased: what search runs over. */
+  lower: string;
+  serverId: string;
+  stage: string;
+  stepId: string;
+  stream: string;
+  error: boolean;
+}
+
+// Lines that mean something went wrong, whatever tool printed them.
+const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|denied|refused)\b|ERR!|^\s*E\s|exit code [1-9]/i;
+
+export function isErrorLine(plain: string): boolean {
+  return ERROR_LINE.test(plain);
+}
+
+/**
+ * The log of one deployment in memory, appended to as batches arrive. Lines are de-duplicated
+ * by cursor (a reconnect may resend a batch) and prepared once for search and highlighting,
+ * so rendering and searching 100,000 lines never re-parses them.
+ */
+export class LogStore {
+  readonly lines: StoredLine[] = [];
+  readonly errorLines: number[] = [];
+  cursor: string | number | null = null;
+  version = 0;
+  private readonly seen = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+
+  append(batch: readonly LogLine[]): void {
+    let added = 0;
+    for (const line of batch) {
+      const key = String(line.cursor);
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      const plain = stripAnsi(line.text);
+      const error = isErrorLine(plain);
+      if (error) this.errorLines.push(this.lines.length);
+      this.lines.push({
+        raw: line.text,
+        lower: plain.toLowerCase(),
+        serverId: line.serverId,
+        stage: line.stage,
+        stepId: line.stepId,
+        stream: line.stream,
+        error,
+      });
+      this.cursor = line.cursor;
+      added++;
+    }
+    if (added === 0) return;
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Indices of lines containing `query` (case-insensitive). */
+  search(query: string): number[] {
+    const needle = query.toLowerCase();
+    const hits: number[] = [];
+    if (!needle) return hits;
+    const lines = this.lines;
+    for (let i = 0; i < lines.length; i++) if (lines[i]!.lower.includes(needle)) hits.push(i);
+    return hits;
+  }
+
+  /** Search only the lines added since `from`, for keeping results current while the log streams. */
+  searchFrom(query: string, from: number): number[] {
+    const needle = query.toLowerCase();
+    const hits: number[] = [];
+    if (!needle) return hits;
+    for (let i = from; i < this.lines.length; i++) if (this.lines[i]!.lower.includes(needle)) hits.push(i);
+    return hits;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

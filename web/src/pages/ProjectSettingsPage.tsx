@@ -1,0 +1,178 @@
+import { useState, type FormEvent } from 'react';
+import { errorMessage } from '../api/client.js';
+import { environments, projects } from '../api/endpoints.js';
+import type { PipelineOverrides, Preset, Project } from '../api/types.js';
+import { PipelineEditor } from '../components/PipelineEditor.js';
+import { Empty, ErrorBox, Field, Loading, PageHeader } from '../components/ui.js';
+import { canManage, useSession } from '../hooks/session.js';
+import { useApi } from '../hooks/useApi.js';
+import { Link, navigate, useLocation } from '../router/router.js';
+import { PRESETS } from './ProjectsPage.js';
+
+/** Repository, preset and default pipeline of a project; its environments; deleting it. */
+export function ProjectSettingsPage({ project }: { project: string }) {
+  const data = useApi(() => projects.get(project), [project]);
+  const { query } = useLocation();
+  if (data.error) return <div className="page"><ErrorBox error={data.error} retry={data.reload} /></div>;
+  if (!data.data) return <div className="page"><Loading what="settings" /></div>;
+  const p = data.data;
+  return (
+    <div className="page">
+      <PageHeader
+        title={
+          <>
+            <Link to={`/projects/${encodeURIComponent(p.name)}`}>{p.name}</Link> · settings
+          </>
+        }
+      />
+      {query.get('error') && (
+        <div className="state state-error" role="alert">
+          {query.get('error')}
+        </div>
+      )}
+      <ProjectForm key={p.id + JSON.stringify(p.pipeline)} project={p} onSaved={data.reload} />
+      <EnvironmentsSection project={p} onChanged={data.reload} />
+      <DangerZone project={p} />
+    </div>
+  );
+}
+
+function ProjectForm({ project, onSaved }: { project: Project; onSaved: () => void }) {
+  const { user } = useSession();
+  const [repositoryUrl, setRepositoryUrl] = useState(project.repositoryUrl);
+  const [preset, setPreset] = useState<Preset>(project.preset);
+  const [pipeline, setPipeline] = useState<{ settings: PipelineOverrides } | { error: string }>({ settings: project.pipeline ?? {} });
+  const [state, setState] = useState<{ busy?: boolean; error?: string; saved?: boolean }>({});
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if ('error' in pipeline) return setState({ error: pipeline.error });
+    setState({ busy: true });
+    try {
+      await projects.update(project.name, { repositoryUrl: repositoryUrl.trim(), preset, pipeline: pipeline.settings });
+      setState({ saved: true });
+      onSaved();
+    } catch (err) {
+      setState({ error: errorMessage(err) });
+    }
+  };
+  const readOnly = !canManage(user);
+  return (
+    <form className="card form" onSubmit={(event) => void submit(event)}>
+      <h2>Project</h2>
+      <fieldset disabled={readOnly} className="plain">
+        <Field label="Repository">
+          <input required value={repositoryUrl} onChange={(e) => setRepositoryUrl(e.target.value)} />
+        </Field>
+        <Field label="Preset">
+          <select value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
+            {PRESETS.map((x) => (
+              <option key={x.value} value={x.value}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <h3>Pipeline (all environments)</h3>
+        <PipelineEditor initial={project.pipeline ?? {}} inheritFrom="the preset" onChange={setPipeline} />
+      </fieldset>
+      {'error' in pipeline && <div className="state state-error">{pipeline.error}</div>}
+      {state.error && (
+        <div className="state state-error" role="alert">
+          {state.error}
+        </div>
+      )}
+      {!readOnly && (
+        <footer className="form-footer">
+          {state.saved && <span className="ok-text">Saved.</span>}
+          <button type="submit" className="btn btn-primary" disabled={state.busy}>
+            {state.busy ? 'Saving…' : 'Save project'}
+          </button>
+        </footer>
+      )}
+    </form>
+  );
+}
+
+function EnvironmentsSection({ project, onChanged }: { project: Project; onChanged: () => void }) {
+  const { user } = useSession();
+  const [name, setName] = useState('');
+  const [branch, setBranch] = useState('main');
+  const [error, setError] = useState<string | null>(null);
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const env = await environments.create(project.name, { name: name.trim(), branch: branch.trim() });
+      navigate(`/projects/${encodeURIComponent(project.name)}/environments/${encodeURIComponent(env.name)}`);
+      onChanged();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <section className="card">
+      <h2>Environments</h2>
+      {project.environments.length === 0 ? (
+        <Empty title="No environments yet." />
+      ) : (
+        <ul className="link-list">
+          {project.environments.map((env) => (
+            <li key={env.id}>
+              <Link to={`/projects/${encodeURIComponent(project.name)}/environments/${encodeURIComponent(env.name)}`}>{env.name}</Link>{' '}
+              <span className="muted small">
+                {env.branch} · {env.serverIds.length} server{env.serverIds.length === 1 ? '' : 's'} · {env.variables.length} variable
+                {env.variables.length === 1 ? '' : 's'}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canManage(user) && (
+        <form className="inline-form" onSubmit={(event) => void add(event)}>
+          <input aria-label="New environment name" required placeholder="staging" pattern="[a-z0-9][a-z0-9-]*" value={name} onChange={(e) => setName(e.target.value)} />
+          <input aria-label="Branch of the new environment" required placeholder="branch" value={branch} onChange={(e) => setBranch(e.target.value)} />
+          <button type="submit" className="btn">
+            Add environment
+          </button>
+        </form>
+      )}
+      {error && (
+        <div className="state state-error" role="alert">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function DangerZone({ project }: { project: Project }) {
+  const { user } = useSession();
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  if (!canManage(user)) return null;
+  const remove = async () => {
+    try {
+      await projects.remove(project.name);
+      navigate('/projects');
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <section className="card danger">
+      <h2>Delete project</h2>
+      <p className="muted small">Removes the project, its environments and history from DevFlow. Releases already on servers stay where they are.</p>
+      <div className="inline-form">
+        <input aria-label="Type the project name to confirm" placeholder={`type ${project.name} to confirm`} value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+        <button type="button" className="btn btn-danger" disabled={confirm !== project.name} onClick={() => void remove()}>
+          Delete {project.name}
+        </button>
+      </div>
+      {error && (
+        <div className="state state-error" role="alert">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}
