@@ -66,6 +66,7 @@ export class MemoryJobQueue implements JobQueue {
 
   process<T extends JobData>(name: string, handler: (job: Job<T>) => Promise<void>, options: { concurrency?: number } = {}): void {
     assertJobName(name);
+    if (this.closed) throw new PortError('closed', `Cannot process job ${JSON.stringify(name)}: the job queue is closed.`);
     const lane = this.lane(name);
     if (lane.handler) throw new PortError('handler_already_registered', `A handler for job ${JSON.stringify(name)} is already registered on this instance.`);
     lane.handler = handler as Handler;
