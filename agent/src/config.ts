@@ -12,14 +12,14 @@ export const DEFAULT_DATA_DIR = '/var/lib/devflow-agent';
 export type AgentConfig =
   | { command: 'enroll'; dataDir: string; logLevel: LogLevel; url: string; token: string; name?: string; labels: string[]; force: boolean }
   | { command: 'run'; dataDir: string; logLevel: LogLevel }
-  | { command: 'proxy'; dataDir: string; logLevel: LogLevel }
+  | { command: 'proxy'; dataDir: string; logLevel: LogLevel; host?: string }
   | { command: 'version' }
   | { command: 'help' };
 
 export const USAGE = `Usage:
   devflow-agent enroll --url URL --token TOKEN [--name NAME] [--labels a,b] [--data-dir DIR] [--force]
   devflow-agent run [--data-dir DIR]
-  devflow-agent proxy [--data-dir DIR]
+  devflow-agent proxy [--data-dir DIR] [--host ADDRESS]
   devflow-agent version
 
 Environment:
@@ -46,6 +46,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
         name: { type: 'string' },
         labels: { type: 'string' },
         force: { type: 'boolean' },
+        host: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -58,13 +59,14 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const dataDir = resolve(dataDirRaw);
 
   const onlyFor = (allowed: string[]): void => {
-    for (const key of ['url', 'token', 'name', 'labels', 'force']) {
-      if (values[key] !== undefined && !allowed.includes(key)) throw new AgentError('USAGE', `--${key} is only valid for "enroll"\n\n${USAGE}`);
+    for (const key of ['url', 'token', 'name', 'labels', 'force', 'host']) {
+      if (values[key] !== undefined && !allowed.includes(key)) throw new AgentError('USAGE', `--${key} is not valid for "${command}"\n\n${USAGE}`);
     }
   };
 
   switch (command) {
     case 'enroll': {
+      onlyFor(['url', 'token', 'name', 'labels', 'force']);
       const url = str(values.url);
       const token = str(values.token);
       if (!url) throw new AgentError('USAGE', `enroll needs --url (the control plane's address)\n\n${USAGE}`);
@@ -78,9 +80,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       return Object.freeze({ command, dataDir, logLevel, url, token, labels, force: values.force === true, ...(name ? { name } : {}) });
     }
     case 'run':
-    case 'proxy':
       onlyFor([]);
       return Object.freeze({ command, dataDir, logLevel });
+    case 'proxy': {
+      onlyFor(['host']);
+      const host = str(values.host);
+      return Object.freeze({ command, dataDir, logLevel, ...(host ? { host } : {}) });
+    }
     default:
       throw new AgentError('USAGE', `unknown command "${command}"\n\n${USAGE}`);
   }

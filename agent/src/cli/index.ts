@@ -1,0 +1,47 @@
+import { loadConfig, USAGE } from '../config.js';
+import { enroll } from '../enroll/enroll.js';
+import { AgentError, describeError } from '../errors.js';
+import { createLogger } from '../logs/logger.js';
+import { runProxy } from '../proxy/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { runCommand } from './run.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** `devflow-agent <command>`; returns the exit code (0 ok, 1 unexpected, AgentError codes otherwise). */
+export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo = stdio): Promise<number> {
+  try {
+    const config = loadConfig(argv, env);
+    switch (config.command) {
+      case 'help':
+        io.out(`${USAGE}\n`);
+        return 0;
+      case 'version':
+        io.out(`devflow-agent ${AGENT_VERSION}\n`);
+        return 0;
+      case 'enroll': {
+        const id = await enroll(config);
+        io.out(`enrolled as agent ${id.agentId} with ${id.controlPlaneUrls.join(', ')}; identity saved in ${config.dataDir}\nstart it with: devflow-agent run --data-dir ${config.dataDir}\n`);
+        return 0;
+      }
+      case 'run':
+        await runCommand(config.dataDir, createLogger(config.logLevel, io.err));
+        return 0;
+      case 'proxy':
+        await runProxy({ dataDir: config.dataDir, ...(config.host ? { host: config.host } : {}) });
+        return 0;
+    }
+  } catch (err) {
+    if (err instanceof AgentError) {
+      io.err(`devflow-agent: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.err(`devflow-agent: unexpected error: ${describeError(err)}\n`);
+    return 1;
+  }
+}
