@@ -86,8 +86,12 @@ describe('gitSync', () => {
     await repo.commit('one', { 'index.js': 'v1' });
     await gitSync(spec({}), makeContext(dataDir).ctx);
     const second = await repo.commit('two', { 'index.js': 'v2' });
-    const outcome = await gitSync(spec({ releaseId: 'r2', commit: second }), makeContext(dataDir).ctx);
+    const { ctx, lines } = makeContext(dataDir);
+    const outcome = await gitSync(spec({ releaseId: 'r2', commit: second }), ctx);
     expect(outcome.output).toMatchObject({ commit: second });
+    expect(await readFile(join(appPaths(dataDir, APP).release('r2'), 'index.js'), 'utf8')).toBe('v2');
+    // The speculative checkout of the unknown commit failed quietly before the fetch.
+    expect(lines.filter((l) => /fatal|error/i.test(l.text))).toEqual([]);
   });
 
   it('fails clearly for a commit that does not exist, and leaves no release behind', async () => {
@@ -109,6 +113,8 @@ describe('gitSync', () => {
     await expect(gitSync(spec({ releaseId: 'r2', commit: feature }), makeContext(dataDir).ctx)).rejects.toThrow(
       /exists but is not on main/,
     );
+    // It was checked out speculatively (full sha, already in the mirror) and must be gone again.
+    expect(existsSync(appPaths(dataDir, APP).release('r2'))).toBe(false);
   });
 
   it('fails clearly for a branch that does not exist', async () => {
@@ -158,7 +164,7 @@ describe('gitSync', () => {
   it('stops a fetch of a large repository when aborted, kills git, and the mirror still works after', async () => {
     // Incompressible content, so upload-pack/index-pack take long enough to be interrupted.
     const big: Record<string, Uint8Array> = {};
-    for (let i = 0; i < 3; i++) big[`blob-${i}.bin`] = randomBytes(8 * 1024 * 1024);
+    for (let i = 0; i < 2; i++) big[`blob-${i}.bin`] = randomBytes(8 * 1024 * 1024);
     await repo.commit('large', big);
 
     const { ctx, controller } = makeContext(dataDir);

@@ -12,6 +12,8 @@ import { assertAppAndRelease, assertGitInputs, redactUrl, throwIfAborted } from 
 import { currentRelease } from './list.js';
 import { writeReleaseMeta } from './meta.js';
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 /**
  * git.sync: bring the app's bare mirror up to date (only as far as needed) and write the exact
  * commit into `releases/<id>`. With an explicit commit that the mirror already has on the ref,
@@ -24,29 +26,34 @@ export const gitSync: StepHandler<'git.sync'> = async (spec, ctx) => {
   const releaseDir = paths.release(spec.releaseId);
   const run = { signal: ctx.signal, onLine: (stream: 'stdout' | 'stderr', line: string) => ctx.log(stream, line) };
 
+  /** `quiet`: a speculative checkout's errors are not the user's business (it is retried or dropped). */
+  const checkout = async (commit: string, quiet = false): Promise<void> => {
+    const indexFile = `${paths.releaseMeta(spec.releaseId)}.index-${randomBytes(4).toString('hex')}`;
+    try {
+      await checkoutCommit(paths.repo, commit, releaseDir, indexFile, quiet ? { signal: ctx.signal } : run);
+    } catch (error) {
+      await removeTree(releaseDir);
+      throw error;
+    }
+  };
+
   try {
     await clearStaleRelease(ctx, spec.app, spec.releaseId);
     const created = await ensureMirror(paths.repo, run);
     if (created) ctx.log('system', `created mirror ${paths.repo}`);
 
-    let info = spec.commit && !created ? await findOnRef(paths.repo, spec.commit, spec.ref, ctx) : null;
+    let info = spec.commit && !created ? await fastPath(paths.repo, spec.commit, spec.ref, ctx, releaseDir, checkout) : null;
     if (info) {
-      ctx.log('system', `commit ${info.commit.slice(0, 12)} is already in the mirror on ${spec.ref}; no fetch needed`);
+      ctx.log('system', `commit ${info.commit.slice(0, 12)} "${info.message}" was already in the mirror on ${spec.ref} (no fetch); checked out into ${releaseDir}`);
     } else {
       await fetch(paths.repo, spec, ctx);
       info = spec.commit ? await findOnRef(paths.repo, spec.commit, spec.ref, ctx) : await inspectCommit(paths.repo, trackingRef(spec.ref), run);
       if (!info) throw await commitNotOnRef(paths.repo, spec, ctx);
+      throwIfAborted(ctx.signal, 'git.sync');
+      ctx.log('system', `checking out ${info.commit.slice(0, 12)} "${info.message}" into ${releaseDir}`);
+      await checkout(info.commit);
     }
     throwIfAborted(ctx.signal, 'git.sync');
-
-    ctx.log('system', `checking out ${info.commit.slice(0, 12)} "${info.message}" into ${releaseDir}`);
-    const indexFile = `${paths.releaseMeta(spec.releaseId)}.index-${randomBytes(4).toString('hex')}`;
-    try {
-      await checkoutCommit(paths.repo, info.commit, releaseDir, indexFile, run);
-    } catch (error) {
-      await removeTree(releaseDir);
-      throw error;
-    }
     await writeReleaseMeta(ctx.dataDir, spec.app, {
       releaseId: spec.releaseId,
       ...info,
@@ -60,6 +67,37 @@ export const gitSync: StepHandler<'git.sync'> = async (spec, ctx) => {
     throw error;
   }
 };
+
+/**
+ * A redeploy, a rollback by commit or the second server of a deployment: the commit is usually
+ * in the mirror already. Then the checkout runs alongside the two look-ups instead of after them
+ * (it is the slowest part); if the commit turns out not to be on the ref, it is thrown away.
+ */
+async function fastPath(
+  gitDir: string,
+  commit: string,
+  ref: string,
+  ctx: StepContext,
+  releaseDir: string,
+  checkout: (commit: string, quiet?: boolean) => Promise<void>,
+): Promise<CommitInfo | null> {
+  // Only a full sha can be checked out before it is resolved.
+  const early = FULL_SHA.test(commit) ? checkout(commit, true).then(() => true, () => false) : Promise.resolve(false);
+  let info: CommitInfo | null;
+  try {
+    info = await findOnRef(gitDir, commit, ref, ctx);
+  } catch (error) {
+    if (await early) await removeTree(releaseDir);
+    throw error;
+  }
+  const checkedOut = await early;
+  if (!info) {
+    if (checkedOut) await removeTree(releaseDir);
+    return null;
+  }
+  if (!checkedOut) await checkout(info.commit);
+  return info;
+}
 
 /** The commit, if the mirror has it and it is reachable from the ref as last fetched. */
 async function findOnRef(gitDir: string, commit: string, ref: string, ctx: StepContext): Promise<CommitInfo | null> {
