@@ -8,6 +8,8 @@ import { serversApi } from './api/servers.js';
 import { agentEnrollApi } from './api/agent-enroll.js';
 import { stepsApi } from './api/steps.js';
 import { agentDistributionApi } from './api/agent-dist.js';
+import { projectsApi } from './api/projects.js';
+import { environmentsApi } from './api/environments.js';
 import { authenticate, csrf } from './api/middleware.js';
 import type { Services } from './services.js';
 
@@ -22,4 +24,6 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/users', usersApi(s));
   app.route('/api/servers', serversApi(s));
   app.route('/api/steps', stepsApi(s));
+  app.route('/api/projects', projectsApi(s));
+  app.route('/api/projects', environmentsApi(s));
 }

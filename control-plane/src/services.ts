@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
@@ -23,6 +24,10 @@ import { AgentHub } from './agents/hub.js';
 import { Dispatcher } from './agents/dispatcher.js';
 import { StepStore } from './steps/store.js';
 import { LogStore } from './logs/store.js';
+import { createRepositories, type Repositories } from './repositories/index.js';
+import { ProjectService } from './projects/service.js';
+import { EnvironmentService } from './environments/service.js';
+import { VariableStore } from './environments/variables.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -59,6 +64,10 @@ export interface Services {
   steps: StepStore;
   logs: LogStore;
   dispatcher: Dispatcher;
+  /** The control plane's repository mirrors (data dir `repos/`). */
+  repositories: Repositories;
+  projects: ProjectService;
+  environments: EnvironmentService;
   close(): Promise<void>;
 }
 
@@ -98,6 +107,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   dispatcher = new Dispatcher({ steps, logs, servers, signer, box, bus, connections: hub, logger });
   deps.upgrades.route('/agent/connect', hub.handleUpgrade);
 
+  const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos') });
+  const projects = new ProjectService(db, box, audit, repositories);
+  const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
+
   return {
     config,
     db,
@@ -119,6 +132,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     steps,
     logs,
     dispatcher,
+    repositories,
+    projects,
+    environments,
     async close() {
       await hub.close();
       await adapters.close();

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+
+let cp: TestControlPlane;
+let token: string;
+let serverIds: string[];
+
+const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+  cp.app.request(`/api/projects/app${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+const json = async (res: Response) => (await res.json()) as Record<string, any>;
+
+beforeAll(async () => {
+  cp = await startTestControlPlane();
+  token = await adminToken(cp);
+  await cp.services.projects.create('system', { name: 'app', repositoryUrl: '/srv/git/app', preset: 'node', defaultBranch: 'trunk' });
+  serverIds = [(await cp.services.servers.create('system', { name: 'web1' })).id, (await cp.services.servers.create('system', { name: 'web2' })).id];
+});
+afterAll(() => cp.dispose());
+
+describe('environments API', () => {
+  it('creates an environment with documented defaults', async () => {
+    const res = await api('/environments', { method: 'POST', body: { name: 'production', port: 3000, serverIds: [serverIds[1], 'web1'] } });
+    expect(res.status).toBe(201);
+    const { environment } = await json(res);
+    expect(environment).toMatchObject({
+      name: 'production',
+      project: 'app',
+      app: 'app-production',
+      branch: 'trunk',
+      strategy: 'in-place',
+      port: 3000,
+      slotPorts: { blue: 3001, green: 3002 },
+      healthcheckPath: '/up',
+      keepReleases: 10,
+      stageTimeouts: { fetch: 300, install: 900, healthcheck: 120 },
+      autoRollback: false,
+      variables: [],
+      lock: null,
+      liveRelease: null,
+    });
+    expect(environment.servers.map((s: { name: string }) => s.name)).toEqual(['web2', 'web1']);
+    expect((await json(await api('/environments'))).environments).toHaveLength(1);
+    expect((await json(await api(`/environments/${environment.id}`))).environment.name).toBe('production');
+  });
+
+  it('updates settings and pipeline overrides, validating each field', async () => {
+    const res = await api('/environments/production', {
+      method: 'PATCH',
+      body: { strategy: 'blue-green', bluePort: 4001, stageTimeouts: { build: 60 }, pipeline: { build: 'npm run build:prod', hooks: { activate: { after: 'echo live' } } }, startCommand: 'node server.js' },
+    });
+    expect(res.status).toBe(200);
+    const { environment } = await json(res);
+    expect(environment).toMatchObject({ strategy: 'blue-green', slotPorts: { blue: 4001, green: 3002 }, stageTimeouts: { build: 60, install: 900 }, startCommand: 'node server.js' });
+    const plan = await cp.services.environments.planEnvironment(await cp.services.environments.get('app', 'production'));
+    expect(plan.settings).toMatchObject({ strategy: 'blue-green', start: 'node server.js', build: 'npm run build:prod', healthcheck: { path: '/up' } });
+
+    const bad: [unknown, string][] = [
+      [{ branch: '--upload-pack=x' }, 'branch'],
+      [{ branch: '../x' }, 'branch'],
+      [{ port: 70000 }, 'port'],
+      [{ strategy: 'canary-ish' }, 'strategy'],
+      [{ healthcheckPath: 'up' }, 'healthcheckPath'],
+      [{ stageTimeouts: { biuld: 5 } }, 'stageTimeouts'],
+      [{ pipeline: { hooks: { build: { befor: 'x' } } } }, 'pipeline.hooks.build'],
+      [{ keepReleases: 0 }, 'keepReleases'],
+    ];
+    for (const [body, field] of bad) {
+      const r = await api('/environments/production', { method: 'PATCH', body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect((await json(r)).error.details.field).toBe(field);
+    }
+    const unknownServer = await api('/environments/production', { method: 'PATCH', body: { serverIds: ['srv_nope'] } });
+    expect(unknownServer.status).toBe(404);
+    expect((await json(unknownServer)).error.message).toBe('server "srv_nope" does not exist');
+  });
+
+  it('refuses bad and duplicate names; unknown environments and projects are 404', async () => {
+    expect((await api('/environments', { method: 'POST', body: { name: 'Prod' } })).status).toBe(400);
+    expect((await api('/environments', { method: 'POST', body: { name: 'production' } })).status).toBe(409);
+    const long = await api('/environments', { method: 'POST', body: { name: 'x'.repeat(40) } });
+    expect(long.status).toBe(201);
+    expect((await api('/environments/nope')).status).toBe(404);
+    expect((await json(await api('/environments/nope'))).error.message).toBe('environment of project "app" "nope" does not exist');
+    expect((await cp.app.request('/api/projects/ghost/environments', { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  });
+
+  it('stores variables encrypted and only ever returns their names', async () => {
+    const put = await api('/environments/production/variables', { method: 'PUT', body: { variables: { DB_PASSWORD: 's3cr3t-value', APP_KEY: 'base64:abc' } } });
+    expect(put.status).toBe(200);
+    expect(await json(put)).toEqual({ variables: ['APP_KEY', 'DB_PASSWORD'] });
+    const del = await json(await api('/environments/production/variables', { method: 'PUT', body: { variables: { APP_KEY: null } } }));
+    expect(del.variables).toEqual(['DB_PASSWORD']);
+    const env = await json(await api('/environments/production'));
+    expect(env.environment.variables).toEqual(['DB_PASSWORD']);
+    expect(JSON.stringify(env)).not.toContain('s3cr3t-value');
+    const raw = await cp.services.db.execute('SELECT value_enc FROM environment_variables');
+    expect(String(raw.rows[0]?.value_enc)).toMatch(/^v1\./);
+    expect(JSON.stringify(raw.rows)).not.toContain('s3cr3t');
+    const plan = await cp.services.environments.planEnvironment(await cp.services.environments.get('app', 'production'));
+    expect(plan.variables).toEqual({ DB_PASSWORD: 's3cr3t-value' });
+    const audit = await cp.services.audit.list(50);
+    expect(audit.find((a) => a.action === 'environment.variables')?.details).toMatchObject({ deleted: ['APP_KEY'] });
+    expect(JSON.stringify(audit)).not.toContain('s3cr3t');
+    const bad = await api('/environments/production/variables', { method: 'PUT', body: { variables: { '1BAD': 'x' } } });
+    expect(bad.status).toBe(400);
+  });
+
+  it('locks with who, why and since; unlocks; both audited', async () => {
+    expect((await api('/environments/production/lock', { method: 'POST', body: {} })).status).toBe(400);
+    const locked = await json(await api('/environments/production/lock', { method: 'POST', body: { reason: 'release freeze' } }));
+    expect(locked.environment.lock).toMatchObject({ reason: 'release freeze', byEmail: 'admin@test.local', since: expect.any(Number) });
+    const unlocked = await json(await api('/environments/production/lock', { method: 'DELETE' }));
+    expect(unlocked.environment.lock).toBeNull();
+    const actions = (await cp.services.audit.list(50)).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['environment.lock', 'environment.unlock', 'environment.create', 'environment.update']));
+  });
+
+  it('deletes an environment', async () => {
+    await api('/environments', { method: 'POST', body: { name: 'staging' } });
+    expect((await api('/environments/staging', { method: 'DELETE' })).status).toBe(204);
+    expect((await api('/environments/staging')).status).toBe(404);
+  });
+});

@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Services } from '../services.js';
+import { parseInput, readJson, type AppEnv } from './env.js';
+import { currentUser, requireAuth, requireRole } from './middleware.js';
+import { CreateProject, UpdateProject } from '../projects/types.js';
+
+const CommitsQuery = z.object({
+  branch: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+/** /api/projects: projects and what their repository holds (branches, recent commits). */
+export function projectsApi(s: Services) {
+  const manage = requireRole('maintainer');
+  return new Hono<AppEnv>()
+    .use('*', requireAuth)
+    .get('/', async (c) => c.json({ projects: await s.projects.list() }))
+    .post('/', manage, async (c) => {
+      const input = await readJson(c, CreateProject);
+      return c.json({ project: await s.projects.create(currentUser(c).id, input) }, 201);
+    })
+    .get('/:project', async (c) => c.json({ project: await s.projects.get(c.req.param('project')) }))
+    .patch('/:project', manage, async (c) => {
+      const patch = await readJson(c, UpdateProject);
+      return c.json({ project: await s.projects.update(currentUser(c).id, c.req.param('project'), patch) });
+    })
+    .delete('/:project', manage, async (c) => {
+      await s.projects.remove(currentUser(c).id, c.req.param('project'));
+      return c.body(null, 204);
+    })
+    .get('/:project/branches', async (c) => {
+      const source = await s.projects.source(c.req.param('project'));
+      return c.json({ branches: await s.repositories.branches(source) });
+    })
+    .get('/:project/commits', async (c) => {
+      const query = parseInput(CommitsQuery, c.req.query());
+      const project = await s.projects.get(c.req.param('project'));
+      const branch = query.branch ?? project.defaultBranch;
+      const commits = await s.repositories.commits(await s.projects.source(project.id), branch, query.limit);
+      return c.json({ branch, commits });
+    });
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { PipelineSettings } from '../pipeline/settings.js';
+import { STAGES, type StageName } from '../pipeline/stages.js';
+import { BranchInput, Slug } from '../projects/types.js';
+
+const Port = z.number().int().min(1).max(65535);
+const StageTimeouts = z
+  .object(Object.fromEntries(STAGES.map((s) => [s, z.number().int().min(1).max(24 * 3600).optional()])) as Record<StageName, z.ZodOptional<z.ZodNumber>>)
+  .strict();
+
+/** Variable names as the protocol's step env accepts them (and as shells and dotenv read them). */
+export const VariableName = z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and "_", not starting with a digit');
+
+const settingsFields = {
+  branch: BranchInput,
+  strategy: z.enum(['in-place', 'blue-green']),
+  port: Port.nullable(),
+  /** Blue-green slot ports; default port + 1 (blue) and port + 2 (green). */
+  bluePort: Port.nullable(),
+  greenPort: Port.nullable(),
+  /** How the agent starts the app (PORT set); null = the preset's (node: `npm start`). */
+  startCommand: z.string().trim().min(1).max(8192).nullable(),
+  healthcheckPath: z.string().regex(/^\/[^\s]*$/, 'must start with "/" and contain no spaces').max(2048),
+  keepReleases: z.number().int().min(1).max(100),
+  /** Seconds per step, per stage, over the defaults. */
+  stageTimeouts: StageTimeouts,
+  /** Pipeline overrides: the same shape as devflow.yml (commands, hooks, sharedPaths, …). */
+  pipeline: PipelineSettings,
+  /** Roll back automatically when restart or health check fails after activation. */
+  autoRollback: z.boolean(),
+  /** Server ids, in deployment order (the first runs migrations). */
+  serverIds: z.array(z.string().min(1).max(128)).max(100),
+};
+
+export const CreateEnvironment = z
+  .object({
+    name: Slug,
+    ...Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, v.optional()])),
+  } as { name: typeof Slug } & { [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]> })
+  .strict();
+export type CreateEnvironment = z.input<typeof CreateEnvironment>;
+
+export const UpdateEnvironment = z
+  .object(Object.fromEntries(Object.entries(settingsFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof settingsFields]: z.ZodOptional<(typeof settingsFields)[K]> })
+  .strict();
+export type UpdateEnvironment = z.input<typeof UpdateEnvironment>;
+
+/** `null` deletes a variable; other keys are left as they are. */
+export const SetVariables = z
+  .object({ variables: z.record(VariableName, z.string().max(64 * 1024).nullable()).refine((v) => Object.keys(v).length <= 500, 'at most 500 variables per request') })
+  .strict();
+export type SetVariables = z.input<typeof SetVariables>;
+
+export const LockInput = z.object({ reason: z.string().trim().min(1, 'say why the environment is locked').max(500) }).strict();
+
+/** What E2's deployments module reports as live; null until something was deployed. */
+export interface LiveRelease {
+  deploymentId: string;
+  releaseId: string;
+  commit: string | null;
+  activatedAt: number | null;
+}
+
+export interface EnvironmentLock {
+  by: string;
+  byEmail: string | null;
+  reason: string;
+  since: number;
+}
+
+export interface Environment {
+  id: string;
+  projectId: string;
+  project: string;
+  name: string;
+  /** `<project>-<env>`: the app directory on servers. */
+  app: string;
+  branch: string;
+  strategy: 'in-place' | 'blue-green';
+  port: number | null;
+  slotPorts: { blue: number; green: number } | null;
+  startCommand: string | null;
+  healthcheckPath: string;
+  keepReleases: number;
+  /** Effective seconds per stage (defaults with overrides applied). */
+  stageTimeouts: Record<StageName, number>;
+  pipeline: PipelineSettings;
+  autoRollback: boolean;
+  servers: { id: string; name: string; status: string }[];
+  /** Variable names only; values are never returned. */
+  variables: string[];
+  lock: EnvironmentLock | null;
+  liveRelease: LiveRelease | null;
+  createdAt: number;
+  updatedAt: number;
+}
