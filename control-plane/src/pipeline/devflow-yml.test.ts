@@ -89,3 +89,15 @@ environments:
     expect(problems('build: ""\n').list[0]).toMatchObject({ field: 'build', line: 1 });
   });
 });
+
+describe('README', () => {
+  it('documents a devflow.yml that validates, and the error format it shows', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('`devflow.yml` (every key optional')))?.[1];
+    expect(block).toBeDefined();
+    expect(parseDevflowYml(block!)).toMatchObject({ preset: 'node', strategy: 'blue-green', environments: { staging: { keepReleases: 3 } } });
+    const documented = /e\.g\. `(devflow\.yml line 2, strategy: [^`]+)`/.exec(readme.replace(/\n/g, ' '))?.[1];
+    expect(documented).toBe(problems('preset: node\nstrategy: sideways\n').message);
+  });
+});
