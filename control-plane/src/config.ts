@@ -57,6 +57,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
   DEVFLOW_WEB_DIR: z.string().min(1).optional(),
+  DEVFLOW_DEPLOY_TIMEOUT_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
+  DEVFLOW_AGENT_GRACE_S: z.coerce.number().min(0.05).max(24 * 3600).default(120),
+  DEVFLOW_MIN_FREE_DISK_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
 });
 
 export interface Config {
@@ -78,6 +81,12 @@ export interface Config {
   readonly heartbeatIntervalMs: number;
   /** Built web console; default `web/dist` of this repository when it exists. */
   readonly webDir: string | undefined;
+  /** A deployment still running after this long ends `timed_out`. */
+  readonly deployTimeoutMs: number;
+  /** A deployment whose agent stays offline this long fails with that reason. */
+  readonly agentGraceMs: number;
+  /** Deployments to a server reporting less free disk (host.diskFreeBytes) fail early. 0 = no check. */
+  readonly minFreeDiskBytes: number;
 }
 
 /** Parse an environment (normally `process.env`) into a frozen config; throws `ConfigError` naming the variable. */
@@ -108,5 +117,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     heartbeatIntervalMs: e.DEVFLOW_HEARTBEAT_INTERVAL_MS,
     webDir: e.DEVFLOW_WEB_DIR ? resolve(e.DEVFLOW_WEB_DIR) : undefined,
+    deployTimeoutMs: e.DEVFLOW_DEPLOY_TIMEOUT_S * 1000,
+    agentGraceMs: Math.round(e.DEVFLOW_AGENT_GRACE_S * 1000),
+    minFreeDiskBytes: e.DEVFLOW_MIN_FREE_DISK_BYTES,
   });
 }

@@ -1,0 +1,152 @@
+import type { AuditLog } from '../audit/audit.js';
+import { newId } from '../crypto/random.js';
+import { AppError } from '../errors.js';
+import type { EnvironmentService } from '../environments/service.js';
+import type { Environment } from '../environments/types.js';
+import type { ProjectService } from '../projects/service.js';
+import type { Repositories } from '../repositories/index.js';
+import type { ServerService } from '../servers/service.js';
+import type { EnginePublisher } from '../events/publish.js';
+import { targetServers } from '../orchestrator/prepare.js';
+import type { DeploymentLog } from './log.js';
+import { checkServers, PreflightError } from './preflight.js';
+import { liveRelease } from './releases.js';
+import type { DeploymentStore, NewDeployment } from './store.js';
+import type { Db } from '../db/client.js';
+import { rollbackTarget } from './rollback-target.js';
+import type { Deployment, DeployOptions, RollbackOptions, Trigger } from './types.js';
+
+export interface RequestDeps {
+  db: Db;
+  store: DeploymentStore;
+  log: DeploymentLog;
+  projects: Pick<ProjectService, 'get' | 'source'>;
+  environments: Pick<EnvironmentService, 'get'>;
+  repositories: Pick<Repositories, 'resolve'>;
+  servers: Pick<ServerService, 'find'>;
+  publish: EnginePublisher;
+  audit: AuditLog;
+  /** Wake the project's queue (DeploymentQueue.wake). */
+  wake(projectId: string): Promise<void>;
+  minFreeDiskBytes: number;
+}
+
+/** `queued` (201), or an existing/other record: `merged` into a queued duplicate, `skipped`, `failed` pre-flight. */
+export interface RequestOutcome {
+  deployment: Deployment;
+  outcome: 'queued' | 'merged' | 'skipped' | 'failed';
+}
+
+/**
+ * Deploy and rollback requests: validate, resolve the commit at queue time, pre-flight, merge a
+ * duplicate, queue. Called by the API, the CLI (through the API), webhooks and the scheduler.
+ */
+export class DeploymentRequests {
+  constructor(private readonly d: RequestDeps) {}
+
+  async deploy(actor: string, projectRef: string, envRef: string, input: DeployOptions, trigger: Trigger = 'manual'): Promise<RequestOutcome> {
+    const d = this.d;
+    const project = await d.projects.get(projectRef);
+    const env = await d.environments.get(project.id, envRef);
+    await this.checkServerIds(env, input.serverIds);
+    const branch = input.branch ?? env.branch;
+    const commit = await d.repositories.resolve(await d.projects.source(project.id), { branch, ...(input.commit ? { commit: input.commit } : {}) });
+    const base: Omit<NewDeployment, 'status'> = {
+      id: newId('dep'),
+      projectId: project.id,
+      environmentId: env.id,
+      kind: 'deploy',
+      trigger,
+      userId: actor.startsWith('usr_') ? actor : null,
+      branch,
+      commit: { sha: commit.sha, message: commit.message, author: commit.author },
+      options: {
+        ...(input.skipMigrations ? { skipMigrations: true } : {}),
+        ...(input.skipCache ? { skipCache: true } : {}),
+        ...(input.force ? { force: true } : {}),
+        ...(input.serverIds ? { serverIds: input.serverIds } : {}),
+        ...((input.autoRollback ?? env.autoRollback) ? { autoRollback: true } : {}),
+      },
+    };
+
+    if (env.lock && !input.force) {
+      const why = `environment "${env.name}" is locked by ${env.lock.byEmail ?? env.lock.by} since ${new Date(env.lock.since).toISOString()}: ${env.lock.reason}`;
+      if (trigger === 'manual' || trigger === 'api') throw new AppError('CONFLICT', `${why}; deploy with force to override`, { lock: env.lock });
+      return this.record({ ...base, status: 'skipped', reason: why });
+    }
+    const live = await liveRelease(d.db, env.id);
+    if (live?.commit === commit.sha && !input.force) {
+      return this.record({ ...base, status: 'skipped', reason: `commit ${commit.sha.slice(0, 12)} is already live (release ${live.releaseId}); deploy with force to run it again` });
+    }
+    const duplicate = await d.store.queuedDuplicate(env.id, commit.sha, 'deploy');
+    if (duplicate) {
+      await d.log.write(duplicate.id, `a second request for ${commit.sha.slice(0, 12)} (${trigger}, by ${actor}) was merged into this queued deployment`);
+      return { deployment: duplicate, outcome: 'merged' };
+    }
+    return this.queue(actor, env, base, input.serverIds);
+  }
+
+  async rollback(
+    actor: string,
+    projectRef: string,
+    envRef: string,
+    input: RollbackOptions,
+    extra: { causedBy?: string; front?: boolean; serverIds?: string[] } = {},
+  ): Promise<RequestOutcome> {
+    const d = this.d;
+    const project = await d.projects.get(projectRef);
+    const env = await d.environments.get(project.id, envRef);
+    const servers = targetServers(env, extra.serverIds);
+    const target = await rollbackTarget(d.db, d.store, env, servers.map((s) => s.id), input.toDeploymentId);
+    const base: Omit<NewDeployment, 'status'> = {
+      id: newId('dep'),
+      projectId: project.id,
+      environmentId: env.id,
+      kind: 'rollback',
+      trigger: 'rollback',
+      userId: actor.startsWith('usr_') ? actor : null,
+      branch: target.branch,
+      commit: target.commit ? { sha: target.commit.sha, message: target.commit.message ?? '', author: target.commit.author ?? '' } : null,
+      options: {
+        ...(input.restoreVariables ? { restoreVariables: true } : {}),
+        ...(input.runDownMigration ? { runDownMigration: true } : {}),
+        ...(extra.serverIds ? { serverIds: extra.serverIds } : {}),
+      },
+      rollbackOf: target.id,
+      ...(extra.causedBy ? { causedBy: extra.causedBy } : {}),
+      ...(extra.front ? { front: true } : {}),
+    };
+    return this.queue(actor, env, base, extra.serverIds, `rollback to release ${target.releaseId} (deployment ${target.id})`);
+  }
+
+  private async queue(actor: string, env: Environment, base: Omit<NewDeployment, 'status'>, serverIds: string[] | undefined, what?: string): Promise<RequestOutcome> {
+    try {
+      await checkServers(this.d.servers, targetServers(env, serverIds), this.d.minFreeDiskBytes);
+    } catch (err) {
+      if (!(err instanceof PreflightError)) throw err;
+      return this.record({ ...base, status: 'failed', reason: err.message });
+    }
+    const result = await this.record({ ...base, status: 'queued' }, what);
+    await this.d.audit.record(actor, base.kind === 'rollback' ? 'deployment.rollback' : 'deployment.create', base.id, { environment: env.id, commit: base.commit?.sha });
+    await this.d.wake(base.projectId);
+    return result;
+  }
+
+  private async record(n: NewDeployment, what?: string): Promise<RequestOutcome> {
+    const deployment = await this.d.store.insert(n);
+    const head = n.commit ? `${n.commit.sha.slice(0, 12)} ${n.commit.message.split('\n')[0] ?? ''}` : '';
+    await this.d.log.write(n.id, n.status === 'queued' ? `queued (${n.trigger}): ${what ?? head}` : `${n.status}: ${n.reason ?? ''}`, n.status === 'failed' ? 'stderr' : 'system');
+    await this.d.publish.status(deployment);
+    if (n.status === 'queued') await this.d.publish.queue(n.projectId);
+    return { deployment, outcome: n.status === 'queued' ? 'queued' : n.status };
+  }
+
+  /** serverIds must name servers of this environment: unknown ids are 404, others' servers 400. */
+  private async checkServerIds(env: Environment, serverIds: readonly string[] | undefined): Promise<void> {
+    for (const id of serverIds ?? []) {
+      if (env.servers.some((s) => s.id === id)) continue;
+      if (!(await this.d.servers.find(id))) throw new AppError('NOT_FOUND', `server "${id}" does not exist`, { field: 'serverIds', id });
+      throw new AppError('VALIDATION_FAILED', `serverIds: server "${id}" is not assigned to environment "${env.name}"`, { field: 'serverIds', id });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { Db } from '../db/client.js';
+import { AppError, notFound } from '../errors.js';
+import type { Environment } from '../environments/types.js';
+import type { DeploymentStore } from './store.js';
+import type { Deployment } from './types.js';
+
+export interface RollbackTarget {
+  /** The deployment whose release is re-activated. */
+  id: string;
+  releaseId: string;
+  branch: string | null;
+  commit: Deployment['commit'];
+}
+
+/**
+ * Which release a rollback re-activates. By id: that deployment's release, bad or not, if it
+ * is still on disk on every target server. By default: the newest release older than the live
+ * one that was live before, is not bad, and is still on disk on every target server.
+ */
+export async function rollbackTarget(db: Db, store: DeploymentStore, env: Environment, serverIds: readonly string[], toDeploymentId?: string): Promise<RollbackTarget> {
+  if (serverIds.length === 0) throw new AppError('CONFLICT', `environment "${env.name}" has no servers to roll back`);
+  const rs = await db.execute({
+    sql: `SELECT release_id, deployment_id, status, MIN(created_at) AS created_at, COUNT(DISTINCT server_id) AS servers,
+            SUM(status = 'live') AS live, SUM(status = 'bad') AS bad, SUM(status = 'staged') AS staged
+          FROM releases WHERE environment_id = ? AND status <> 'pruned' AND server_id IN (${serverIds.map(() => '?').join(',')})
+          GROUP BY release_id ORDER BY created_at DESC`,
+    args: [env.id, ...serverIds],
+  });
+  const releases = rs.rows.map((r) => ({
+    releaseId: String(r.release_id),
+    deploymentId: String(r.deployment_id),
+    createdAt: Number(r.created_at),
+    onAll: Number(r.servers) === serverIds.length,
+    live: Number(r.live) > 0,
+    bad: Number(r.bad) > 0,
+    neverLive: Number(r.staged) > 0,
+  }));
+
+  if (toDeploymentId) {
+    const dep = await store.find(toDeploymentId);
+    if (!dep || dep.environmentId !== env.id) throw notFound(`deployment of environment "${env.name}"`, toDeploymentId);
+    const rel = releases.find((r) => r.releaseId === dep.releaseId);
+    if (!dep.releaseId || !rel) throw new AppError('CONFLICT', `the release of deployment ${toDeploymentId} is not on disk any more (pruned, or it never got that far)`, { toDeploymentId });
+    if (!rel.onAll) throw new AppError('CONFLICT', `release ${rel.releaseId} is not on every server of "${env.name}"; roll back a subset of servers or choose another release`);
+    if (rel.live && !rel.bad) throw new AppError('CONFLICT', `release ${rel.releaseId} is already live`);
+    return toTarget(await store.get(rel.deploymentId), rel.releaseId);
+  }
+
+  const live = releases.find((r) => r.live);
+  const candidate = releases.find((r) => r.onAll && !r.live && !r.bad && !r.neverLive && (!live || r.createdAt < live.createdAt));
+  if (!candidate) {
+    throw new AppError('CONFLICT', `environment "${env.name}" has no earlier good release on disk to roll back to; name one with toDeploymentId`);
+  }
+  return toTarget(await store.get(candidate.deploymentId), candidate.releaseId);
+}
+
+const toTarget = (d: Deployment, releaseId: string): RollbackTarget => ({ id: d.id, releaseId, branch: d.branch, commit: d.commit });

@@ -1,0 +1,209 @@
+import type { StepResult } from '@devflow/protocol';
+import type { Dispatcher } from '../agents/dispatcher.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { ServerService } from '../servers/service.js';
+import type { StepStore } from '../steps/store.js';
+import type { DeploymentStore } from '../deployments/store.js';
+import type { RunStore } from '../deployments/run-store.js';
+import type { ReleaseStore } from '../deployments/releases.js';
+import type { DeploymentLog } from '../deployments/log.js';
+import type { Deployment, DeploymentStatus, DeploymentStepRow, FailureInfo } from '../deployments/types.js';
+import type { EnginePublisher } from '../events/publish.js';
+import { STAGES, type DeploymentPlan, type PlannedStep } from '../pipeline/plan.js';
+import { runServerSteps, type ServerRunOutcome } from './server-steps.js';
+import { RunWatch } from './watch.js';
+
+export interface OrchestratorDeps {
+  store: DeploymentStore;
+  runs: RunStore;
+  releases: ReleaseStore;
+  log: DeploymentLog;
+  dispatcher: Pick<Dispatcher, 'runStep' | 'awaitStep' | 'cancelStep'>;
+  steps: Pick<StepStore, 'find'>;
+  servers: Pick<ServerService, 'find'>;
+  bus: EventBus;
+  publish: EnginePublisher;
+  logger: Logger;
+  agentGraceMs: number;
+  deployTimeoutMs: number;
+  instanceId: string;
+  /** A deployment with `autoRollback` failed after activation: queue its rollback. */
+  autoRollback(failed: Deployment): Promise<void>;
+}
+
+const ACTIVATE = STAGES.indexOf('activate');
+const HEARTBEAT_MS = 5000;
+
+/** Index of the first step at or after the barrier: everything before it runs on every server first. */
+export const barrierIndex = (steps: readonly PlannedStep[]): number => {
+  const i = steps.findIndex((s) => STAGES.indexOf(s.stage) >= ACTIVATE);
+  return i === -1 ? steps.length : i;
+};
+
+/**
+ * Executes a claimed deployment's stored plan: per server sequentially, servers in parallel;
+ * every server finishes fetch..migrate before any activates (a failure there fails the
+ * deployment and nothing live changes), then activate and the later stages run on all.
+ * Resumable from the database at any point (see runServerSteps).
+ */
+export class Orchestrator {
+  constructor(private readonly d: OrchestratorDeps) {}
+
+  /** Returns `detached` when this instance shut down mid-run (the record stays `running`). */
+  async execute(deploymentId: string, shutdown: AbortSignal): Promise<'finished' | 'detached'> {
+    const d = this.d;
+    const dep = await d.store.get(deploymentId);
+    if (dep.status !== 'running') return 'finished';
+    const plan = await d.runs.loadPlan(deploymentId);
+    if (!plan) {
+      await this.finish(dep, 'failed', 'the deployment has no stored plan (it was interrupted before planning finished); deploy again');
+      return 'finished';
+    }
+    const targets = await d.runs.targets(deploymentId);
+    const servers = await Promise.all(
+      targets.map(async (t) => ({ id: t.serverId, name: t.serverName, online: (await d.servers.find(t.serverId))?.status === 'online' })),
+    );
+    const watch = await RunWatch.start({
+      deploymentId,
+      servers,
+      deadline: (dep.startedAt ?? Date.now()) + d.deployTimeoutMs,
+      agentGraceMs: d.agentGraceMs,
+      bus: d.bus,
+      shutdown,
+    });
+    if (await d.store.cancelRequested(deploymentId)) watch.stop({ kind: 'cancelled', message: dep.reason ?? 'cancelled' });
+    const beat = setInterval(() => void d.store.heartbeat(deploymentId, d.instanceId).catch(() => undefined), HEARTBEAT_MS);
+    try {
+      return await this.run(dep, plan, watch);
+    } finally {
+      clearInterval(beat);
+      await watch.dispose();
+    }
+  }
+
+  private async run(dep: Deployment, plan: DeploymentPlan, watch: RunWatch): Promise<'finished' | 'detached'> {
+    const d = this.d;
+    const rows = await d.runs.steps(dep.id);
+    const activated = new Set<string>();
+    const reused = new Map(plan.servers.map((s) => [s.serverId, new Set<string>()]));
+    const phase = (serverId: string, planned: PlannedStep[], from: number, to: number) =>
+      runServerSteps(
+        {
+          dispatcher: d.dispatcher,
+          steps: d.steps,
+          runs: d.runs,
+          onStep: (row, status) => d.publish.step(dep.id, row.serverId, row.idx, row.stepId, status),
+          onSucceeded: (step, row, result) => this.bookkeep(dep, plan, step, row, result, activated),
+        },
+        {
+          deploymentId: dep.id,
+          serverId,
+          planned,
+          rows: rows.filter((r) => r.serverId === serverId),
+          from,
+          to,
+          secrets: plan.secrets,
+          signal: watch.signal,
+          reused: reused.get(serverId) ?? new Set(),
+        },
+      );
+
+    // Barrier: everything before activate, on every server.
+    const before = await Promise.all(
+      plan.servers.map(async (s) => {
+        await d.runs.setTarget(dep.id, s.serverId, 'running');
+        const out = await phase(s.serverId, s.steps, 0, barrierIndex(s.steps));
+        if (!out.ok && out.result) watch.stop({ kind: 'failed_elsewhere', message: 'another server failed before activation' });
+        if (out.ok) await d.runs.setTarget(dep.id, s.serverId, 'staged');
+        return { serverId: s.serverId, out };
+      }),
+    );
+    if (watch.reason?.kind === 'shutdown') return 'detached';
+    const early = before.find((b) => !b.out.ok && b.out.result) ?? before.find((b) => !b.out.ok);
+    if (early || watch.reason) return this.conclude(dep, before, watch, false);
+
+    // After the barrier: activate and the later stages on all servers.
+    const after = await Promise.all(
+      plan.servers.map(async (s) => ({ serverId: s.serverId, out: await phase(s.serverId, s.steps, barrierIndex(s.steps), s.steps.length) })),
+    );
+    if (watch.stopKind() === 'shutdown') return 'detached';
+    if (activated.size > 0 && after.some((a) => !a.out.ok)) {
+      for (const serverId of activated) await d.releases.markBad(dep.environmentId, serverId, plan.releaseId);
+    }
+    return this.conclude(dep, after, watch, activated.size > 0);
+  }
+
+  /** Release records follow what the agents report. */
+  private async bookkeep(dep: Deployment, plan: DeploymentPlan, step: PlannedStep, row: DeploymentStepRow, result: StepResult, activated: Set<string>): Promise<void> {
+    const d = this.d;
+    const spec = step.spec;
+    if (spec.kind === 'git.sync') {
+      const commit = typeof result.output?.commit === 'string' ? result.output.commit : (dep.commit?.sha ?? null);
+      await d.releases.stage(dep.environmentId, row.serverId, plan.releaseId, dep.id, commit);
+    } else if (spec.kind === 'release.activate' || spec.kind === 'release.rollback') {
+      await d.releases.activate(dep.environmentId, row.serverId, spec.releaseId);
+      await d.store.setActivated(dep.id);
+      activated.add(row.serverId);
+    } else if (spec.kind === 'traffic.switch') {
+      await d.releases.setSlot(dep.environmentId, row.serverId, plan.releaseId, spec.slot);
+    } else if (spec.kind === 'release.prune') {
+      const removed = Array.isArray(result.output?.removed) ? result.output.removed.filter((r): r is string => typeof r === 'string') : [];
+      await d.releases.markPruned(dep.environmentId, row.serverId, removed);
+      if (removed.length) await d.log.write(dep.id, `pruned on ${row.serverId}: ${removed.join(', ')}`);
+    }
+  }
+
+  private async conclude(dep: Deployment, outcomes: { serverId: string; out: ServerRunOutcome }[], watch: RunWatch, afterActivation: boolean): Promise<'finished'> {
+    const d = this.d;
+    const stop = watch.reason;
+    const failedStep = outcomes.find((o) => !o.out.ok && o.out.result && o.out.result.status !== 'cancelled');
+    for (const o of outcomes) {
+      const status = o.out.ok ? 'succeeded' : o === failedStep ? 'failed' : stop?.kind === 'timed_out' ? 'timed_out' : 'cancelled';
+      await d.runs.setTarget(dep.id, o.serverId, status);
+    }
+    if (!stop && !failedStep && outcomes.every((o) => o.out.ok)) {
+      await this.finish(dep, 'succeeded', null);
+      return 'finished';
+    }
+    if (stop && stop.kind !== 'failed_elsewhere') {
+      const status: DeploymentStatus = stop.kind === 'cancelled' ? 'cancelled' : stop.kind === 'timed_out' ? 'timed_out' : 'failed';
+      const untouched = afterActivation ? '' : '; the live release was not changed';
+      await this.finish(dep, status, `${stop.message}${untouched}`);
+      return 'finished';
+    }
+    const failure = failedStep && !failedStep.out.ok ? await this.failureInfo(failedStep.out.row, failedStep.out.result) : null;
+    const where = failure ? `step "${failure.step}" (${failure.stage}) on server "${failure.serverName}" ${failure.exitCode !== null ? `exited with code ${failure.exitCode}` : `failed${failure.error ? `: ${failure.error}` : ''}`}` : 'a step failed';
+    const untouched = afterActivation ? '; the release was marked bad' : '; the live release was not changed';
+    const timedOut = failedStep && !failedStep.out.ok && failedStep.out.result?.status === 'timed_out';
+    await this.finish(dep, timedOut ? 'timed_out' : 'failed', `${where}${untouched}`, failure);
+    if (afterActivation && dep.options.autoRollback && dep.kind === 'deploy') {
+      await d.autoRollback(dep).catch(async (err: unknown) => {
+        await d.log.write(dep.id, `automatic rollback could not be queued: ${(err as Error).message}`, 'stderr');
+      });
+    }
+    return 'finished';
+  }
+
+  private async failureInfo(row: DeploymentStepRow, result: StepResult | null): Promise<FailureInfo> {
+    const server = await this.d.servers.find(row.serverId);
+    return {
+      serverId: row.serverId,
+      serverName: server?.name ?? row.serverId,
+      stage: row.stage,
+      step: row.name,
+      exitCode: result?.exitCode ?? null,
+      error: result?.error ?? null,
+      lastLines: await this.d.log.tail(row.stepId, 20),
+    };
+  }
+
+  async finish(dep: Deployment, status: DeploymentStatus, reason: string | null, failure?: FailureInfo | null): Promise<void> {
+    const d = this.d;
+    if (!(await d.store.finish(dep.id, status, reason, failure))) return;
+    await d.runs.skipPending(dep.id, `not run: the deployment ended ${status}`);
+    await d.log.write(dep.id, reason ? `deployment ${status}: ${reason}` : `deployment ${status}`, status === 'succeeded' ? 'system' : 'stderr');
+    await d.publish.status({ ...dep, status, reason });
+    await d.publish.queue(dep.projectId);
+  }
+}
