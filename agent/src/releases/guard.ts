@@ -25,9 +25,13 @@ export function assertGitInputs(spec: { repoUrl: string; ref: string; commit?: s
   }
 }
 
-/** Repository URL as it may appear in a log line: any user:password part is hidden. */
+/**
+ * Repository URL as it may appear in a log line. Over http(s) the whole user part is hidden
+ * (`https://<token>@host` is common); elsewhere only a password (ssh's `git@` is no secret).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+  if (/^https?:\/\//i.test(url)) return url.replace(/^(https?:\/\/)[^/@]*@/i, '$1***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
 }
 
 /** Turns an aborted signal into the step failure the runner reports as cancelled/timed out. */
