@@ -1,5 +1,6 @@
 import { api } from './client.js';
 import { withQuery } from '../router/router.js';
+import * as norm from './normalize.js';
 import type {
   AddedServer,
   ApiToken,
@@ -36,6 +37,18 @@ function one<T>(data: unknown, key: string): T {
   return (record && key in record && typeof record[key] === 'object' ? record[key] : data) as T;
 }
 
+async function withEnvironments(raw: unknown): Promise<Project> {
+  const r = raw as { name?: string; environments?: unknown };
+  if (Array.isArray(r.environments)) return norm.project(raw);
+  return norm.project(raw, await environments.list(r.name ?? ''));
+}
+
+function page(data: unknown): Page<Deployment> {
+  const r = (data ?? {}) as Partial<Page<unknown>> & { deployments?: unknown[] };
+  const items = (r.items ?? r.deployments ?? []).map(norm.deployment);
+  return { items, total: r.total ?? items.length, page: r.page ?? 1, limit: r.limit ?? items.length };
+}
+
 export interface HistoryFilters {
   project?: string;
   environment?: string;
@@ -52,7 +65,9 @@ export interface ProjectInput {
   name?: string;
   repositoryUrl?: string;
   preset?: Preset;
-  pipeline?: PipelineOverrides;
+  defaultBranch?: string;
+  /** `null` removes stored credentials. */
+  credentials?: { sshPrivateKey?: string; httpsToken?: string } | null;
 }
 
 export interface EnvironmentInput {
@@ -63,8 +78,9 @@ export interface EnvironmentInput {
   keepReleases?: number;
   pipeline?: PipelineOverrides;
   port?: number | null;
-  healthcheckPath?: string | null;
+  healthcheckPath?: string;
   startCommand?: string | null;
+  autoRollback?: boolean;
 }
 
 export interface DeployRequest extends DeployOptions {
@@ -99,42 +115,51 @@ export const servers = {
 };
 
 export const projects = {
-  list: () => api.get<unknown>('/api/projects').then((d) => list<Project>(d, 'projects')),
-  get: (p: string) => api.get<unknown>(proj(p)).then((d) => one<Project>(d, 'project')),
-  create: (body: ProjectInput) => api.post<unknown>('/api/projects', body).then((d) => one<Project>(d, 'project')),
-  update: (p: string, body: ProjectInput) => api.patch<unknown>(proj(p), body).then((d) => one<Project>(d, 'project')),
+  /** Projects with their environments (one request per project for the environments). */
+  list: async (): Promise<Project[]> => {
+    const raw = list<unknown>(await api.get<unknown>('/api/projects'), 'projects');
+    return Promise.all(raw.map(async (r) => withEnvironments(r)));
+  },
+  get: async (p: string): Promise<Project> => withEnvironments(one<unknown>(await api.get<unknown>(proj(p)), 'project')),
+  create: (body: ProjectInput) => api.post<unknown>('/api/projects', body).then((d) => norm.project(one(d, 'project'))),
+  update: (p: string, body: ProjectInput) => api.patch<unknown>(proj(p), body).then((d) => norm.project(one(d, 'project'))),
   remove: (p: string) => api.del<unknown>(proj(p)),
   branches: (p: string) =>
     api.get<unknown>(`${proj(p)}/branches`).then((d) =>
       list<string | { name: string }>(d, 'branches').map((b) => (typeof b === 'string' ? b : b.name)),
     ),
   commits: (p: string, branch: string, limit = 15) =>
-    api.get<unknown>(withQuery(`${proj(p)}/commits`, { branch, limit })).then((d) => list<Commit>(d, 'commits')),
-  queue: (p: string) => api.get<unknown>(`${proj(p)}/queue`).then((d) => list<Deployment>(d, 'deployments')),
+    api
+      .get<unknown>(withQuery(`${proj(p)}/commits`, { branch, limit }))
+      .then((d) => list<unknown>(d, 'commits').map(norm.commit).filter((c): c is Commit => c !== null)),
+  queue: (p: string) => api.get<unknown>(`${proj(p)}/queue`).then((d) => list<unknown>(d, 'deployments').map(norm.deployment)),
+  history: (p: string, filters: HistoryFilters) => api.get<unknown>(withQuery(`${proj(p)}/deployments`, { ...filters })).then(page),
   reorder: (p: string, deploymentIds: string[]) => api.post<unknown>(`${proj(p)}/queue/reorder`, { deploymentIds }),
 };
 
 export const environments = {
+  list: (p: string) => api.get<unknown>(`${proj(p)}/environments`).then((d) => list<unknown>(d, 'environments').map(norm.environment)),
   create: (p: string, body: EnvironmentInput) =>
-    api.post<unknown>(`${proj(p)}/environments`, body).then((d) => one<Environment>(d, 'environment')),
-  get: (p: string, en: string) => api.get<unknown>(env(p, en)).then((d) => one<Environment>(d, 'environment')),
+    api.post<unknown>(`${proj(p)}/environments`, body).then((d) => norm.environment(one(d, 'environment'))),
+  get: (p: string, en: string) => api.get<unknown>(env(p, en)).then((d) => norm.environment(one(d, 'environment'))),
   update: (p: string, en: string, body: EnvironmentInput) =>
-    api.patch<unknown>(env(p, en), body).then((d) => one<Environment>(d, 'environment')),
+    api.patch<unknown>(env(p, en), body).then((d) => norm.environment(one(d, 'environment'))),
   remove: (p: string, en: string) => api.del<unknown>(env(p, en)),
   setVariables: (p: string, en: string, variables: Record<string, string | null>) =>
     api.put<unknown>(`${env(p, en)}/variables`, { variables }),
   lock: (p: string, en: string, reason: string) => api.post<unknown>(`${env(p, en)}/lock`, { reason }),
   unlock: (p: string, en: string) => api.del<unknown>(`${env(p, en)}/lock`),
-  releases: (p: string, en: string) => api.get<unknown>(`${env(p, en)}/releases`).then((d) => list<Release>(d, 'releases')),
+  releases: (p: string, en: string): Promise<Release[]> =>
+    api.get<unknown>(`${env(p, en)}/releases`).then((d) => list<unknown>(d, 'releases').map(norm.release)),
   deploy: (p: string, en: string, body: DeployRequest) =>
-    api.post<unknown>(`${env(p, en)}/deployments`, body).then((d) => one<Deployment>(d, 'deployment')),
+    api.post<unknown>(`${env(p, en)}/deployments`, body).then((d) => norm.deployment(one(d, 'deployment'))),
   rollback: (p: string, en: string, body: RollbackRequest) =>
-    api.post<unknown>(`${env(p, en)}/rollback`, body).then((d) => one<Deployment>(d, 'deployment')),
+    api.post<unknown>(`${env(p, en)}/rollback`, body).then((d) => norm.deployment(one(d, 'deployment'))),
 };
 
 export const deployments = {
-  history: (filters: HistoryFilters) => api.get<Page<Deployment>>(withQuery('/api/deployments', { ...filters })),
-  get: (id: string) => api.get<unknown>(`/api/deployments/${e(id)}`).then((d) => one<Deployment>(d, 'deployment')),
+  history: (filters: HistoryFilters) => api.get<unknown>(withQuery('/api/deployments', { ...filters })).then(page),
+  get: (id: string) => api.get<unknown>(`/api/deployments/${e(id)}`).then((d) => norm.deployment(one(d, 'deployment'))),
   cancel: (id: string) => api.post<unknown>(`/api/deployments/${e(id)}/cancel`),
   logUrl: (id: string) => `/api/deployments/${e(id)}/logs`,
   streamUrl: (id: string, after: string | number | null) =>
@@ -142,7 +167,7 @@ export const deployments = {
 };
 
 export const queue = {
-  all: () => api.get<unknown>('/api/queue').then((d) => list<Deployment>(d, 'deployments')),
+  all: () => api.get<unknown>('/api/queue').then((d) => list<unknown>(d, 'deployments').map(norm.deployment)),
 };
 
 export const users = {

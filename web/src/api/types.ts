@@ -76,16 +76,18 @@ export interface PipelineOverrides extends Partial<Record<CommandStage, Commands
 }
 
 export interface EnvLock {
-  lockedBy: string | { id: string; email: string } | null;
+  /** Email (or id) of who locked it. */
+  by: string | null;
   reason: string | null;
   since: Instant;
 }
 
 export interface LiveRelease {
   deploymentId: string;
+  releaseId?: string | null;
   commit: string | Commit | null;
-  at: Instant;
-  by: string | { id: string; email: string } | null;
+  at: Instant | null;
+  by?: string | null;
 }
 
 export interface Environment {
@@ -94,13 +96,16 @@ export interface Environment {
   name: string;
   branch: string;
   serverIds: string[];
+  servers: { id: string; name: string; status: string }[];
   strategy: Strategy;
   keepReleases: number;
-  variables: { key: string }[];
+  /** Variable names; values are never returned. */
+  variables: string[];
   pipeline: PipelineOverrides;
   port: number | null;
   healthcheckPath: string | null;
   startCommand: string | null;
+  autoRollback: boolean;
   lock: EnvLock | null;
   liveRelease: LiveRelease | null;
 }
@@ -110,7 +115,9 @@ export interface Project {
   name: string;
   repositoryUrl: string;
   preset: Preset;
-  pipeline: PipelineOverrides;
+  defaultBranch: string;
+  credentials: { sshPrivateKey: boolean; httpsToken: boolean };
+  /** Filled by the console from the environments endpoint when the project answer has none. */
   environments: Environment[];
 }
 
@@ -141,6 +148,8 @@ export interface StepSummary {
   name: string;
   status: string;
   exitCode: number | null;
+  error?: string | null;
+  skipReason?: string | null;
   startedAt: Instant | null;
   finishedAt: Instant | null;
   durationMs: number | null;
@@ -175,12 +184,24 @@ export interface Deployment {
   status: DeploymentStatus;
   queuePosition: number | null;
   reason: string | null;
+  failure?: FailureInfo | null;
   rollbackOf: string | null;
   createdAt: Instant;
   startedAt: Instant | null;
   finishedAt: Instant | null;
   durationMs: number | null;
   targets?: DeploymentTarget[];
+}
+
+/** Where a failed deployment broke, with the last lines of output. */
+export interface FailureInfo {
+  serverId: string;
+  serverName: string;
+  stage: string;
+  step: string;
+  exitCode: number | null;
+  error: string | null;
+  lastLines: string[];
 }
 
 export interface Page<T> {
@@ -192,10 +213,12 @@ export interface Page<T> {
 
 /** One log line as the live stream and `?format=json` deliver it. */
 export interface LogLine {
-  cursor: string | number;
-  serverId: string;
-  stepId: string;
-  stage: string;
+  cursor?: string | number;
+  server?: string;
+  serverId: string | null;
+  step?: string | null;
+  stepId: string | null;
+  stage: string | null;
   seq: number;
   stream: 'stdout' | 'stderr' | string;
   ts: string | number;
@@ -205,6 +228,7 @@ export interface LogLine {
 /** A release still on disk on the environment's servers: a rollback target. */
 export interface Release {
   deploymentId: string;
+  releaseId?: string;
   commit: Commit | null;
   branch?: string | null;
   createdAt?: Instant;

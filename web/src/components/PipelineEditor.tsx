@@ -23,7 +23,6 @@ function initialTexts(p: PipelineOverrides): { texts: Texts; off: Record<string,
     texts[`before_${stage}`] = commandsToText(p.hooks?.[stage]?.before);
     texts[`after_${stage}`] = commandsToText(p.hooks?.[stage]?.after);
   }
-  texts.start = commandsToText(p.start ?? undefined);
   texts.downMigrate = commandsToText(p.downMigrate ?? undefined);
   texts.sharedPaths = (p.sharedPaths ?? []).join('\n');
   return { texts, off };
@@ -50,10 +49,6 @@ function build(base: PipelineOverrides, texts: Texts, off: Record<string, boolea
   }
   if (Object.keys(hooks).length) out.hooks = hooks;
   else delete out.hooks;
-  const start = textToCommands(texts.start ?? '');
-  if (start.length > 1) throw new Error('start: one command only (the process the agent supervises)');
-  if (one(start)) out.start = one(start);
-  else delete out.start;
   const down = textToCommands(texts.downMigrate ?? '');
   if (down.length > 1) throw new Error('down-migration: one command only');
   if (one(down)) out.downMigrate = one(down);
@@ -65,7 +60,7 @@ function build(base: PipelineOverrides, texts: Texts, off: Record<string, boolea
 }
 
 /**
- * Stage commands, hooks, start command, down-migration and shared paths of one settings
+ * Stage commands, hooks, down-migration and shared paths of one settings
  * layer. Empty means “inherit from the layer below” (preset, or the project for an environment).
  */
 export function PipelineEditor({
@@ -115,11 +110,6 @@ export function PipelineEditor({
           <span className="field-hint">{STAGE_HINT[stage]}</span>
         </div>
       ))}
-      <label className="field">
-        <span className="field-label">Start command</span>
-        <input aria-label="Start command" value={texts.start ?? ''} placeholder={`inherit from ${inheritFrom}`} onChange={(e) => setText('start', e.target.value)} spellCheck={false} />
-        <span className="field-hint">The app process the agent supervises; PORT is set for it.</span>
-      </label>
       <label className="field">
         <span className="field-label">Down-migration command</span>
         <input aria-label="Down-migration command" value={texts.downMigrate ?? ''} onChange={(e) => setText('downMigrate', e.target.value)} spellCheck={false} />

@@ -21,7 +21,8 @@ export function LiveReleaseLabel({ release }: { release: LiveRelease | null }) {
     <span className="live-release">
       <CommitLabel commit={release.commit} />{' '}
       <span className="muted">
-        · <Ago iso={release.at} /> by {personName(release.by)}
+        · <Ago iso={release.at} />
+        {release.by ? ` by ${personName(release.by)}` : ''}
       </span>
     </span>
   );

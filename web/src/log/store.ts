@@ -35,7 +35,8 @@ export class LogStore {
   append(batch: readonly LogLine[]): void {
     let added = 0;
     for (const line of batch) {
-      const key = String(line.cursor);
+      // (step, seq) names a line exactly; a reconnect may resend lines we already hold.
+      const key = `${line.stepId ?? 's'}:${line.seq}`;
       if (this.seen.has(key)) continue;
       this.seen.add(key);
       const plain = stripAnsi(line.text);
@@ -44,18 +45,23 @@ export class LogStore {
       this.lines.push({
         raw: line.text,
         lower: plain.toLowerCase(),
-        serverId: line.serverId,
-        stage: line.stage,
-        stepId: line.stepId,
+        serverId: line.serverId ?? 'devflow',
+        stage: line.stage ?? '',
+        stepId: line.stepId ?? '',
         stream: line.stream,
         error,
       });
-      this.cursor = line.cursor;
+      if (line.cursor !== undefined) this.cursor = line.cursor;
       added++;
     }
     if (added === 0) return;
     this.version++;
     for (const listener of this.listeners) listener();
+  }
+
+  /** The stream's own resume position, when it sends one per batch rather than per line. */
+  setCursor(cursor: string | number): void {
+    this.cursor = cursor;
   }
 
   /** Indices of lines containing `query` (case-insensitive). */

@@ -29,7 +29,7 @@ export function EnvironmentSettingsPage({ project, env }: { project: string; env
         sub="Environment settings"
       />
       <GeneralForm key={JSON.stringify(e)} project={project} env={e} servers={serverList.data ?? []} onSaved={data.reload} />
-      <VariablesEditor key={e.variables.map((v) => v.key).join(',')} project={project} env={e} canEdit={canManage(user)} onSaved={data.reload} />
+      <VariablesEditor key={e.variables.join(',')} project={project} env={e} canEdit={canManage(user)} onSaved={data.reload} />
       {canDeploy(user) && <LockSection project={project} env={e} onChanged={data.reload} />}
       {canManage(user) && <DeleteEnvironment project={project} env={e} />}
     </div>
@@ -41,7 +41,9 @@ function GeneralForm({ project, env, servers, onSaved }: { project: string; env:
   const [branch, setBranch] = useState(env.branch);
   const [strategy, setStrategy] = useState<Strategy>(env.strategy);
   const [keepReleases, setKeepReleases] = useState(String(env.keepReleases));
-  const [healthcheckPath, setHealthcheckPath] = useState(env.healthcheckPath ?? '');
+  const [healthcheckPath, setHealthcheckPath] = useState(env.healthcheckPath ?? '/up');
+  const [startCommand, setStartCommand] = useState(env.startCommand ?? '');
+  const [autoRollback, setAutoRollback] = useState(env.autoRollback);
   const [port, setPort] = useState(env.port === null || env.port === undefined ? '' : String(env.port));
   const [serverIds, setServerIds] = useState(env.serverIds);
   const [pipeline, setPipeline] = useState<{ settings: PipelineOverrides } | { error: string }>({ settings: env.pipeline ?? {} });
@@ -57,7 +59,9 @@ function GeneralForm({ project, env, servers, onSaved }: { project: string; env:
         branch: branch.trim(),
         strategy,
         keepReleases: Number(keepReleases),
-        healthcheckPath: healthcheckPath.trim() || null,
+        healthcheckPath: healthcheckPath.trim() || '/up',
+        startCommand: startCommand.trim() || null,
+        autoRollback,
         port: port.trim() ? Number(port) : null,
         serverIds,
         pipeline: pipeline.settings,
@@ -95,6 +99,13 @@ function GeneralForm({ project, env, servers, onSaved }: { project: string; env:
             <input value={healthcheckPath} placeholder="/up" onChange={(e) => setHealthcheckPath(e.target.value)} />
           </Field>
         </div>
+        <Field label="Start command" hint="How the agent starts the app (PORT is set). Empty: the preset’s, e.g. npm start.">
+          <input value={startCommand} onChange={(e) => setStartCommand(e.target.value)} spellCheck={false} />
+        </Field>
+        <label className="check">
+          <input type="checkbox" checked={autoRollback} onChange={(e) => setAutoRollback(e.target.checked)} /> Roll back automatically when the
+          restart or health check fails after activation
+        </label>
         <fieldset className="options">
           <legend>Servers</legend>
           {servers.length === 0 ? (
@@ -154,7 +165,7 @@ function LockSection({ project, env, onChanged }: { project: string; env: Enviro
       {env.lock ? (
         <div className="inline-form">
           <span>
-            Locked by {personName(env.lock.lockedBy)} <Ago iso={env.lock.since} />
+            Locked by {personName(env.lock.by)} <Ago iso={env.lock.since} />
             {env.lock.reason ? `: ${env.lock.reason}` : ''}
           </span>
           <button type="button" className="btn" onClick={() => void act(() => environments.unlock(project, env.name))}>

@@ -167,7 +167,7 @@ function EnvCard({
       </div>
       {env.lock && (
         <div className="state state-warn small">
-          Locked by {personName(env.lock.lockedBy)} <Ago iso={env.lock.since} />
+          Locked by {personName(env.lock.by)} <Ago iso={env.lock.since} />
           {env.lock.reason ? `: ${env.lock.reason}` : ''}
         </div>
       )}

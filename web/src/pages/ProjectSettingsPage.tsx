@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../api/client.js';
 import { environments, projects } from '../api/endpoints.js';
-import type { PipelineOverrides, Preset, Project } from '../api/types.js';
-import { PipelineEditor } from '../components/PipelineEditor.js';
+import type { Preset, Project } from '../api/types.js';
 import { Empty, ErrorBox, Field, Loading, PageHeader } from '../components/ui.js';
 import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
@@ -30,7 +29,7 @@ export function ProjectSettingsPage({ project }: { project: string }) {
           {query.get('error')}
         </div>
       )}
-      <ProjectForm key={p.id + JSON.stringify(p.pipeline)} project={p} onSaved={data.reload} />
+      <ProjectForm key={JSON.stringify(p)} project={p} onSaved={data.reload} />
       <EnvironmentsSection project={p} onChanged={data.reload} />
       <DangerZone project={p} />
     </div>
@@ -41,14 +40,33 @@ function ProjectForm({ project, onSaved }: { project: Project; onSaved: () => vo
   const { user } = useSession();
   const [repositoryUrl, setRepositoryUrl] = useState(project.repositoryUrl);
   const [preset, setPreset] = useState<Preset>(project.preset);
-  const [pipeline, setPipeline] = useState<{ settings: PipelineOverrides } | { error: string }>({ settings: project.pipeline ?? {} });
+  const [defaultBranch, setDefaultBranch] = useState(project.defaultBranch);
+  const [sshPrivateKey, setSshPrivateKey] = useState('');
+  const [httpsToken, setHttpsToken] = useState('');
+  const [dropCredentials, setDropCredentials] = useState(false);
   const [state, setState] = useState<{ busy?: boolean; error?: string; saved?: boolean }>({});
+  const stored = project.credentials.sshPrivateKey || project.credentials.httpsToken;
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if ('error' in pipeline) return setState({ error: pipeline.error });
     setState({ busy: true });
+    const credentials = dropCredentials
+      ? null
+      : sshPrivateKey.trim() || httpsToken.trim()
+        ? { ...(sshPrivateKey.trim() ? { sshPrivateKey: sshPrivateKey.trim() + '\n' } : {}), ...(httpsToken.trim() ? { httpsToken: httpsToken.trim() } : {}) }
+        : undefined;
     try {
-      await projects.update(project.name, { repositoryUrl: repositoryUrl.trim(), preset, pipeline: pipeline.settings });
+      // A URL shown with "***" hides a password: sending it back would store the mask.
+      const urlChanged = repositoryUrl.trim() !== project.repositoryUrl;
+      await projects.update(project.name, {
+        ...(urlChanged ? { repositoryUrl: repositoryUrl.trim() } : {}),
+        preset,
+        defaultBranch: defaultBranch.trim(),
+        ...(credentials !== undefined ? { credentials } : {}),
+      });
+      setSshPrivateKey('');
+      setHttpsToken('');
+      setDropCredentials(false);
       setState({ saved: true });
       onSaved();
     } catch (err) {
@@ -61,21 +79,40 @@ function ProjectForm({ project, onSaved }: { project: Project; onSaved: () => vo
       <h2>Project</h2>
       <fieldset disabled={readOnly} className="plain">
         <Field label="Repository">
-          <input required value={repositoryUrl} onChange={(e) => setRepositoryUrl(e.target.value)} />
+          <input required value={repositoryUrl} onChange={(e) => setRepositoryUrl(e.target.value)} spellCheck={false} />
         </Field>
-        <Field label="Preset">
-          <select value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
-            {PRESETS.map((x) => (
-              <option key={x.value} value={x.value}>
-                {x.label}
-              </option>
-            ))}
-          </select>
+        <div className="form-row">
+          <Field label="Preset" hint="The default pipeline; environments override single stages.">
+            <select value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
+              {PRESETS.map((x) => (
+                <option key={x.value} value={x.value}>
+                  {x.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Default branch">
+            <input required value={defaultBranch} onChange={(e) => setDefaultBranch(e.target.value)} />
+          </Field>
+        </div>
+        <h3>Repository credentials</h3>
+        <p className="muted small">
+          {stored
+            ? `Stored: ${[project.credentials.sshPrivateKey && 'SSH deploy key', project.credentials.httpsToken && 'HTTPS token'].filter(Boolean).join(' and ')}. Values are never shown; enter new ones to replace them.`
+            : 'None stored. Public repositories and local paths need none.'}
+        </p>
+        <Field label="SSH private key (deploy key)">
+          <textarea rows={3} value={sshPrivateKey} onChange={(e) => setSshPrivateKey(e.target.value)} placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" spellCheck={false} />
         </Field>
-        <h3>Pipeline (all environments)</h3>
-        <PipelineEditor initial={project.pipeline ?? {}} inheritFrom="the preset" onChange={setPipeline} />
+        <Field label="HTTPS token">
+          <input type="password" autoComplete="off" value={httpsToken} onChange={(e) => setHttpsToken(e.target.value)} />
+        </Field>
+        {stored && (
+          <label className="check">
+            <input type="checkbox" checked={dropCredentials} onChange={(e) => setDropCredentials(e.target.checked)} /> Remove the stored credentials
+          </label>
+        )}
       </fieldset>
-      {'error' in pipeline && <div className="state state-error">{pipeline.error}</div>}
       {state.error && (
         <div className="state state-error" role="alert">
           {state.error}

@@ -99,7 +99,7 @@ function CreateProjectDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const project = await projects.create({ name: name.trim(), repositoryUrl: repositoryUrl.trim(), preset });
+      const project = await projects.create({ name: name.trim(), repositoryUrl: repositoryUrl.trim(), preset, defaultBranch: branch.trim() || 'main' });
       if (envName.trim()) {
         try {
           await environments.create(project.name, { name: envName.trim(), branch: branch.trim() || 'main' });
@@ -138,7 +138,7 @@ function CreateProjectDialog({ onClose }: { onClose: () => void }) {
           <Field label="First environment" hint="Leave empty to add environments later.">
             <input value={envName} onChange={(e) => setEnvName(e.target.value)} />
           </Field>
-          <Field label="Branch">
+          <Field label="Branch" hint="Also the project’s default branch.">
             <input value={branch} onChange={(e) => setBranch(e.target.value)} disabled={!envName.trim()} />
           </Field>
         </div>

@@ -6,7 +6,7 @@ import { CopyButton } from '../components/CopyButton.js';
 import { Dialog } from '../components/Dialog.js';
 import { bytes, labelList, parseLabels } from '../components/format.js';
 import { Ago, Empty, ErrorBox, Field, Loading, PageHeader, Status } from '../components/ui.js';
-import { isAdmin, useSession } from '../hooks/session.js';
+import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
 
@@ -45,7 +45,7 @@ export function ServersPage() {
         title="Servers"
         sub="Each server runs devflow-agent, which connects out to this control plane. No inbound SSH."
         actions={
-          isAdmin(user) && (
+          canManage(user) && (
             <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
               Add server
             </button>
@@ -74,7 +74,7 @@ export function ServersPage() {
                 <th className="hide-narrow">Last seen</th>
                 <th className="hide-narrow">Agent</th>
                 <th className="hide-narrow">Host</th>
-                {isAdmin(user) && <th aria-label="Actions" />}
+                {canManage(user) && <th aria-label="Actions" />}
               </tr>
             </thead>
             <tbody>
@@ -100,7 +100,7 @@ export function ServersPage() {
                   <td className="hide-narrow small">
                     <HostFacts server={s} />
                   </td>
-                  {isAdmin(user) && (
+                  {canManage(user) && (
                     <td className="cell-actions">
                       <button type="button" className="btn btn-small" onClick={() => void newToken(s)}>
                         {isEnrolled(s) ? 'Re-enrol' : 'Install line'}

@@ -16,7 +16,7 @@ export function VariablesEditor({ project, env, canEdit, onSaved }: { project: s
   const [newRows, setNewRows] = useState<Array<{ key: string; value: string }>>([]);
   const [state, setState] = useState<{ busy?: boolean; error?: string; saved?: boolean }>({});
 
-  const existing = env.variables.map((v) => v.key);
+  const existing = env.variables;
   const dirty = Object.keys(changes).length > 0 || newRows.some((r) => r.key);
 
   const save = async () => {

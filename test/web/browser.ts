@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD } from '../helpers/control-plane.js';
+import { REPO_ROOT } from '../helpers/repo.js';
+
+/**
+ * Debian's Chromium driven by playwright-core for the console tests and the console
+ * benchmark. Everything it loads comes from the control plane on 127.0.0.1.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = `${REPO_ROOT}test/artifacts`;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * A page that fails the test on uncaught page errors; console errors are collected for the
+ * test to inspect (a 401 before login, or a 4xx the test provokes, is expected).
+ */
+export async function openPage(browser: Browser, viewport = DESKTOP): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return { page, pageErrors };
+}
+
+export async function logIn(page: Page, url: string, path = '/'): Promise<void> {
+  await page.goto(url + path);
+  await page.getByLabel('Email').fill(E2E_ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(E2E_ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.topbar').waitFor();
+}
+
+/** Full-page screenshot under test/artifacts/ (git-ignored) for a reviewer to look at. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const width = page.viewportSize()?.width ?? 0;
+  const path = `${ARTIFACTS}/${name}-${width}.png`;
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
