@@ -10,21 +10,24 @@ import type { LogLevel } from './logs/logger.js';
 export const DEFAULT_DATA_DIR = '/var/lib/devflow-agent';
 
 export type AgentConfig =
-  | { command: 'enroll'; dataDir: string; logLevel: LogLevel; url: string; token: string; name?: string; labels: string[]; force: boolean }
+  | { command: 'enroll'; dataDir: string; logLevel: LogLevel; urls: string[]; token: string; name?: string; labels: string[]; force: boolean }
   | { command: 'run'; dataDir: string; logLevel: LogLevel }
   | { command: 'proxy'; dataDir: string; logLevel: LogLevel; host?: string }
   | { command: 'version' }
   | { command: 'help' };
 
 export const USAGE = `Usage:
-  devflow-agent enroll --url URL --token TOKEN [--name NAME] [--labels a,b] [--data-dir DIR] [--force]
+  devflow-agent enroll --url URL [--url URL2 ...] --token TOKEN [--name NAME] [--labels a,b] [--data-dir DIR] [--force]
   devflow-agent run [--data-dir DIR]
   devflow-agent proxy [--data-dir DIR] [--host ADDRESS]
   devflow-agent version
 
 Environment:
   DEVFLOW_AGENT_DATA_DIR   data directory (default ${DEFAULT_DATA_DIR})
-  DEVFLOW_AGENT_LOG_LEVEL  debug | info | warn | error (default info)`;
+  DEVFLOW_AGENT_LOG_LEVEL  debug | info | warn | error (default info)
+
+Several control-plane instances: repeat --url or separate URLs with commas; the agent
+also keeps the peer URLs the control plane hands out at enrolment, and tries them in turn.`;
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -33,7 +36,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return Object.freeze({ command: 'help' });
   if (command === 'version' || command === '--version') return Object.freeze({ command: 'version' });
 
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...rest],
@@ -41,7 +44,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       allowPositionals: false,
       options: {
         'data-dir': { type: 'string' },
-        url: { type: 'string' },
+        url: { type: 'string', multiple: true },
         token: { type: 'string' },
         name: { type: 'string' },
         labels: { type: 'string' },
@@ -67,17 +70,19 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   switch (command) {
     case 'enroll': {
       onlyFor(['url', 'token', 'name', 'labels', 'force']);
-      const url = str(values.url);
+      const urls = splitUrls(values.url);
       const token = str(values.token);
-      if (!url) throw new AgentError('USAGE', `enroll needs --url (the control plane's address)\n\n${USAGE}`);
+      if (urls.length === 0) throw new AgentError('USAGE', `enroll needs --url (the control plane's address)\n\n${USAGE}`);
       if (!token) throw new AgentError('USAGE', `enroll needs --token (from "Add server" in the console)\n\n${USAGE}`);
-      if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url)) throw new AgentError('USAGE', `--url must be an http:// or https:// URL, got "${url}"`);
+      for (const url of urls) {
+        if (!/^https?:\/\/[^\s]+$/i.test(url) || !URL.canParse(url)) throw new AgentError('USAGE', `--url must be an http:// or https:// URL, got "${url}"`);
+      }
       const name = str(values.name);
       const labels = (str(values.labels) ?? '').split(',').map((l) => l.trim()).filter((l) => l.length > 0);
       for (const l of labels) {
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(l)) throw new AgentError('USAGE', `label "${l}": use letters, digits, ".", "_" and "-" (at most 64)`);
       }
-      return Object.freeze({ command, dataDir, logLevel, url, token, labels, force: values.force === true, ...(name ? { name } : {}) });
+      return Object.freeze({ command, dataDir, logLevel, urls, token, labels, force: values.force === true, ...(name ? { name } : {}) });
     }
     case 'run':
       onlyFor([]);
@@ -92,4 +97,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   }
 }
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const str = (v: string | boolean | string[] | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** `--url a --url b,c` -> [a, b, c], in order, without duplicates. */
+function splitUrls(v: string | boolean | string[] | undefined): string[] {
+  const all = (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap((u) => u.split(',')).map((u) => u.trim()).filter((u) => u.length > 0);
+  return [...new Set(all)];
+}

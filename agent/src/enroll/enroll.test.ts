@@ -14,11 +14,13 @@ import { loadIdentity } from './identity.js';
 let server: Server;
 let url: string;
 let dir: string;
+let peers: string[] | undefined;
 let requests: { token: string; publicKey: { kty: string; crv: string; x: string }; name?: string; host?: { hostname: string } }[];
 const cpKey = generateKeyPairSync('ed25519');
 
 beforeEach(async () => {
   requests = [];
+  peers = undefined;
   dir = join(await mkdtemp(join(tmpdir(), 'df-enroll-')), 'data');
   const cpJwk = await exportJWK(cpKey.publicKey);
   server = createServer((req, res) => {
@@ -31,7 +33,7 @@ beforeEach(async () => {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'ENROLL_TOKEN_USED', message: 'enrolment token was already used; create a new one' } }));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ agentId: 'srv_1', controlPlanePublicKey: cpJwk, controlPlaneUrl: 'http://cp.example' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ agentId: 'srv_1', controlPlanePublicKey: cpJwk, controlPlaneUrl: 'http://cp.example', ...(peers ? { controlPlaneUrls: peers } : {}) }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -97,8 +99,36 @@ describe('devflow-agent enroll', () => {
     expect(r.err).toMatch(/cannot reach the control plane at http:\/\/127\.0\.0\.1:\d+\/agent\/enroll/);
   });
 
+  it('takes several control-plane URLs (repeated and comma-separated), skips an unreachable one and keeps the peers it is handed', async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => dead.close(() => r()));
+    peers = [`${url}/`, 'http://10.0.0.7:7780', 'not a url', 'http://10.0.0.8:7780'];
+    const r = await cli('enroll', '--url', deadUrl, '--url', `${url},http://10.0.0.7:7780`, '--token', 'good', '--data-dir', dir);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(requests).toHaveLength(1);
+    const { identity } = await loadIdentity(dir);
+    // The instance that answered first, then the others given, then new peers; no duplicates, nothing invalid.
+    expect(identity.controlPlaneUrls).toEqual([url, deadUrl, 'http://10.0.0.7:7780', 'http://10.0.0.8:7780']);
+  });
+
+  it('names every URL it tried when none answers, and does not try others after a refusal', async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const none = await cli('enroll', '--url', `${deadUrl},${deadUrl}/x`, '--token', 'good', '--data-dir', dir);
+    expect(none.code).toBe(5);
+    expect(none.err).toContain(`${deadUrl}/agent/enroll`);
+    expect(none.err).toContain(`${deadUrl}/x/agent/enroll`);
+    const refused = await cli('enroll', '--url', `${url},${deadUrl}`, '--token', 'bad', '--data-dir', dir);
+    expect(refused.code).toBe(6);
+    expect(requests).toHaveLength(1);
+  });
+
   it('rejects bad usage with exit code 2 and the usage text', async () => {
-    for (const argv of [['enroll', '--token', 't'], ['enroll', '--url', 'ftp://x', '--token', 't'], ['run', '--token', 'x'], ['frobnicate'], ['run', '--bogus']]) {
+    for (const argv of [['enroll', '--token', 't'], ['enroll', '--url', 'ftp://x', '--token', 't'], ['enroll', '--url', 'http://ok.example,ftp://x', '--token', 't'], ['run', '--token', 'x'], ['frobnicate'], ['run', '--bogus']]) {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err).toContain('devflow-agent');

@@ -7,7 +7,8 @@ import { AgentIdentity, writeFileAtomic } from './identity.js';
 import { generateAgentKeys } from './keys.js';
 
 export interface EnrollOptions {
-  url: string;
+  /** Control-plane base URLs; tried in turn until one answers (several instances of one cluster). */
+  urls: readonly string[];
   token: string;
   dataDir: string;
   name?: string;
@@ -21,6 +22,8 @@ const EnrollResponse = z.object({
   agentId: z.string().min(1),
   controlPlanePublicKey: AgentIdentity.shape.controlPlanePublicKey,
   controlPlaneUrl: z.string().optional(),
+  /** Every instance of the cluster (the answering one first, then DEVFLOW_PEER_URLS); older control planes omit it. */
+  controlPlaneUrls: z.array(z.string()).optional(),
 });
 
 /**
@@ -44,30 +47,12 @@ export async function enroll(options: EnrollOptions): Promise<AgentIdentity> {
   }
 
   const keys = generateAgentKeys();
-  const endpoint = new URL('agent/enroll', options.url.endsWith('/') ? options.url : `${options.url}/`).toString();
-  let res: Response;
-  try {
-    res = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: options.token, publicKey: keys.publicJwk, host: await hostFacts(dataDir), ...(options.name ? { name: options.name } : {}) }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    });
-  } catch (err) {
-    throw new AgentError('UNREACHABLE', `cannot reach the control plane at ${endpoint}: ${describeError(err)}`, { cause: err });
-  }
-  const text = await res.text().catch(() => '');
-  if (!res.ok) throw new AgentError('ENROLL_REJECTED', `the control plane refused the enrolment (HTTP ${res.status}): ${serverMessage(text)}`);
-  let body: z.infer<typeof EnrollResponse>;
-  try {
-    body = EnrollResponse.parse(JSON.parse(text));
-  } catch {
-    throw new AgentError('BAD_RESPONSE', `unexpected answer from ${endpoint} (is --url the DevFlow control plane?): ${text.slice(0, 200)}`);
-  }
+  const request = JSON.stringify({ token: options.token, publicKey: keys.publicJwk, host: await hostFacts(dataDir), ...(options.name ? { name: options.name } : {}) });
+  const { body, url } = await postToFirstReachable(options.urls, request, options.timeoutMs ?? 30_000);
 
   const identity: AgentIdentity = {
     agentId: body.agentId,
-    controlPlaneUrls: [options.url],
+    controlPlaneUrls: clusterUrls(url, options.urls, body.controlPlaneUrls ?? []),
     controlPlanePublicKey: body.controlPlanePublicKey,
     ...(options.name ? { name: options.name } : {}),
     labels: [...(options.labels ?? [])],
@@ -76,6 +61,43 @@ export async function enroll(options: EnrollOptions): Promise<AgentIdentity> {
   await writeFileAtomic(paths.privateKey, keys.privateKeyPem, 0o600);
   await writeFileAtomic(paths.config, `${JSON.stringify(identity, null, 2)}\n`, 0o600);
   return identity;
+}
+
+type EnrollAnswer = z.infer<typeof EnrollResponse>;
+
+/**
+ * POST the enrolment to each URL in turn until one answers. Only an unreachable instance moves on
+ * to the next: a refusal (token used, expired) is the cluster's answer and would be the same elsewhere.
+ */
+async function postToFirstReachable(urls: readonly string[], request: string, timeoutMs: number): Promise<{ body: EnrollAnswer; url: string }> {
+  const unreachable: string[] = [];
+  let lastCause: unknown;
+  for (const url of urls) {
+    const endpoint = new URL('agent/enroll', url.endsWith('/') ? url : `${url}/`).toString();
+    let res: Response;
+    try {
+      res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      unreachable.push(`${endpoint}: ${describeError(err)}`);
+      lastCause = err;
+      continue;
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) throw new AgentError('ENROLL_REJECTED', `the control plane refused the enrolment (HTTP ${res.status}): ${serverMessage(text)}`);
+    try {
+      return { body: EnrollResponse.parse(JSON.parse(text)), url };
+    } catch {
+      throw new AgentError('BAD_RESPONSE', `unexpected answer from ${endpoint} (is --url the DevFlow control plane?): ${text.slice(0, 200)}`);
+    }
+  }
+  throw new AgentError('UNREACHABLE', `cannot reach the control plane at ${unreachable.join('; ')}`, { cause: lastCause });
+}
+
+/** The answering URL first (it works from here), then the other given URLs, then peers; valid http(s) only, no duplicates. */
+function clusterUrls(answered: string, given: readonly string[], peers: readonly string[]): string[] {
+  const strip = (u: string): string => u.replace(/\/+$/, '');
+  const valid = (u: string): boolean => /^https?:\/\/\S+$/i.test(u) && URL.canParse(u);
+  return [...new Set([answered, ...given, ...peers].filter(valid).map(strip))];
 }
 
 /** The control plane answers `{ error: { code, message } }`; show its message, else the raw text. */
