@@ -28,6 +28,7 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { ProjectService } from './projects/service.js';
 import { EnvironmentService } from './environments/service.js';
 import { VariableStore } from './environments/variables.js';
+import { createEngine, type Engine } from './deployments/engine.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -68,6 +69,8 @@ export interface Services {
   repositories: Repositories;
   projects: ProjectService;
   environments: EnvironmentService;
+  /** Deployments, queue, orchestrator, releases, logs (deployments/engine.ts). */
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -110,6 +113,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos') });
   const projects = new ProjectService(db, box, audit, repositories);
   const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
+  const engine = createEngine({ config, db, box, bus, jobs: adapters.jobQueue, logger, audit, servers, steps, dispatcher, projects, environments, repositories });
+  environments.liveRelease = engine.liveRelease;
+  // Resumes running deployments and wakes queued ones (agents reconnect on their own).
+  await engine.start();
 
   return {
     config,
@@ -135,7 +142,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     repositories,
     projects,
     environments,
+    engine,
     async close() {
+      // First: running deployments detach (stay `running` for the next boot) while the bus still works.
+      await engine.close();
       await hub.close();
       await adapters.close();
     },

@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Services } from '../services.js';
+import { SERVERS_TOPIC } from '../servers/types.js';
+import { DEPLOYMENTS_TOPIC, QUEUE_TOPIC } from '../events/topics.js';
+import type { AppEnv } from './env.js';
+import { requireAuth } from './middleware.js';
+
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * `GET /api/events`: Server-Sent Events for the console: `deployment` (status changes),
+ * `queue` (a project's queue changed) and `server` (online/offline, added, removed). Events
+ * only say what changed; the console re-reads the API for the record.
+ */
+export function eventsApi(s: Services) {
+  return new Hono<AppEnv>().use('*', requireAuth).get('/', (c) => {
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, async (sse) => {
+      let chain = Promise.resolve();
+      const forward = (event: string) => (data: unknown) => {
+        chain = chain.then(() => sse.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
+      };
+      const unsubscribes = await Promise.all([
+        s.bus.subscribe(DEPLOYMENTS_TOPIC, forward('deployment')),
+        s.bus.subscribe(QUEUE_TOPIC, forward('queue')),
+        s.bus.subscribe(SERVERS_TOPIC, forward('server')),
+      ]);
+      await sse.writeSSE({ event: 'ready', data: JSON.stringify({ at: Date.now() }) });
+      await new Promise<void>((resolve) => {
+        const keepalive = setInterval(() => {
+          chain = chain.then(() => sse.write(': keep-alive\n\n')).then(() => undefined).catch(() => undefined);
+        }, KEEPALIVE_MS);
+        sse.onAbort(() => {
+          clearInterval(keepalive);
+          resolve();
+        });
+      });
+      await Promise.all(unsubscribes.map((u) => u()));
+    });
+  });
+}
