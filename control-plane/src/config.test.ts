@@ -21,6 +21,9 @@ describe('loadConfig', () => {
     ['DEVFLOW_HEARTBEAT_INTERVAL_MS', '-5'],
     ['DEVFLOW_ADMIN_EMAIL', 'not-an-email'],
     ['REDIS_URL', 'http://localhost'],
+    ['DEVFLOW_REDIS_PREFIX', 'has:colon'],
+    ['DEVFLOW_PEER_URLS', 'http://a.example,ftp://b'],
+    ['DEVFLOW_SHUTDOWN_TIMEOUT_S', '0'],
   ])('a wrong %s stops start-up with a message naming it', (variable, value) => {
     const run = () => loadConfig({ [variable]: value });
     expect(run).toThrow(ConfigError);
@@ -39,5 +42,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEVFLOW_QUICKSTART: 'on' }).quickstart).toBe(true);
     expect(loadConfig({ DEVFLOW_PUBLIC_URL: 'https://deploy.example.com/' }).publicUrl).toBe('https://deploy.example.com');
     expect(loadConfig({ PORT: '' }).port).toBe(7780);
+  });
+
+  it('reads the scale-out settings: Redis prefix, peer URLs, shutdown timeout', () => {
+    expect(loadConfig({})).toMatchObject({ redisPrefix: 'devflow', peerUrls: [], shutdownTimeoutMs: 25_000 });
+    const c = loadConfig({ DEVFLOW_REDIS_PREFIX: 'df-eu', DEVFLOW_PEER_URLS: ' http://cp-2.internal:7780/, https://cp-3.internal ', DEVFLOW_SHUTDOWN_TIMEOUT_S: '2.5' });
+    expect(c).toMatchObject({ redisPrefix: 'df-eu', peerUrls: ['http://cp-2.internal:7780', 'https://cp-3.internal'], shutdownTimeoutMs: 2500 });
+    expect(Object.isFrozen(c.peerUrls)).toBe(true);
   });
 });

@@ -53,6 +53,14 @@ const schema = z.object({
   DEVFLOW_PUBLIC_URL: httpUrl.optional(),
   DEVFLOW_SECRET_KEY: secretKey.optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  // Every instance of one cluster uses the same prefix; two clusters on one Redis use different ones.
+  DEVFLOW_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default('devflow'),
+  DEVFLOW_PEER_URLS: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+    .pipe(z.array(httpUrl))
+    .default([]),
+  DEVFLOW_SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0.1).max(3600).default(25),
   DEVFLOW_QUICKSTART: onOff.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
@@ -76,6 +84,12 @@ export interface Config {
   /** From DEVFLOW_SECRET_KEY; when unset the key file in the data dir is used (see crypto/secret-key.ts). */
   readonly secretKey: Buffer | undefined;
   readonly redisUrl: string | undefined;
+  /** Namespace of every Redis key and channel (DEVFLOW_REDIS_PREFIX). */
+  readonly redisPrefix: string;
+  /** Other instances' public URLs (DEVFLOW_PEER_URLS), handed to agents at enrolment so they can fail over. */
+  readonly peerUrls: readonly string[];
+  /** SIGTERM: how long running work may take to finish or hand over before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
   readonly quickstart: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly heartbeatIntervalMs: number;
@@ -113,6 +127,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.DEVFLOW_PUBLIC_URL,
     secretKey: e.DEVFLOW_SECRET_KEY,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.DEVFLOW_REDIS_PREFIX,
+    peerUrls: Object.freeze([...e.DEVFLOW_PEER_URLS]),
+    shutdownTimeoutMs: Math.round(e.DEVFLOW_SHUTDOWN_TIMEOUT_S * 1000),
     quickstart: e.DEVFLOW_QUICKSTART,
     logLevel: e.LOG_LEVEL,
     heartbeatIntervalMs: e.DEVFLOW_HEARTBEAT_INTERVAL_MS,

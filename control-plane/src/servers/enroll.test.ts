@@ -39,9 +39,10 @@ describe('server enrolment', () => {
 
     const res = await enroll(s.enrollToken);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { agentId: string; controlPlanePublicKey: { kty: string; crv: string; x: string; d?: string }; controlPlaneUrl: string };
+    const body = (await res.json()) as { agentId: string; controlPlanePublicKey: { kty: string; crv: string; x: string; d?: string }; controlPlaneUrl: string; controlPlaneUrls: string[] };
     expect(body.agentId).toBe(s.id);
     expect(body.controlPlaneUrl).toBe(cp.url);
+    expect(body.controlPlaneUrls).toEqual([cp.url]);
     expect(body.controlPlanePublicKey).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
     expect(body.controlPlanePublicKey.d).toBeUndefined();
 

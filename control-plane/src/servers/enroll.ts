@@ -11,6 +11,8 @@ export interface EnrollResult {
   agentId: string;
   controlPlanePublicKey: JWK;
   controlPlaneUrl: string;
+  /** This instance first, then its peers (DEVFLOW_PEER_URLS): the agent tries them in turn when one is down. */
+  controlPlaneUrls: string[];
 }
 
 /**
@@ -25,6 +27,7 @@ export class EnrollService {
     private readonly audit: AuditLog,
     private readonly signingPublicKey: JWK,
     private readonly publicUrl: string,
+    private readonly peerUrls: readonly string[] = [],
   ) {}
 
   async enroll(req: EnrollRequest): Promise<EnrollResult> {
@@ -61,6 +64,7 @@ export class EnrollService {
     // A re-install replaces the key: any connection made with the old one must go.
     if (reinstall) await this.servers.command(serverId, { type: 'disconnect', reason: 'agent re-enrolled with a new key' });
     await this.audit.record(`agent:${serverId}`, 'server.enroll', serverId, { reinstall, host: req.host?.hostname });
-    return { agentId: serverId, controlPlanePublicKey: this.signingPublicKey, controlPlaneUrl: this.publicUrl };
+    const controlPlaneUrls = [...new Set([this.publicUrl, ...this.peerUrls])];
+    return { agentId: serverId, controlPlanePublicKey: this.signingPublicKey, controlPlaneUrl: this.publicUrl, controlPlaneUrls };
   }
 }
