@@ -49,6 +49,53 @@ function page(data: unknown): Page<Deployment> {
   return { items, total: r.total ?? items.length, page: r.page ?? 1, limit: r.limit ?? items.length };
 }
 
+/**
+ * Deployments name their project, environment and user by id; the pages show names. Names
+ * come from the projects and users endpoints, cached briefly and refreshed on an unknown id.
+ */
+interface NameIndex {
+  at: number;
+  projects: Map<string, string>;
+  environments: Map<string, string>;
+  users: Map<string, string>;
+}
+let nameIndex: Promise<NameIndex> | null = null;
+
+async function loadNames(): Promise<NameIndex> {
+  const [all, people] = await Promise.all([projects.list(), users.list().catch(() => [])]);
+  const index: NameIndex = { at: Date.now(), projects: new Map(), environments: new Map(), users: new Map() };
+  for (const p of all) {
+    index.projects.set(p.id, p.name);
+    for (const en of p.environments) index.environments.set(en.id, en.name);
+  }
+  for (const u of people) index.users.set(u.id, u.email);
+  return index;
+}
+
+async function named(items: Deployment[]): Promise<Deployment[]> {
+  const missing = (i: NameIndex, d: Deployment) =>
+    (d.projectName === d.projectId && !i.projects.has(d.projectId)) || (d.environmentName === d.environmentId && !i.environments.has(d.environmentId));
+  const needs = items.some((d) => d.projectName === d.projectId || d.environmentName === d.environmentId || (d.userId && !d.triggeredBy));
+  if (!needs) return items;
+  let index = nameIndex ? await nameIndex.catch(() => null) : null;
+  if (!index || Date.now() - index.at > 60_000 || items.some((d) => missing(index!, d))) {
+    nameIndex = loadNames();
+    index = await nameIndex.catch(() => null);
+  }
+  if (!index) return items;
+  const i = index;
+  return items.map((d) => ({
+    ...d,
+    projectName: d.projectName === d.projectId ? (i.projects.get(d.projectId) ?? d.projectName) : d.projectName,
+    environmentName: d.environmentName === d.environmentId ? (i.environments.get(d.environmentId) ?? d.environmentName) : d.environmentName,
+    triggeredBy: d.triggeredBy ?? (d.userId && i.users.has(d.userId) ? { id: d.userId, email: i.users.get(d.userId)! } : null),
+  }));
+}
+
+async function namedPage(p: Page<Deployment>): Promise<Page<Deployment>> {
+  return { ...p, items: await named(p.items) };
+}
+
 export interface HistoryFilters {
   project?: string;
   environment?: string;
@@ -132,8 +179,8 @@ export const projects = {
     api
       .get<unknown>(withQuery(`${proj(p)}/commits`, { branch, limit }))
       .then((d) => list<unknown>(d, 'commits').map(norm.commit).filter((c): c is Commit => c !== null)),
-  queue: (p: string) => api.get<unknown>(`${proj(p)}/queue`).then((d) => list<unknown>(d, 'deployments').map(norm.deployment)),
-  history: (p: string, filters: HistoryFilters) => api.get<unknown>(withQuery(`${proj(p)}/deployments`, { ...filters })).then(page),
+  queue: (p: string) => api.get<unknown>(`${proj(p)}/queue`).then((d) => named(list<unknown>(d, 'queue').map(norm.deployment))),
+  history: (p: string, filters: HistoryFilters) => api.get<unknown>(withQuery(`${proj(p)}/deployments`, { ...filters })).then(page).then(namedPage),
   reorder: (p: string, deploymentIds: string[]) => api.post<unknown>(`${proj(p)}/queue/reorder`, { deploymentIds }),
 };
 
@@ -149,8 +196,30 @@ export const environments = {
     api.put<unknown>(`${env(p, en)}/variables`, { variables }),
   lock: (p: string, en: string, reason: string) => api.post<unknown>(`${env(p, en)}/lock`, { reason }),
   unlock: (p: string, en: string) => api.del<unknown>(`${env(p, en)}/lock`),
-  releases: (p: string, en: string): Promise<Release[]> =>
-    api.get<unknown>(`${env(p, en)}/releases`).then((d) => list<unknown>(d, 'releases').map(norm.release)),
+  /** Releases on disk, one entry per deployment (the API lists one per server), with commit messages from history. */
+  releases: async (p: string, en: string): Promise<Release[]> => {
+    const [raw, history] = await Promise.all([
+      api.get<unknown>(`${env(p, en)}/releases`).then((d) => list<unknown>(d, 'releases').map(norm.release)),
+      deployments.history({ project: p, environment: en, limit: 100 }).catch(() => null),
+    ]);
+    const byDeployment = new Map<string, Release>();
+    for (const r of raw) {
+      const seen = byDeployment.get(r.deploymentId);
+      if (seen) {
+        seen.serverIds = [...(seen.serverIds ?? []), ...(r.serverIds ?? [])];
+        seen.live = seen.live || r.live;
+        if (seen.status !== r.status) seen.status = r.live ? 'live' : seen.status;
+      } else byDeployment.set(r.deploymentId, { ...r });
+    }
+    const commits = new Map((history?.items ?? []).map((d) => [d.id, d] as const));
+    return [...byDeployment.values()]
+      .filter((r) => r.status !== 'pruned')
+      .map((r) => {
+        const d = commits.get(r.deploymentId);
+        return d?.commit ? { ...r, commit: d.commit, branch: d.branch } : r;
+      })
+      .sort((a, b) => Number(b.createdAt ?? 0) - Number(a.createdAt ?? 0));
+  },
   deploy: (p: string, en: string, body: DeployRequest) =>
     api.post<unknown>(`${env(p, en)}/deployments`, body).then((d) => norm.deployment(one(d, 'deployment'))),
   rollback: (p: string, en: string, body: RollbackRequest) =>
@@ -158,8 +227,12 @@ export const environments = {
 };
 
 export const deployments = {
-  history: (filters: HistoryFilters) => api.get<unknown>(withQuery('/api/deployments', { ...filters })).then(page),
-  get: (id: string) => api.get<unknown>(`/api/deployments/${e(id)}`).then((d) => norm.deployment(one(d, 'deployment'))),
+  history: (filters: HistoryFilters) => api.get<unknown>(withQuery('/api/deployments', { ...filters })).then(page).then(namedPage),
+  get: (id: string) =>
+    api
+      .get<unknown>(`/api/deployments/${e(id)}`)
+      .then((d) => named([norm.deployment(one(d, 'deployment'))]))
+      .then((list) => list[0]!),
   cancel: (id: string) => api.post<unknown>(`/api/deployments/${e(id)}/cancel`),
   logUrl: (id: string) => `/api/deployments/${e(id)}/logs`,
   streamUrl: (id: string, after: string | number | null) =>
@@ -167,7 +240,7 @@ export const deployments = {
 };
 
 export const queue = {
-  all: () => api.get<unknown>('/api/queue').then((d) => list<unknown>(d, 'deployments').map(norm.deployment)),
+  all: () => api.get<unknown>('/api/queue').then((d) => named(list<unknown>(d, 'queue').map(norm.deployment))),
 };
 
 export const users = {

@@ -122,6 +122,7 @@ export function deployment(raw: unknown): Deployment {
     kind: r.kind === 'rollback' ? 'rollback' : 'deploy',
     trigger: str(r.trigger) ?? 'manual',
     triggeredBy: email ? { id: str(userObj.id) ?? str(r.userId) ?? '', email } : null,
+    userId: str(r.userId) ?? str(userObj.id),
     branch: str(r.branch),
     commit: commit(r.commit),
     options: obj(r.options),
@@ -143,11 +144,12 @@ export function release(raw: unknown): Release {
   return {
     deploymentId: str(r.deploymentId) ?? str(r.id) ?? '',
     releaseId: str(r.releaseId) ?? undefined,
-    commit: commit(r.commit),
+    commit: commit(r.commit ?? r.commitSha),
     branch: str(r.branch),
+    status: str(r.status) ?? undefined,
     createdAt: instant(r.createdAt ?? r.at ?? r.activatedAt) ?? undefined,
-    live: r.live === true || r.current === true,
+    live: r.live === true || r.current === true || r.status === 'live',
     hasVariablesSnapshot: typeof r.hasVariablesSnapshot === 'boolean' ? r.hasVariablesSnapshot : typeof r.variablesSnapshot === 'boolean' ? r.variablesSnapshot : undefined,
-    serverIds: Array.isArray(r.serverIds) ? (r.serverIds as string[]) : undefined,
+    serverIds: Array.isArray(r.serverIds) ? (r.serverIds as string[]) : str(r.serverId) ? [str(r.serverId)!] : undefined,
   };
 }

@@ -178,6 +178,7 @@ export interface Deployment {
   kind: 'deploy' | 'rollback';
   trigger: string;
   triggeredBy: { id: string; email: string } | null;
+  userId?: string | null;
   branch: string | null;
   commit: Commit | null;
   options: DeployOptions | null;
@@ -229,6 +230,8 @@ export interface LogLine {
 export interface Release {
   deploymentId: string;
   releaseId?: string;
+  /** live, previous, staged, bad (failed its health check) or pruned. */
+  status?: string;
   commit: Commit | null;
   branch?: string | null;
   createdAt?: Instant;

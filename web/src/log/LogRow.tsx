@@ -50,6 +50,7 @@ export const LogRow = memo(function LogRow({
   const classes = ['log-row'];
   if (line.error) classes.push('log-error');
   if (line.stream === 'stderr') classes.push('log-stderr');
+  if (line.stream === 'system') classes.push('log-system');
   if (current) classes.push('log-current');
   return (
     <div className={classes.join(' ')}>

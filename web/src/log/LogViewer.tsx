@@ -98,7 +98,7 @@ export function LogViewer({
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const multiServer = new Set(Object.keys(serverNames)).size > 1;
+  const multiServer = Object.keys(serverNames).length > 1;
   const currentLine = current >= 0 ? hits[current] : undefined;
   const needle = query.trim().toLowerCase();
 

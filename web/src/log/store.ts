@@ -35,19 +35,22 @@ export class LogStore {
   append(batch: readonly LogLine[]): void {
     let added = 0;
     for (const line of batch) {
-      // (step, seq) names a line exactly; a reconnect may resend lines we already hold.
-      const key = `${line.stepId ?? 's'}:${line.seq}`;
-      if (this.seen.has(key)) continue;
-      this.seen.add(key);
+      // With a step id, (step, seq) names a line exactly and a resent batch is dropped; without
+      // one the stream's resume cursor is what keeps lines from repeating.
+      if (line.stepId) {
+        const key = `${line.stepId}:${line.seq}`;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+      }
       const plain = stripAnsi(line.text);
       const error = isErrorLine(plain);
       if (error) this.errorLines.push(this.lines.length);
       this.lines.push({
         raw: line.text,
         lower: plain.toLowerCase(),
-        serverId: line.serverId ?? 'devflow',
+        serverId: line.serverId ?? line.server ?? 'devflow',
         stage: line.stage ?? '',
-        stepId: line.stepId ?? '',
+        stepId: line.stepId ?? line.step ?? '',
         stream: line.stream,
         error,
       });

@@ -26,10 +26,19 @@ export function useLogStream(id: string, store: LogStore, onStatus: (summary: un
         delay = 500;
         setState('live');
       };
-      source.addEventListener('lines', (event) => {
-        const batch: unknown = JSON.parse((event as MessageEvent<string>).data);
+      // The engine names the event `log`; the README's contract says `lines`. Accept both.
+      const onLines = (event: Event) => {
+        const message = event as MessageEvent<string>;
+        const data: unknown = JSON.parse(message.data);
+        // Either a bare array of lines or `{lines, next}`; the resume cursor may also be the event id.
+        const batch = Array.isArray(data) ? data : (data as { lines?: unknown }).lines;
+        const next = Array.isArray(data) ? undefined : (data as { next?: string | number }).next;
+        if (message.lastEventId) store.setCursor(message.lastEventId);
+        if (next !== undefined && next !== null) store.setCursor(next);
         if (Array.isArray(batch)) store.append(batch);
-      });
+      };
+      source.addEventListener('log', onLines);
+      source.addEventListener('lines', onLines);
       source.addEventListener('status', (event) => {
         statusHandler.current(JSON.parse((event as MessageEvent<string>).data));
       });

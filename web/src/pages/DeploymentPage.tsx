@@ -99,6 +99,16 @@ export function DeploymentPage({ id }: { id: string }) {
           {d.reason}
         </div>
       )}
+      {d.failure && (
+        <section className="card failure" data-testid="deployment-failure">
+          <h2>
+            Failed on {d.failure.serverName} at {d.failure.stage} › {d.failure.step}
+            {d.failure.exitCode !== null && <span className="tag">exit {d.failure.exitCode}</span>}
+          </h2>
+          {d.failure.error && <div className="error-text">{d.failure.error}</div>}
+          {d.failure.lastLines.length > 0 && <pre className="failure-lines">{d.failure.lastLines.join('\n')}</pre>}
+        </section>
+      )}
       <section className="card facts">
         <Fact label="Trigger">{triggerText(d)}</Fact>
         <Fact label="Branch">{d.branch ?? '—'}</Fact>
@@ -143,7 +153,16 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 function optionsText(d: Deployment): string {
   const o = d.options;
   if (!o) return 'defaults';
-  const parts = [o.skipMigrations && 'skip migrations', o.skipCache && 'skip cache', o.force && 'force', o.serverIds?.length && `${o.serverIds.length} server(s)`];
+  const extra = o as { restoreVariables?: boolean; runDownMigration?: boolean; autoRollback?: boolean };
+  const parts = [
+    o.skipMigrations && 'skip migrations',
+    o.skipCache && 'skip cache',
+    o.force && 'force',
+    o.serverIds?.length && `${o.serverIds.length} server(s)`,
+    extra.restoreVariables && 'restore variables',
+    extra.runDownMigration && 'down-migration',
+    extra.autoRollback && 'auto rollback',
+  ];
   const text = parts.filter(Boolean).join(', ');
   return text || 'defaults';
 }

@@ -73,7 +73,8 @@ export function RollbackDialog({
             <legend>Releases still on the servers</legend>
             <ul className="release-pick">
               {candidates.map((r) => {
-                const isLive = r.deploymentId === liveId;
+                const isLive = r.deploymentId === liveId || r.live === true;
+                const unusable = isLive || r.status === 'bad' || r.status === 'staged';
                 return (
                   <li key={r.deploymentId}>
                     <label className={`release-option${isLive ? ' is-live' : ''}`} data-deployment-id={r.deploymentId}>
@@ -82,12 +83,13 @@ export function RollbackDialog({
                         name="release"
                         value={r.deploymentId}
                         checked={chosen === r.deploymentId}
-                        disabled={isLive}
+                        disabled={unusable}
                         onChange={() => setChosen(r.deploymentId)}
                       />
                       <CommitLabel commit={r.commit} branch={r.branch ?? null} />
                       <span className="muted small">{dateTime(r.createdAt ?? r.at)}</span>
-                      {isLive && <span className="tag tag-live">live</span>}
+                      {isLive ? <span className="tag tag-live">live</span> : r.status && r.status !== 'previous' && <span className="tag">{r.status}</span>}
+                      {r.serverIds && r.serverIds.length > 0 && <span className="muted small">on {r.serverIds.length} server{r.serverIds.length === 1 ? '' : 's'}</span>}
                     </label>
                   </li>
                 );
