@@ -13,6 +13,8 @@ export async function bundleEntry(entry: string, outDir: string, name: string): 
     format: 'esm',
     target: 'node20',
     logLevel: 'silent',
+    // execa's CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   return outfile;
 }

@@ -77,3 +77,8 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Waits until the app on `port` answers HTTP at all (a started process may still be booting). */
+export function waitListening(port: number, ms = 15_000): Promise<unknown> {
+  return waitFor(() => fetch(`http://127.0.0.1:${port}/up`).then((r) => r.text().then(() => true), () => false), ms, `app on port ${port}`);
+}

@@ -5,7 +5,7 @@ import type { StepSpecOf } from '@devflow/protocol';
 import { HealthCheckStep } from '@devflow/protocol';
 import { StepFailedError } from '../steps/handler.js';
 import { slotStart, slotStop } from '../supervisor/index.js';
-import { freePort, makeRelease, stepContext, tempDataDir, versionApp } from '../../test-fixtures/helpers.js';
+import { freePort, makeRelease, stepContext, tempDataDir, versionApp, waitListening } from '../../test-fixtures/helpers.js';
 import { healthCheck } from './index.js';
 
 const APP = 'shop-prod';
@@ -14,11 +14,12 @@ let cleanup: () => Promise<void>;
 const children: ChildProcess[] = [];
 
 const check = (port: number, over: Partial<StepSpecOf<'health.check'>> = {}): StepSpecOf<'health.check'> =>
-  HealthCheckStep.parse({ kind: 'health.check', url: `http://127.0.0.1:${port}/up`, intervalMs: 50, attemptTimeoutMs: 1000, deadlineMs: 5000, timeoutMs: 60_000, ...over });
+  HealthCheckStep.parse({ kind: 'health.check', url: `http://127.0.0.1:${port}/up`, intervalMs: 50, attemptTimeoutMs: 1000, deadlineMs: 15_000, timeoutMs: 60_000, ...over });
 
 async function startSlot(env: Record<string, string> = {}): Promise<number> {
   const port = await freePort();
   await slotStart({ kind: 'slot.start', app: APP, slot: 'green', releaseId: 'r1', argv: [process.execPath, versionApp], port, env: { VERSION: '7', ...env }, timeoutMs: 10_000 }, stepContext(dataDir));
+  await waitListening(port);
   return port;
 }
 

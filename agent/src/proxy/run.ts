@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentPaths } from '../paths.js';
 import { writeFileAtomic } from '../supervisor/atomic-file.js';
@@ -36,6 +36,7 @@ export async function runProxy(options: RunProxyOptions): Promise<void> {
   const paths = agentPaths(dataDir);
   const router = new Router({ host: options.host ?? '0.0.0.0', log });
   const startedAt = Date.now();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   for (const record of await loadRoutes(dataDir)) await router.restore(record);
 
   // Switches are applied and persisted one after another, so the file always matches memory.

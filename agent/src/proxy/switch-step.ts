@@ -11,10 +11,16 @@ import { ensureProxy, type EnsureProxyOptions } from './ensure.js';
 export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
   return async function trafficSwitch(spec: StepSpecOf<'traffic.switch'>, ctx: StepContext): Promise<StepOutcome> {
     try {
-      const { status, started } = await ensureProxy(ctx.dataDir, options);
-      if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
       const { app, listenPort, slot, targetPort, drainMs } = spec;
-      const { route, previous, changed } = await ProxyClient.forDataDir(ctx.dataDir).switch({ app, listenPort, slot, targetPort, drainMs });
+      const client = ProxyClient.forDataDir(ctx.dataDir);
+      const request = { app, listenPort, slot, targetPort, drainMs };
+      // Ask the running proxy first (one round trip on the hot path); start it only when none answers.
+      const { route, previous, changed } = await client.switch(request).catch(async (err: unknown) => {
+        if (!(err instanceof ProxyError) || err.code !== 'NOT_RUNNING') throw err;
+        const { status, started } = await ensureProxy(ctx.dataDir, options);
+        if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
+        return client.switch(request);
+      });
       const at = new Date(route.switchedAt).toISOString();
       if (!changed) ctx.log('system', `${app}: :${listenPort} already sends traffic to ${slot} (127.0.0.1:${targetPort})`);
       else if (previous) ctx.log('system', `${app}: switched :${listenPort} from ${previous.slot}:${previous.targetPort} to ${slot}:${targetPort} at ${at}; draining ${previous.slot} for up to ${drainMs} ms`);

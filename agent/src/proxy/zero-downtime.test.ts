@@ -25,13 +25,13 @@ let active: 'blue' | 'green' | null;
 let load: LoadProcess | null;
 let trafficSwitch: ReturnType<typeof createTrafficSwitch>;
 
-async function deploy(version: number, opts: { drainMs?: number; env?: Record<string, string> } = {}): Promise<{ switchedAt: number; healthyAt: number }> {
+async function deploy(version: number, opts: { drainMs?: number; env?: Record<string, string>; deadlineMs?: number } = {}): Promise<{ switchedAt: number; healthyAt: number }> {
   const slot = active === 'blue' ? 'green' : 'blue';
   const ctx = stepContext(dataDir);
   await makeRelease(dataDir, APP, `r${version}`);
   await slotStart({ kind: 'slot.start', app: APP, slot, releaseId: `r${version}`, argv: [process.execPath, versionApp], port: ports[slot], env: { VERSION: String(version), ...opts.env }, timeoutMs: 30_000 }, ctx);
   const health = await healthCheck(
-    HealthCheckStep.parse({ kind: 'health.check', url: `http://127.0.0.1:${ports[slot]}/up`, intervalMs: 20, deadlineMs: 3000, slot: { app: APP, slot }, timeoutMs: 30_000 }),
+    HealthCheckStep.parse({ kind: 'health.check', url: `http://127.0.0.1:${ports[slot]}/up`, intervalMs: 20, deadlineMs: opts.deadlineMs ?? 20_000, slot: { app: APP, slot }, timeoutMs: 30_000 }),
     ctx,
   );
   const sw = await trafficSwitch({ kind: 'traffic.switch', app: APP, listenPort, slot, targetPort: ports[slot], drainMs: opts.drainMs ?? 10_000, timeoutMs: 30_000 }, ctx);
@@ -92,7 +92,7 @@ describe('zero-downtime blue-green through the proxy process', () => {
     await waitFor(async () => (await get(listenPort)).body === 'version=1');
 
     // v3 fails its health check on the idle slot: it is stopped and traffic never moves.
-    await expect(deploy(3, { env: { HEALTH: 'fail' } }).catch((e: Error) => Promise.reject(new Error(e.message)))).rejects.toThrow(/health check failed/);
+    await expect(deploy(3, { env: { HEALTH: 'fail' }, deadlineMs: 2000 }).catch((e: Error) => Promise.reject(new Error(e.message)))).rejects.toThrow(/health check failed/);
     await slotStop({ kind: 'slot.stop', app: APP, slot: 'green', graceMs: 2000, timeoutMs: 10_000 }, ctx);
     expect((await get(listenPort)).body).toBe('version=1');
 

@@ -8,7 +8,7 @@ import type { StepSpecOf } from '@devflow/protocol';
 import { appPaths } from '../paths.js';
 import { StepFailedError } from '../steps/handler.js';
 import { bundleEntry } from '../../test-fixtures/build-entry.js';
-import { fixturesDir, freePort, httpGet, isAlive, makeRelease, stepContext, tempDataDir, versionApp, waitFor } from '../../test-fixtures/helpers.js';
+import { fixturesDir, freePort, httpGet, isAlive, makeRelease, stepContext, tempDataDir, versionApp, waitFor, waitListening } from '../../test-fixtures/helpers.js';
 import { adoptSlots, createSlotStart, slotStart, slotStatus, slotStop, tailSlotLog } from './index.js';
 import { bootId, readProcStat } from './procfs.js';
 
@@ -38,6 +38,7 @@ describe('slot supervisor', () => {
     const out = await slotStart(startSpec(port), ctx);
     const pid = out.output?.pid as number;
     expect(out.output).toEqual({ pid, port });
+    await waitListening(port);
     expect(await httpGet(port)).toEqual({ status: 200, body: 'version=1' });
 
     const status = await slotStatus(dataDir, APP, 'blue');
@@ -56,6 +57,7 @@ describe('slot supervisor', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [entry, dataDir, JSON.stringify(startSpec(port))]);
     const { pid } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { pid: number };
     // That agent process has exited; its app is still serving.
+    await waitListening(port);
     expect(await httpGet(port)).toEqual({ status: 200, body: 'version=1' });
 
     const adopted = await adoptSlots(dataDir);
@@ -74,6 +76,7 @@ describe('slot supervisor', () => {
     const pid = out.output?.pid as number;
     const childLine = await waitFor(async () => (await tailSlotLog(dataDir, APP, 'blue', 10)).find((l) => l.startsWith('child pid')));
     const childPid = Number(childLine.split(' ').at(-1));
+    await waitListening(port); // its SIGTERM handler is in place
     expect(isAlive(childPid)).toBe(true);
 
     const ctx = stepContext(dataDir);
@@ -128,15 +131,18 @@ describe('slot supervisor', () => {
     const second = (await slotStart(startSpec(port, { VERSION: '2' }), ctx)).output?.pid as number;
     expect(second).not.toBe(first);
     expect(ctx.text()).toContain(`stopped previous process ${first}`);
+    await waitListening(port);
     expect(await httpGet(port)).toEqual({ status: 200, body: 'version=2' });
   });
 
   it('an app that dies at boot fails the step with its exit code and last output', async () => {
     const ctx = stepContext(dataDir);
-    const err = await slotStart(startSpec(await freePort(), { CRASH: '1' }), ctx).catch((e: unknown) => e);
+    // A wide window: on a busy machine node itself may need more than the default 300 ms to boot.
+    const start = createSlotStart({ earlyExitMs: 10_000 });
+    const err = await start(startSpec(await freePort(), { CRASH: '1' }), ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailedError);
     expect((err as StepFailedError).exitCode).toBe(1);
-    expect((err as Error).message).toMatch(/exited with code 1 within 300 ms.*\n.*cannot connect to database/);
+    expect((err as Error).message).toMatch(/exited with code 1 within 10000 ms.*\n.*cannot connect to database/);
     expect(ctx.text()).toContain('[blue] version 1: cannot connect to database');
     expect((await slotStatus(dataDir, APP, 'blue')).state).toBe('stopped');
   });
@@ -148,8 +154,8 @@ describe('slot supervisor', () => {
   });
 
   it('a longer early-exit window catches slower crashes', async () => {
-    const start = createSlotStart({ earlyExitMs: 1_000 });
+    const start = createSlotStart({ earlyExitMs: 10_000 });
     const spec = { ...startSpec(await freePort()), argv: [process.execPath, '-e', 'setTimeout(() => { console.log("late crash"); process.exit(3) }, 400)'] };
-    await expect(start(spec, stepContext(dataDir))).rejects.toThrow(/exited with code 3 within 1000 ms.*\n.*late crash/);
+    await expect(start(spec, stepContext(dataDir))).rejects.toThrow(/exited with code 3 within 10000 ms.*\n.*late crash/);
   });
 });
