@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     ['DEVFLOW_HEARTBEAT_INTERVAL_MS', '-5'],
     ['DEVFLOW_ADMIN_EMAIL', 'not-an-email'],
     ['REDIS_URL', 'http://localhost'],
-    ['DEVFLOW_REDIS_PREFIX', 'has:colon'],
+    ['DEVFLOW_REDIS_PREFIX', 'has space'],
     ['DEVFLOW_PEER_URLS', 'http://a.example,ftp://b'],
     ['DEVFLOW_SHUTDOWN_TIMEOUT_S', '0'],
   ])('a wrong %s stops start-up with a message naming it', (variable, value) => {

@@ -54,7 +54,7 @@ const schema = z.object({
   DEVFLOW_SECRET_KEY: secretKey.optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   // Every instance of one cluster uses the same prefix; two clusters on one Redis use different ones.
-  DEVFLOW_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-"').default('devflow'),
+  DEVFLOW_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'use 1-64 letters, digits, ".", "_", ":" or "-"').default('devflow'),
   DEVFLOW_PEER_URLS: z
     .string()
     .transform((v) => v.split(',').map((u) => u.trim()).filter((u) => u.length > 0))

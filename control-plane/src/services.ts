@@ -76,7 +76,7 @@ export interface Services {
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, db, logger, publicUrl } = deps;
-  const adapters = await createAdapters({ redisUrl: config.redisUrl, prefix: 'devflow', logger });
+  const adapters = await createAdapters({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
   const bus = adapters.eventBus;
   const box = new SecretBox(await loadOrCreateSecretKey(config.dataDir, config.secretKey));
   const audit = new AuditLog(db);
@@ -88,7 +88,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
 
   const servers = new ServerService(db, bus, audit, publicUrl);
   const signer = await StepSigner.load(db, box);
-  const enroll = new EnrollService(db, servers, audit, signer.publicJwk, publicUrl);
+  const enroll = new EnrollService(db, servers, audit, signer.publicJwk, publicUrl, config.peerUrls);
   const steps = new StepStore(db);
   const logs = new LogStore(db);
 
