@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HealthCheckStep, SlotName } from '@devflow/protocol';
 import { healthCheck } from '../health/index.js';
-import { slotStart, slotStatus, slotStop } from '../supervisor/index.js';
+import { adoptSlots, slotStart, slotStatus, slotStop } from '../supervisor/index.js';
 import { bundleEntry } from '../../test-fixtures/build-entry.js';
 import { fixturesDir, freePort, makeRelease, stepContext, tempDataDir, versionApp, waitFor, isAlive } from '../../test-fixtures/helpers.js';
 import { LoadProcess, versionsOnlyForward } from '../../test-fixtures/load-process.js';
@@ -161,6 +162,38 @@ describe('zero-downtime blue-green through the proxy process', () => {
     expect(status.pid).not.toBe(before.pid);
     expect(status.routes.map(({ app, listenPort: p, slot, targetPort }) => ({ app, p, slot, targetPort }))).toEqual([{ app: APP, p: listenPort, slot: 'green', targetPort: ports.green }]);
     expect((await get(listenPort)).body).toBe('version=2');
+  });
+  it('killing the agent process under load drops no request; the next agent re-adopts the slots and deploys', { timeout: 90_000 }, async () => {
+    await makeRelease(dataDir, APP, 'r1');
+    await makeRelease(dataDir, APP, 'r2');
+    const agentEntry = await bundleEntry(join(fixturesDir, 'agent-deploy.ts'), dataDir, 'agent-deploy');
+    const runAgent = async (version: number, slot: 'blue' | 'green') => {
+      const job = { app: APP, version, slot, port: ports[slot], listenPort, appScript: versionApp };
+      const child = spawn(process.execPath, [agentEntry, dataDir, entry, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => out.includes('deployed\n') || child.exitCode !== null, 30_000, `agent to deploy v${version}`);
+      expect(out).toContain('deployed');
+      return child;
+    };
+
+    const first = await runAgent(1, 'blue');
+    load = new LoadProcess(listenPort, { connections: 8, rate: 800 });
+    await load.waitSeen(1);
+    first.kill('SIGKILL'); // the agent dies; proxy and app are their own processes
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await adoptSlots(dataDir)).map((a) => a.status.state)).toContain('running');
+
+    const second = await runAgent(2, 'green');
+    await load.waitSeen(2);
+    second.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const summary = await load.stop();
+    load = null;
+    expect({ failed: summary.failed, reset: summary.reset, incomplete: summary.incomplete, errors: summary.errors }).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
+    expect(versionsOnlyForward(summary)).toBe(true);
+    const adopted = await adoptSlots(dataDir);
+    expect(adopted.map((a) => [a.status.slot, a.status.state]).sort()).toEqual([['blue', 'running'], ['green', 'running']]);
   });
 });
 
