@@ -1,18 +1,46 @@
-/** The `devflow` command line. Commands are added as their services land. */
-const USAGE = `Usage: devflow <command> [options]
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { configPath } from './cli/config.js';
+import { runCli } from './cli/run.js';
 
-Commands are not available in this build yet; use the REST API under /api
-(see README.md) or the web console.
+/** The `devflow` command line (bin of @devflow/control-plane). Environment is read here, once. */
 
-Options:
-  --help     show this help
-  --version  print the version
-`;
-
-const args = process.argv.slice(2);
-if (args.includes('--version')) {
-  process.stdout.write('0.1.0\n');
-} else {
-  process.stdout.write(USAGE);
-  process.exitCode = args.length === 0 || args.includes('--help') ? 0 : 64; // EX_USAGE for unknown commands
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
+
+/** Asks without echoing what is typed. */
+function promptSecret(question: string): Promise<string | null> {
+  if (!process.stdin.isTTY) return Promise.resolve(null);
+  process.stderr.write(question);
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  return new Promise((resolve) => {
+    rl.question('', (answer) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+const env = { ...process.env };
+runCli(process.argv.slice(2), {
+  env,
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  configPath: configPath(env),
+  readStdin,
+  promptSecret,
+  fetchImpl: fetch,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`devflow: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70; // EX_SOFTWARE
+  },
+);

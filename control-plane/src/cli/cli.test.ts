@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { runCli } from './run.js';
+
+let cp: TestControlPlane;
+let home: string;
+let token: string;
+let repo: string;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(argv: string[], env: Record<string, string | undefined> = { DEVFLOW_URL: cp.url, DEVFLOW_TOKEN: token }, stdin = ''): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {
+    env: { HOME: home, ...env },
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    configPath: join(home, '.config', 'devflow', 'config.json'),
+    readStdin: async () => stdin,
+    promptSecret: async () => null,
+    fetchImpl: fetch,
+  });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  cp = await startTestControlPlane();
+  token = await adminToken(cp);
+  home = mkdtempSync(join(tmpdir(), 'devflow-cli-home-'));
+  repo = join(home, 'shop');
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  writeFileSync(join(repo, 'package.json'), '{"scripts":{"start":"node -e 0"}}');
+  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.test', 'add', '.'], { cwd: repo });
+  execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.test', 'commit', '-q', '-m', 'first'], { cwd: repo });
+});
+afterAll(async () => {
+  await cp.dispose();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('devflow CLI: usage and exit codes', () => {
+  it('exits 2 with usage for no command, unknown commands, unknown options and missing arguments', async () => {
+    expect((await cli([])).code).toBe(2);
+    const unknown = await cli(['deploi']);
+    expect([unknown.code, unknown.err]).toEqual([2, expect.stringContaining('unknown command "deploi"')]);
+    const badOption = await cli(['deploy', 'shop', '--env', 'prod', '--frobnicate']);
+    expect([badOption.code, badOption.err]).toEqual([2, expect.stringContaining("Unknown option '--frobnicate'")]);
+    const noEnv = await cli(['deploy', 'shop']);
+    expect([noEnv.code, noEnv.err]).toEqual([2, expect.stringContaining('missing --env')]);
+    expect((await cli(['deploy', '--help'])).out).toMatch(/^Usage: devflow deploy <project> --env E/);
+    expect((await cli(['--version'])).out).toBe('0.1.0\n');
+  });
+
+  it('exits 3 when not logged in, with a bad token, or when the API refuses', async () => {
+    const notLoggedIn = await cli(['projects', 'list'], {});
+    expect([notLoggedIn.code, notLoggedIn.err]).toEqual([3, expect.stringContaining('not logged in: run `devflow login`')]);
+    const badToken = await cli(['projects', 'list'], { DEVFLOW_URL: cp.url, DEVFLOW_TOKEN: 'nope' });
+    expect([badToken.code, badToken.err]).toEqual([3, expect.stringContaining('the API token is unknown or revoked')]);
+    const missing = await cli(['projects', 'show', 'ghost']);
+    expect([missing.code, missing.err]).toEqual([3, 'devflow projects: project "ghost" does not exist\n']);
+    const unreachable = await cli(['projects', 'list'], { DEVFLOW_URL: 'http://127.0.0.1:1', DEVFLOW_TOKEN: 'x' });
+    expect([unreachable.code, unreachable.err]).toEqual([3, expect.stringContaining('cannot reach http://127.0.0.1:1')]);
+  });
+});
+
+describe('devflow login', () => {
+  it('logs in with email and password, stores url + token 0600, and the next command uses them', async () => {
+    const res = await cli(['login', '--url', cp.url, '--email', ADMIN_EMAIL, '--password-stdin'], {}, `${ADMIN_PASSWORD}\n`);
+    expect(res.code, res.err).toBe(0);
+    const path = join(home, '.config', 'devflow', 'config.json');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const list = await cli(['projects', 'list', '--json'], {});
+    expect(list.code, list.err).toBe(0);
+    expect(JSON.parse(list.out)).toHaveProperty('projects');
+  });
+
+  it('refuses a wrong password with exit 3', async () => {
+    const res = await cli(['login', '--url', cp.url, '--email', ADMIN_EMAIL, '--password-stdin'], {}, 'wrong\n');
+    expect([res.code, res.err]).toEqual([3, expect.stringContaining('devflow login:')]);
+  });
+});
+
+describe('devflow catalogue commands', () => {
+  it('creates and shows projects and environments, sets variables, locks and unlocks', async () => {
+    expect((await cli(['projects', 'create', 'shop', '--repo', repo, '--preset', 'node'])).code).toBe(0);
+    const badRepo = await cli(['projects', 'create', 'evil', '--repo', 'ext::sh -c id']);
+    expect([badRepo.code, badRepo.err]).toEqual([3, expect.stringContaining('repositoryUrl')]);
+    const server = await cli(['servers', 'add', 'web1', '--label', 'role=web', '--json']);
+    expect(JSON.parse(server.out).installCommand).toContain('--name web1');
+    expect((await cli(['servers', 'list'])).out).toMatch(/web1\s+srv_\S+\s+offline/);
+
+    const created = await cli(['envs', 'shop', 'create', 'production', '--port', '3000', '--server', 'web1', '--var', 'API_KEY=abc123', '--unset', 'NONE']);
+    expect(created.code, created.err).toBe(0);
+    expect(created.out).toBe('Created shop/production (variables: API_KEY)\n');
+    const set = await cli(['envs', 'shop', 'set', 'production', '--keep', '5', '--strategy', 'blue-green', '--json']);
+    expect(JSON.parse(set.out).environment).toMatchObject({ keepReleases: 5, strategy: 'blue-green', variables: ['API_KEY'] });
+    expect((await cli(['envs', 'shop', 'set', 'production', '--port', 'eighty'])).code).toBe(2);
+    expect((await cli(['envs', 'shop', 'set', 'production'])).code).toBe(2);
+
+    const show = await cli(['projects', 'show', 'shop']);
+    expect(show.out).toMatch(/production\s+main\s+blue-green\s+3000\s+web1/);
+    expect(show.out).not.toContain('abc123');
+
+    expect((await cli(['lock', 'shop', '--env', 'production', '--reason', 'freeze'])).out).toBe('Locked shop/production: freeze\n');
+    expect((await cli(['envs', 'shop'])).out).toMatch(/freeze \(admin@test\.local\)/);
+    expect((await cli(['unlock', 'shop', '--env', 'production'])).code).toBe(0);
+  });
+
+  it('deploy to an environment with no online server fails fast: exit 1 with the reason', async () => {
+    const res = await cli(['deploy', 'shop', '--env', 'production', '--follow']);
+    expect([res.code, res.err]).toEqual([1, expect.stringMatching(/^devflow deploy: deployment \S+ failed: .*(online|offline)/)]);
+    const history = await cli(['history', 'shop', '--json']);
+    expect(JSON.parse(history.out).items.length).toBeGreaterThan(0);
+    expect((await cli(['queue', 'shop'])).out).toBe('(none)\n');
+    const bad = await cli(['deploy', 'shop', '--env', 'production', '--branch', '; rm -rf /']);
+    expect([bad.code, bad.err]).toEqual([3, expect.stringContaining('branch')]);
+    expect((await cli(['deploy', 'shop', '--env', 'production', '--server', 'nope'])).code).toBe(2);
+  });
+});

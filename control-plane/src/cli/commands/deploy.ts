@@ -1,0 +1,104 @@
+import type { ApiClient } from '../client.js';
+import type { Command } from '../context.js';
+import { UsageError } from '../errors.js';
+import { finish, follow } from '../follow.js';
+import { json } from '../output.js';
+import { need, parse } from '../parse.js';
+
+const p = encodeURIComponent;
+
+interface Outcome {
+  deployment: { id: string; status: string; reason: string | null; position: number | null; failure: null };
+  outcome: 'queued' | 'merged' | 'skipped' | 'failed';
+}
+
+/** `--server` takes names or ids; the API takes ids. */
+async function serverIds(client: ApiClient, values: string[] | undefined): Promise<string[] | undefined> {
+  if (!values) return undefined;
+  const { servers } = await client.json<{ servers: { id: string; name: string }[] }>('/api/servers');
+  return values.map((v) => {
+    const found = servers.find((s) => s.id === v || s.name === v);
+    if (!found) throw new UsageError(`--server ${v}: no such server (see \`devflow servers list\`)`);
+    return found.id;
+  });
+}
+
+/** What to print after the request; exit code 0 only for succeeded (with --follow) or accepted work. */
+async function report(client: ApiClient, ctx: Parameters<Command['run']>[1], out: Outcome, what: string, values: { json?: boolean; follow?: boolean }): Promise<number> {
+  const d = out.deployment;
+  if (out.outcome === 'skipped' || out.outcome === 'failed') {
+    if (values.json) ctx.out(json(out));
+    return finish(d, ctx, Boolean(values.json));
+  }
+  if (!values.follow) {
+    if (values.json) ctx.out(json(out));
+    else ctx.out(`${what} ${d.id} ${out.outcome === 'merged' ? 'merged into the one already queued' : d.status}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
+    return 0;
+  }
+  if (!values.json) ctx.err(`${what} ${d.id} ${out.outcome}; following its log\n`);
+  return follow(client, ctx, d.id, Boolean(values.json));
+}
+
+export const deploy: Command = {
+  usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force] [--server S…] [--follow]',
+  async run(args, ctx) {
+    const { values, positionals } = parse(args, {
+      env: { type: 'string', short: 'e' },
+      branch: { type: 'string' },
+      commit: { type: 'string' },
+      'skip-migrations': { type: 'boolean' },
+      'skip-cache': { type: 'boolean' },
+      force: { type: 'boolean' },
+      server: { type: 'string', multiple: true },
+      follow: { type: 'boolean', short: 'f' },
+    });
+    const project = need(positionals[0], 'project: devflow deploy <project> --env E');
+    const env = need(values.env, '--env E (the environment to deploy to)');
+    const client = await ctx.client();
+    const servers = await serverIds(client, values.server);
+    const body = {
+      ...(values.branch ? { branch: values.branch } : {}),
+      ...(values.commit ? { commit: values.commit } : {}),
+      ...(values['skip-migrations'] ? { skipMigrations: true } : {}),
+      ...(values['skip-cache'] ? { skipCache: true } : {}),
+      ...(values.force ? { force: true } : {}),
+      ...(servers ? { serverIds: servers } : {}),
+    };
+    const out = await client.json<Outcome>(`/api/projects/${p(project)}/environments/${p(env)}/deployments`, { method: 'POST', body });
+    return report(client, ctx, out, 'Deployment', values);
+  },
+};
+
+export const rollback: Command = {
+  usage: 'rollback <project> --env E [--to <deployment>] [--restore-variables] [--down-migration] [--follow]',
+  async run(args, ctx) {
+    const { values, positionals } = parse(args, {
+      env: { type: 'string', short: 'e' },
+      to: { type: 'string' },
+      'restore-variables': { type: 'boolean' },
+      'down-migration': { type: 'boolean' },
+      follow: { type: 'boolean', short: 'f' },
+    });
+    const project = need(positionals[0], 'project: devflow rollback <project> --env E');
+    const env = need(values.env, '--env E');
+    const client = await ctx.client();
+    const body = {
+      ...(values.to ? { toDeploymentId: values.to } : {}),
+      ...(values['restore-variables'] ? { restoreVariables: true } : {}),
+      ...(values['down-migration'] ? { runDownMigration: true } : {}),
+    };
+    const out = await client.json<Outcome>(`/api/projects/${p(project)}/environments/${p(env)}/rollback`, { method: 'POST', body });
+    return report(client, ctx, out, 'Rollback', values);
+  },
+};
+
+export const cancel: Command = {
+  usage: 'cancel <deployment>',
+  async run(args, ctx) {
+    const { values, positionals } = parse(args, {});
+    const id = need(positionals[0], 'deployment id: devflow cancel <deployment>');
+    const res = await (await ctx.client()).json<{ deployment: { id: string; status: string } }>(`/api/deployments/${p(id)}/cancel`, { method: 'POST' });
+    ctx.out(values.json ? json(res) : `Deployment ${res.deployment.id}: ${res.deployment.status}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from '../context.js';
+import { UsageError } from '../errors.js';
+import { json, table } from '../output.js';
+import { need, parse } from '../parse.js';
+
+const p = encodeURIComponent;
+
+/** `devflow projects create|list|show`. */
+export const projects: Command = {
+  usage: 'projects list | create <name> --repo URL [--preset node|laravel|static|custom] [--branch B] [--token-file F] [--ssh-key-file F] | show <project>',
+  async run(args, ctx) {
+    const [sub = 'list', ...rest] = args;
+    const client = await ctx.client();
+    switch (sub) {
+      case 'list': {
+        const { values } = parse(rest, {});
+        const res = await client.json<{ projects: Record<string, unknown>[] }>('/api/projects');
+        ctx.out(values.json ? json(res) : table(res.projects, ['name', 'preset', 'defaultBranch', 'repositoryUrl']));
+        return 0;
+      }
+      case 'create': {
+        const { values, positionals } = parse(rest, {
+          repo: { type: 'string' },
+          preset: { type: 'string' },
+          branch: { type: 'string' },
+          'token-file': { type: 'string' },
+          'ssh-key-file': { type: 'string' },
+        });
+        const name = need(positionals[0], 'project name: devflow projects create <name> --repo URL');
+        // Secrets come from files, not argv (visible in `ps` and shell history).
+        const credentials = {
+          ...(values['token-file'] ? { httpsToken: (await readFile(values['token-file'], 'utf8')).trim() } : {}),
+          ...(values['ssh-key-file'] ? { sshPrivateKey: await readFile(values['ssh-key-file'], 'utf8') } : {}),
+        };
+        const body = {
+          name,
+          repositoryUrl: need(values.repo, '--repo URL'),
+          ...(values.preset ? { preset: values.preset } : {}),
+          ...(values.branch ? { defaultBranch: values.branch } : {}),
+          ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
+        };
+        const res = await client.json<{ project: { name: string; id: string } }>('/api/projects', { method: 'POST', body });
+        ctx.out(values.json ? json(res) : `Created project ${res.project.name} (${res.project.id})\n`);
+        return 0;
+      }
+      case 'show': {
+        const { values, positionals } = parse(rest, {});
+        const name = need(positionals[0], 'project: devflow projects show <project>');
+        const project = await client.json<{ project: Record<string, unknown> }>(`/api/projects/${p(name)}`);
+        const envs = await client.json<{ environments: Record<string, unknown>[] }>(`/api/projects/${p(name)}/environments`);
+        if (values.json) {
+          ctx.out(json({ ...project, environments: envs.environments }));
+          return 0;
+        }
+        const pr = project.project;
+        ctx.out(`${pr.name}  preset=${pr.preset}  branch=${pr.defaultBranch}\nrepository: ${pr.repositoryUrl}\n\n`);
+        ctx.out(table(envs.environments.map(envRow), ['name', 'branch', 'strategy', 'port', 'servers', 'live', 'lock']));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown subcommand "projects ${sub}"; use list, create or show`);
+    }
+  },
+};
+
+export function envRow(e: Record<string, unknown>): Record<string, unknown> {
+  const servers = (e.servers as { name: string }[] | undefined)?.map((s) => s.name) ?? [];
+  const live = e.liveRelease as { releaseId?: string } | null;
+  const lock = e.lock as { reason?: string; byEmail?: string } | null;
+  return { ...e, servers, live: live?.releaseId ?? null, lock: lock ? `${lock.reason} (${lock.byEmail ?? '?'})` : null };
+}
