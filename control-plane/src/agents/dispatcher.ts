@@ -8,7 +8,7 @@ import { AppError, notFound } from '../errors.js';
 import type { LogStore } from '../logs/store.js';
 import type { ServerService } from '../servers/service.js';
 import type { AgentCommand } from '../servers/types.js';
-import { stepTopic, type StepEvent } from '../steps/events.js';
+import { stepDoneTopic, stepTopic, type StepEvent } from '../steps/events.js';
 import type { StepStore } from '../steps/store.js';
 import type { StepSigner } from './signing.js';
 import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
@@ -42,8 +42,8 @@ const AWAIT_POLL_MS = 10_000;
  * after a control-plane restart, and a step never runs twice (the agent answers a re-sent id
  * from its own record).
  *
- * `events` (local, for benchmarks and metrics): `sent` {stepId, at} and `started` {stepId, at}
- * with `at` from performance.now().
+ * `events` (local, for benchmarks and metrics): `sent` {stepId, at, wallAt} and `started`
+ * {stepId, at, agentStartedAt}; `at` from performance.now(), `wallAt`/`agentStartedAt` epoch ms.
  */
 export class Dispatcher implements AgentSessionHandler {
   readonly events = new EventEmitter();
@@ -77,7 +77,7 @@ export class Dispatcher implements AgentSessionHandler {
   async awaitStep(stepId: string): Promise<StepResult> {
     let resolve!: (r: StepResult) => void;
     const result = new Promise<StepResult>((r) => (resolve = r));
-    const unsubscribe = await this.d.bus.subscribe(stepTopic(stepId), (e) => {
+    const unsubscribe = await this.d.bus.subscribe(stepDoneTopic(stepId), (e) => {
       const event = e as StepEvent;
       if (event.type === 'done') resolve(event.result);
     });
@@ -131,7 +131,7 @@ export class Dispatcher implements AgentSessionHandler {
     };
     const jws = await this.d.signer.sign(payload);
     if (!conn.send({ type: 'step.run', stepId, jws })) return; // sent again on reconnect
-    this.events.emit('sent', { stepId, at: performance.now() });
+    this.events.emit('sent', { stepId, at: performance.now(), wallAt: Date.now() });
     await this.d.steps.markSent(stepId);
   }
 
@@ -162,8 +162,8 @@ export class Dispatcher implements AgentSessionHandler {
     }
     switch (msg.type) {
       case 'step.started':
+        this.events.emit('started', { stepId: msg.stepId, at: performance.now(), agentStartedAt: msg.startedAt });
         await this.d.steps.markStarted(msg.stepId, msg.startedAt);
-        this.events.emit('started', { stepId: msg.stepId, at: performance.now() });
         await this.publish({ type: 'started', stepId: msg.stepId, pid: msg.pid, startedAt: msg.startedAt });
         return;
       case 'log.batch': {
@@ -195,7 +195,9 @@ export class Dispatcher implements AgentSessionHandler {
   }
 
   private async finish(stepId: string, result: StepResult): Promise<void> {
-    if (await this.d.steps.finish(stepId, result)) await this.publish({ type: 'done', stepId, result });
+    if (!(await this.d.steps.finish(stepId, result))) return;
+    await this.publish({ type: 'done', stepId, result });
+    await this.d.bus.publish(stepDoneTopic(stepId), { type: 'done', stepId, result });
   }
 
   private publish(event: StepEvent): Promise<void> {

@@ -1,9 +1,5 @@
 import type { LogLine, LogStream } from '@devflow/protocol';
-import type { InStatement } from '@libsql/client';
 import type { Db } from '../db/client.js';
-
-/** Rows per INSERT statement: 5 parameters each stays far below SQLite's variable limit. */
-const ROWS_PER_STATEMENT = 400;
 
 export interface StoredLine {
   seq: number;
@@ -12,55 +8,94 @@ export interface StoredLine {
   text: string;
 }
 
+/** Steps whose ack mark is cached; a step's log is written by one connection at a time. */
+const CACHE_LIMIT = 1000;
+
 /**
- * Step log lines, stored once and in order. A batch is written in one transaction with
- * INSERT OR IGNORE (a re-sent batch adds nothing); the returned cumulative ack never passes
- * a gap, so lines the agent has not delivered yet stay in its spool.
+ * Step log lines, stored once and in order. A batch is one INSERT OR IGNORE over `json_each`
+ * (one statement and one parameter for up to 2000 lines: far cheaper than binding 10,000
+ * parameters), in the same write transaction as the step's ack mark. A re-sent batch adds
+ * nothing; the returned cumulative ack never passes a gap, so lines the agent has not
+ * delivered yet stay in its spool.
  */
 export class LogStore {
+  /** stepId -> highest seq with every line 1..seq stored (a hint: the database is checked on any doubt). */
+  private readonly acked = new Map<string, number>();
+
   constructor(private readonly db: Db) {}
 
   /** Persist a batch; returns the highest seq such that every line 1..seq is stored. */
   async append(stepId: string, lines: readonly LogLine[]): Promise<number> {
     const sorted = [...lines].sort((a, b) => a.seq - b.seq);
-    const stmts: InStatement[] = [];
-    for (let i = 0; i < sorted.length; i += ROWS_PER_STATEMENT) {
-      const chunk = sorted.slice(i, i + ROWS_PER_STATEMENT);
-      const args: (string | number)[] = [];
-      for (const l of chunk) args.push(stepId, l.seq, l.stream, l.ts, l.text);
-      stmts.push({
-        sql: `INSERT OR IGNORE INTO log_lines (step_id, seq, stream, ts, text) VALUES ${chunk.map(() => '(?,?,?,?,?)').join(',')}`,
-        args,
-      });
+    let start = this.acked.get(stepId);
+    // Unknown step here, or the batch does not continue our mark: read the mark from the database.
+    if (start === undefined || (sorted[0] && sorted[0].seq > start + 1)) start = await this.readMark(stepId);
+    let mark = start;
+    for (const l of sorted) {
+      if (l.seq === mark + 1) mark = l.seq;
+      else if (l.seq > mark + 1) break;
     }
-    if (stmts.length) await this.db.batch(stmts, 'write');
-    return this.advanceAck(stepId, sorted);
+    const rows = JSON.stringify(sorted.map((l) => [l.seq, l.stream, l.ts, l.text]));
+    await this.db.batch(
+      [
+        {
+          sql: `INSERT OR IGNORE INTO log_lines (step_id, seq, stream, ts, text)
+                SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`,
+          args: [stepId, rows],
+        },
+        { sql: 'UPDATE steps SET log_acked_seq = MAX(log_acked_seq, ?) WHERE id = ?', args: [mark, stepId] },
+      ],
+      'write',
+    );
+    // Lines past a gap may have been stored earlier, or in this batch: walk over what is there.
+    const last = sorted[sorted.length - 1];
+    if (last && last.seq > mark) mark = await this.walk(stepId, mark);
+    else if (mark > start && (await this.hasLinesAfter(stepId, mark))) mark = await this.walk(stepId, mark);
+    this.remember(stepId, mark);
+    return mark;
   }
 
-  /** Move the step's contiguous-prefix mark forward over the stored lines. */
-  private async advanceAck(stepId: string, batch: readonly LogLine[]): Promise<number> {
+  private async readMark(stepId: string): Promise<number> {
     const row = (await this.db.execute({ sql: 'SELECT log_acked_seq FROM steps WHERE id = ?', args: [stepId] })).rows[0];
-    let acked = Number(row?.log_acked_seq ?? 0);
-    const start = acked;
-    for (const l of batch) {
-      if (l.seq === acked + 1) acked = l.seq;
-      else if (l.seq > acked + 1) break;
-    }
-    // Lines after a gap may already be stored from an earlier batch: walk over them too.
+    return Number(row?.log_acked_seq ?? 0);
+  }
+
+  private async hasLinesAfter(stepId: string, seq: number): Promise<boolean> {
+    // Only after a gap was seen for this step (its mark was re-read), to keep the common path at one round trip.
+    if (!this.gapped.has(stepId)) return false;
+    const rs = await this.db.execute({ sql: 'SELECT 1 FROM log_lines WHERE step_id = ? AND seq > ? LIMIT 1', args: [stepId, seq] });
+    return rs.rows.length > 0;
+  }
+
+  private readonly gapped = new Set<string>();
+
+  /** Advance the mark over stored contiguous lines; persist it. */
+  private async walk(stepId: string, from: number): Promise<number> {
+    this.gapped.add(stepId);
+    let mark = from;
     for (;;) {
-      const rs = await this.db.execute({ sql: 'SELECT seq FROM log_lines WHERE step_id = ? AND seq > ? ORDER BY seq LIMIT 5000', args: [stepId, acked] });
-      let moved = false;
+      const rs = await this.db.execute({ sql: 'SELECT seq FROM log_lines WHERE step_id = ? AND seq > ? ORDER BY seq LIMIT 5000', args: [stepId, mark] });
+      const before = mark;
       for (const r of rs.rows) {
-        if (Number(r.seq) !== acked + 1) break;
-        acked += 1;
-        moved = true;
+        if (Number(r.seq) !== mark + 1) break;
+        mark += 1;
       }
-      if (!moved || rs.rows.length < 5000) break;
+      if (mark === before || mark - before < 5000) break;
     }
-    if (acked > start) {
-      await this.db.execute({ sql: 'UPDATE steps SET log_acked_seq = MAX(log_acked_seq, ?) WHERE id = ?', args: [acked, stepId] });
+    if (mark > from) await this.db.execute({ sql: 'UPDATE steps SET log_acked_seq = MAX(log_acked_seq, ?) WHERE id = ?', args: [mark, stepId] });
+    return mark;
+  }
+
+  private remember(stepId: string, mark: number): void {
+    this.acked.delete(stepId);
+    this.acked.set(stepId, mark);
+    if (this.acked.size > CACHE_LIMIT) {
+      const oldest = this.acked.keys().next().value;
+      if (oldest !== undefined) {
+        this.acked.delete(oldest);
+        this.gapped.delete(oldest);
+      }
     }
-    return acked;
   }
 
   async read(stepId: string, after = 0, limit = 1000): Promise<StoredLine[]> {

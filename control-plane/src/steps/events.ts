@@ -7,3 +7,6 @@ export type StepEvent =
   | { type: 'done'; stepId: string; result: StepResult };
 
 export const stepTopic = (stepId: string): string => `step:${stepId}`;
+
+/** Only the `done` event, for code awaiting a result (no log traffic to wade through). */
+export const stepDoneTopic = (stepId: string): string => `step:${stepId}:done`;
