@@ -40,6 +40,8 @@ export interface EngineDeps {
 
 /** The deployment engine as the rest of the control plane sees it. */
 export interface Engine {
+  /** This process's id in `deployments.claimed_by` (new on every boot). */
+  instanceId: string;
   store: DeploymentStore;
   runs: RunStore;
   releases: ReleaseStore;
@@ -102,6 +104,7 @@ export function createEngine(d: EngineDeps): Engine {
   });
 
   return {
+    instanceId,
     store, runs, releases, log, requests, queue, orchestrator,
     liveRelease: (environmentId) => liveRelease(d.db, environmentId),
     async start() {

@@ -33,7 +33,8 @@ export interface OrchestratorDeps {
 }
 
 const ACTIVATE = STAGES.indexOf('activate');
-const HEARTBEAT_MS = 5000;
+/** How often the orchestrating instance proves it is alive; lifecycle/takeover.ts adopts a deployment after several missed beats. */
+export const ORCHESTRATION_HEARTBEAT_MS = 2000;
 
 /** Index of the first step at or after the barrier: everything before it runs on every server first. */
 export const barrierIndex = (steps: readonly PlannedStep[]): number => {
@@ -73,7 +74,7 @@ export class Orchestrator {
       shutdown,
     });
     if (await d.store.cancelRequested(deploymentId)) watch.stop({ kind: 'cancelled', message: dep.reason ?? 'cancelled' });
-    const beat = setInterval(() => void d.store.heartbeat(deploymentId, d.instanceId).catch(() => undefined), HEARTBEAT_MS);
+    const beat = setInterval(() => void d.store.heartbeat(deploymentId, d.instanceId).catch(() => undefined), ORCHESTRATION_HEARTBEAT_MS);
     try {
       return await this.run(dep, plan, watch);
     } finally {

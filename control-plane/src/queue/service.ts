@@ -91,21 +91,33 @@ export class DeploymentQueue {
    */
   async recover(): Promise<void> {
     for (const dep of await this.d.store.running()) {
-      if (!(await this.d.store.reclaim(dep.id, this.d.instanceId, Date.now() - STALE_MS))) continue;
-      let hasPlan = false;
-      try {
-        hasPlan = (await this.d.runs.loadPlan(dep.id)) !== null;
-      } catch (err) {
-        await this.d.orchestrator.finish(dep, 'failed', `control plane restarted while the deployment was running, and its stored plan cannot be read (${(err as Error).message})`);
-        continue;
-      }
-      await this.d.log.write(
-        dep.id,
-        hasPlan ? 'control plane restarted: resuming the deployment from its recorded steps' : 'control plane restarted before the deployment was planned: planning it again',
-      );
-      this.launch(dep, !hasPlan);
+      await this.adopt(dep, Date.now() - STALE_MS, {
+        resume: 'control plane restarted: resuming the deployment from its recorded steps',
+        replan: 'control plane restarted before the deployment was planned: planning it again',
+        unreadable: 'control plane restarted while the deployment was running',
+      });
     }
     for (const projectId of await this.d.store.projectsWithQueued()) await this.wake(projectId);
+  }
+
+  /**
+   * Take over one running deployment whose owner stopped heartbeating before `staleBefore`
+   * (boot recovery, or lifecycle/takeover.ts when another instance died): resumed from its
+   * stored plan and step records, or failed with the reason. False when another instance holds it.
+   */
+  async adopt(dep: Deployment, staleBefore: number, notes: { resume: string; replan: string; unreadable: string }): Promise<boolean> {
+    if (this.shutdown.signal.aborted || this.active.has(dep.id)) return false;
+    if (!(await this.d.store.reclaim(dep.id, this.d.instanceId, staleBefore))) return false;
+    let hasPlan = false;
+    try {
+      hasPlan = (await this.d.runs.loadPlan(dep.id)) !== null;
+    } catch (err) {
+      await this.d.orchestrator.finish(dep, 'failed', `${notes.unreadable}, and its stored plan cannot be read (${(err as Error).message})`);
+      return true;
+    }
+    await this.d.log.write(dep.id, hasPlan ? notes.resume : notes.replan);
+    this.launch(dep, !hasPlan);
+    return true;
   }
 
   /** Cancel a queued deployment at once, or ask the instance running it to stop. */
