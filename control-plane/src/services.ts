@@ -85,6 +85,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const apiTokens = new ApiTokenService(db);
   const login = new LoginService(users, sessions, new LoginRateLimiter(db), audit);
   await ensureAdmin(users, audit, config, deps.print);
+  await sessions.purgeExpired();
 
   const servers = new ServerService(db, bus, audit, publicUrl);
   const signer = await StepSigner.load(db, box);
