@@ -36,7 +36,13 @@ describe('planDeployment: node preset', () => {
     });
     expect(install!.skipWhenReused).toBe('node_modules');
     expect(install!.spec).toMatchObject({ release: { app: 'shop-production', releaseId: '20260101120000-abc1234' }, timeoutMs: 900_000 });
-    expect(restart!.spec).toMatchObject({ kind: 'slot.start', slot: 'main', port: 3000, argv: ['npm', 'start'], env: { DEBUG: '1' } });
+    expect(restart!.spec).toMatchObject({
+      kind: 'slot.start',
+      slot: 'main',
+      port: 3000,
+      argv: ['npm', 'start'],
+      env: { DEBUG: '1', DEVFLOW_RELEASE: '20260101120000-abc1234', DEVFLOW_COMMIT: 'abc1234def5678abc1234def5678abc1234def56' },
+    });
     expect(health!.spec).toMatchObject({ slot: { app: 'shop-production', slot: 'main' }, expectStatus: 200, deadlineMs: 60_000 });
     expect(cleanup!.spec).toMatchObject({ keep: 10, protect: ['20260101120000-abc1234', '20251231000000-0000000'] });
   });

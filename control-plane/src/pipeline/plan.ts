@@ -100,8 +100,10 @@ export function checkPipeline(p: ResolvedPipeline, env: PlanEnvironment): void {
 }
 
 function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanServer, first: boolean): PlannedStep[] {
-  const { app, variables, port } = input.environment;
+  const { app, port } = input.environment;
   const releaseId = input.releaseId;
+  // Commands and the app see which release and commit they run (the checkout has no .git).
+  const variables = { ...input.environment.variables, DEVFLOW_RELEASE: releaseId, DEVFLOW_COMMIT: input.commit };
   const t = p.timeoutsMs;
   const exec = (stage: StageName, phase: PlannedStep['phase']) => (cmd: Parameters<typeof execStep>[2]) =>
     execStep(stage, phase, cmd, { app, releaseId, env: variables, timeoutMs: t[stage] });
@@ -134,7 +136,7 @@ function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanServer, 
         app,
         releaseId,
         sharedPaths: p.sharedPaths,
-        ...(p.envFile ? { envFile: { name: p.envFile, content: renderEnvFile(variables) } } : {}),
+        ...(p.envFile ? { envFile: { name: p.envFile, content: renderEnvFile(input.environment.variables) } } : {}),
         reuse: p.reuse,
         timeoutMs: t.link,
       },

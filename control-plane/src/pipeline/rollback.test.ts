@@ -27,7 +27,9 @@ describe('planRollback', () => {
       'restart/main:slot.start start app on port 3000: npm start',
       'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
     ]);
-    expect(plan.servers[0]!.steps[1]!.spec).toMatchObject({ releaseId: 'r1', env: { DEBUG: '1' } });
+    expect(plan.servers[0]!.steps[1]!.spec).toMatchObject({ releaseId: 'r1', env: { DEBUG: '1', DEVFLOW_RELEASE: 'r1' } });
+    const withCommit = planRollback(input({ targetCommit: 'abc1234' }));
+    expect(withCommit.servers[0]!.steps[1]!.spec).toMatchObject({ env: { DEVFLOW_COMMIT: 'abc1234' } });
   });
 
   it('restores the release variables snapshot and runs the down-migration once, in the live release', () => {

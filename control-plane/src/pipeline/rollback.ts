@@ -24,6 +24,8 @@ export interface RollbackPlanInput {
   repoConfig?: DevflowConfig | null;
   facts?: RepoFacts | null;
   servers: RollbackServer[];
+  /** The commit of the target release, passed to the app as DEVFLOW_COMMIT. */
+  targetCommit?: string | null;
   /** The target release's variables snapshot (decrypted), to restore with `restoreVariables`. */
   variablesSnapshot?: Record<string, string> | null;
   options: { restoreVariables?: boolean; runDownMigration?: boolean };
@@ -59,9 +61,15 @@ export function planRollback(input: RollbackPlanInput): DeploymentPlan {
   return { releaseId: input.targetReleaseId, servers, secrets: secretValues({ ...env.variables, ...variables }), barrierBefore: 'activate', pipeline };
 }
 
+/** What the restored app runs with: its variables plus which release and commit it is. */
+function runEnv(input: RollbackPlanInput, variables: Record<string, string>): Record<string, string> {
+  return { ...variables, DEVFLOW_RELEASE: input.targetReleaseId, ...(input.targetCommit ? { DEVFLOW_COMMIT: input.targetCommit } : {}) };
+}
+
 function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: RollbackServer, first: boolean, variables: Record<string, string>): PlannedStep[] {
   const { app, port, slotPorts } = input.environment;
   const releaseId = input.targetReleaseId;
+  const env = runEnv(input, variables);
   const t = p.timeoutsMs;
   const steps: PlannedStep[] = [];
 
@@ -82,7 +90,7 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
     const slotPort = slotPorts[idle];
     // Still running in the idle slot with the same variables: switch straight back, after checking it is alive.
     if (server.idleSlotReleaseId !== releaseId || input.options.restoreVariables) {
-      steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
+      steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env, timeoutMs: t.activate }));
     }
     if (p.healthcheck) steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }));
     steps.push({
@@ -95,9 +103,9 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
   steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
 
   if (p.commands.restart.length > 0) {
-    steps.push(...p.commands.restart.map((cmd) => execStep('restart', 'main', cmd, { app, releaseId, env: variables, timeoutMs: t.restart })));
+    steps.push(...p.commands.restart.map((cmd) => execStep('restart', 'main', cmd, { app, releaseId, env, timeoutMs: t.restart })));
   } else if (p.strategy === 'in-place' && p.start && port !== null) {
-    steps.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env: variables, timeoutMs: t.restart }));
+    steps.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env, timeoutMs: t.restart }));
   }
   if (p.healthcheck && port !== null) {
     const supervised = p.strategy === 'in-place' && p.start && p.commands.restart.length === 0;
