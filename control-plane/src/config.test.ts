@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('applies defaults and freezes the result', () => {
     const c = loadConfig({ DEVFLOW_DATA_DIR: '/tmp/devflow-x' });
-    expect(c).toMatchObject({ port: 7780, host: '0.0.0.0', dataDir: '/tmp/devflow-x', adminEmail: 'admin@localhost', heartbeatIntervalMs: 5000, quickstart: false });
+    expect(c).toMatchObject({ port: 7780, host: '0.0.0.0', dataDir: '/tmp/devflow-x', adminEmail: 'admin@localhost', heartbeatIntervalMs: 5000, quickstart: true, quickstartPort: 3000 });
     expect(c.databaseUrl).toBe('file:/tmp/devflow-x/devflow.db');
     expect(c.publicUrl).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
@@ -39,7 +39,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ DEVFLOW_SECRET_KEY: hex }).secretKey?.toString('hex')).toBe(hex);
     expect(loadConfig({ DEVFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey).toEqual(Buffer.alloc(32, 7));
     expect(loadConfig({ DATABASE_URL: 'libsql://db.example.com' }).databaseUrl).toBe('libsql://db.example.com');
-    expect(loadConfig({ DEVFLOW_QUICKSTART: 'on' }).quickstart).toBe(true);
+    expect(loadConfig({ DEVFLOW_QUICKSTART: 'off' }).quickstart).toBe(false);
+    expect(loadConfig({ DEVFLOW_QUICKSTART_PORT: '8080' }).quickstartPort).toBe(8080);
     expect(loadConfig({ DEVFLOW_PUBLIC_URL: 'https://deploy.example.com/' }).publicUrl).toBe('https://deploy.example.com');
     expect(loadConfig({ PORT: '' }).port).toBe(7780);
   });

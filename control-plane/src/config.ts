@@ -61,7 +61,9 @@ const schema = z.object({
     .pipe(z.array(httpUrl))
     .default([]),
   DEVFLOW_SHUTDOWN_TIMEOUT_S: z.coerce.number().min(0.1).max(3600).default(25),
-  DEVFLOW_QUICKSTART: onOff.default(false),
+  // On unless turned off: `npm start` on a fresh clone starts a local agent and the example project.
+  DEVFLOW_QUICKSTART: onOff.default(true),
+  DEVFLOW_QUICKSTART_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
   DEVFLOW_WEB_DIR: z.string().min(1).optional(),
@@ -91,6 +93,8 @@ export interface Config {
   /** SIGTERM: how long running work may take to finish or hand over before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
   readonly quickstart: boolean;
+  /** Port of the quick-start example app. */
+  readonly quickstartPort: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly heartbeatIntervalMs: number;
   /** Built web console; default `web/dist` of this repository when it exists. */
@@ -131,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     peerUrls: Object.freeze([...e.DEVFLOW_PEER_URLS]),
     shutdownTimeoutMs: Math.round(e.DEVFLOW_SHUTDOWN_TIMEOUT_S * 1000),
     quickstart: e.DEVFLOW_QUICKSTART,
+    quickstartPort: e.DEVFLOW_QUICKSTART_PORT,
     logLevel: e.LOG_LEVEL,
     heartbeatIntervalMs: e.DEVFLOW_HEARTBEAT_INTERVAL_MS,
     webDir: e.DEVFLOW_WEB_DIR ? resolve(e.DEVFLOW_WEB_DIR) : undefined,

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startControlPlane } from './start.js';
+import { startQuickstart, type Quickstart } from './quickstart/index.js';
 
 /** Process entry: `node control-plane/dist/main.js`. Library users import index.js instead. */
 async function main(): Promise<void> {
@@ -15,12 +16,22 @@ async function main(): Promise<void> {
   }
   const cp = await startControlPlane(config);
   process.stdout.write(`DevFlow control plane listening on ${cp.url}\n`);
+  let quickstart: Quickstart | undefined;
+  if (config.quickstart) {
+    const print = (line: string) => process.stdout.write(`${line}\n`);
+    try {
+      quickstart = await startQuickstart({ services: cp.services, port: cp.port, url: cp.url, print, examplePort: config.quickstartPort });
+    } catch (err) {
+      // The control plane itself is fine; say what the quick start needs and keep serving.
+      process.stderr.write(`devflow: quick start not available: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
 
   const stop = (signal: string): void => {
     cp.services.logger.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    cp.close().then(
+    (quickstart?.stop() ?? Promise.resolve()).then(() => cp.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         cp.services.logger.error('shutdown failed', { err });

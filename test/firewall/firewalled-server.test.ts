@@ -55,6 +55,7 @@ function startControlPlaneInNs(): TestProcess {
       DEVFLOW_ADMIN_EMAIL: E2E_ADMIN_EMAIL,
       DEVFLOW_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       DEVFLOW_HEARTBEAT_INTERVAL_MS: '500',
+      DEVFLOW_QUICKSTART: 'off',
       LOG_LEVEL: 'warn',
     },
     detached: true,

@@ -26,6 +26,8 @@ export async function startControlPlaneProcess(options: { dataDir?: string; port
     DEVFLOW_ADMIN_EMAIL: E2E_ADMIN_EMAIL,
     DEVFLOW_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
     LOG_LEVEL: 'warn',
+    // Tests add their own servers and projects; the quick start's local agent would be in the way.
+    DEVFLOW_QUICKSTART: 'off',
     REDIS_URL: undefined,
     DEVFLOW_PUBLIC_URL: undefined,
     ...options.env,

@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { startQuickstart, type Quickstart } from './index.js';
+import { findInRepository } from './locate.js';
+
+let cp: TestControlPlane;
+let qs: Quickstart | undefined;
+let printed: string[] = [];
+let examplePort: number;
+
+/** A port that was free a moment ago (the example app binds it itself). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const start = () =>
+  startQuickstart({ services: cp.services, port: cp.port, url: cp.url, print: (l) => printed.push(l), examplePort, onlineTimeoutMs: 30_000 });
+
+beforeAll(async () => {
+  if (!findInRepository('agent/dist/devflow-agent.js')) throw new Error('agent/dist/devflow-agent.js is not built: run `npm run build` first');
+  cp = await startTestControlPlane({ DEVFLOW_HEARTBEAT_INTERVAL_MS: '500', DEVFLOW_MIN_FREE_DISK_BYTES: '1' });
+  examplePort = await freePort();
+});
+afterAll(async () => {
+  await qs?.stop();
+  // The example app runs detached (it outlives agent restarts by design): stop it through its slot.
+  const pidFile = join(cp.dataDir, 'agent', 'apps', 'example-production', 'slots', 'main.json');
+  if (existsSync(pidFile)) {
+    const { pid } = JSON.parse((await import('node:fs')).readFileSync(pidFile, 'utf8')) as { pid: number };
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  await cp.dispose();
+});
+
+describe('quick start', () => {
+  it('enrols a local agent and creates the example project as a local git repository', async () => {
+    qs = await start();
+    const servers = await cp.services.servers.list();
+    expect(servers).toEqual([expect.objectContaining({ name: 'local', status: 'online', enrolled: true })]);
+    const env = await cp.services.environments.get('example', 'production');
+    expect(env).toMatchObject({ port: examplePort, branch: 'main', servers: [{ name: 'local', status: 'online' }] });
+    expect((await cp.services.projects.get('example')).preset).toBe('node');
+    expect(qs.repoPath).toBe(join(cp.dataDir, 'examples', 'node-hello'));
+    expect(execFileSync('git', ['log', '--format=%s'], { cwd: qs.repoPath, encoding: 'utf8' }).trim()).toBe('node-hello: the DevFlow quick-start example');
+    expect(printed.join('\n')).toContain(`Deploy the example: open ${cp.url}/projects/example or run \`devflow deploy example --env production --follow\``);
+  });
+
+  it('deploys the example, and a commit to the local repository deploys again', async () => {
+    const token = await adminToken(cp);
+    const deploy = async (): Promise<{ status: string; reason: string | null }> => {
+      const res = await cp.app.request('/api/projects/example/environments/production/deployments', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const { deployment } = (await res.json()) as { deployment: { id: string } };
+      for (;;) {
+        const d = await cp.services.engine.store.get(deployment.id);
+        if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(d.status)) return d;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    expect(await deploy()).toMatchObject({ status: 'succeeded' });
+    const first = (await (await fetch(`http://127.0.0.1:${examplePort}/version.json`)).json()) as { message: string; commit: string };
+    expect(first.message).toBe('Hello from DevFlow!');
+
+    writeFileSync(join(qs!.repoPath, 'message.txt'), 'Second version\n');
+    execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.test', 'commit', '-qam', 'second'], { cwd: qs!.repoPath });
+    expect(await deploy()).toMatchObject({ status: 'succeeded' });
+    const second = (await (await fetch(`http://127.0.0.1:${examplePort}/version.json`)).json()) as { message: string; commit: string };
+    expect(second.message).toBe('Second version');
+    expect(second.commit).not.toBe(first.commit);
+  });
+
+  it('is idempotent across restarts: same server, no second project; a deleted example stays deleted', async () => {
+    const serverId = qs!.serverId;
+    await qs!.stop();
+    printed = [];
+    qs = await start();
+    expect(qs.serverId).toBe(serverId);
+    expect((await cp.services.servers.list()).map((s) => s.name)).toEqual(['local']);
+    expect((await cp.services.projects.list()).map((p) => p.name)).toEqual(['example']);
+    expect(execFileSync('git', ['log', '--format=%s'], { cwd: qs.repoPath, encoding: 'utf8' }).trim().split('\n')).toHaveLength(2);
+
+    await cp.services.projects.remove('system', 'example');
+    await qs.stop();
+    printed = [];
+    qs = await start();
+    expect(await cp.services.projects.find('example')).toBeNull();
+    expect(printed.join('\n')).toContain('The example project was deleted; it is not created again.');
+  });
+});
