@@ -25,6 +25,11 @@ export class Api {
     return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
 
+  /** The raw response (streams). */
+  raw(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.url}${path}`, { headers: { ...this.headers, ...headers } });
+  }
+
   async text(path: string): Promise<{ status: number; text: string; headers: Headers }> {
     const res = await fetch(`${this.url}${path}`, { headers: this.headers });
     return { status: res.status, text: await res.text(), headers: res.headers };

@@ -23,7 +23,7 @@ import { RunStore } from './run-store.js';
 import { DeploymentStore } from './store.js';
 
 export interface EngineDeps {
-  config: Pick<Config, 'deployTimeoutMs' | 'agentGraceMs' | 'minFreeDiskBytes'>;
+  config: Pick<Config, 'deployTimeoutMs' | 'agentGraceMs' | 'minFreeDiskBytes' | 'redisUrl'>;
   db: Db;
   box: SecretBox;
   bus: EventBus;
@@ -86,6 +86,7 @@ export function createEngine(d: EngineDeps): Engine {
     jobs: d.jobs,
     logger: d.logger,
     instanceId,
+    shared: d.config.redisUrl !== undefined,
     prepare: (dep) =>
       prepareDeployment(
         { db: d.db, projects: d.projects, environments: d.environments, repositories: d.repositories, servers: d.servers, runs, releases, minFreeDiskBytes: d.config.minFreeDiskBytes },

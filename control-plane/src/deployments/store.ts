@@ -125,6 +125,11 @@ export class DeploymentStore {
     return rs.rowsAffected > 0;
   }
 
+  /** This instance stops: its running deployments may be taken over at once. */
+  async release(claimedBy: string): Promise<void> {
+    await this.db.execute({ sql: "UPDATE deployments SET heartbeat_at = NULL WHERE claimed_by = ? AND status = 'running'", args: [claimedBy] });
+  }
+
   async heartbeat(id: string, claimedBy: string): Promise<void> {
     await this.db.execute({ sql: "UPDATE deployments SET heartbeat_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'", args: [Date.now(), id, claimedBy] });
   }

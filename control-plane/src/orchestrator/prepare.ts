@@ -51,6 +51,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     const inspection = sha ? await inspectCommit(d.repositories as Repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({
       targetReleaseId: String(row.release_id),
+      targetCommit: sha,
       project: { preset: project.preset },
       environment: planEnv,
       repoConfig: inspection?.config ?? null,

@@ -23,6 +23,12 @@ export interface QueueDeps {
   prepare(dep: Deployment): Promise<unknown>;
   logger: Logger;
   instanceId: string;
+  /**
+   * Several instances share the database (REDIS_URL): at boot take over only deployments whose
+   * heartbeat is stale (lifecycle/takeover.ts sweeps later). Embedded: every running deployment
+   * at boot was this process's before it restarted, however fresh its heartbeat.
+   */
+  shared: boolean;
 }
 
 /**
@@ -90,8 +96,9 @@ export class DeploymentQueue {
    * queued work gets a wake-up.
    */
   async recover(): Promise<void> {
+    const staleBefore = this.d.shared ? Date.now() - STALE_MS : Number.MAX_SAFE_INTEGER;
     for (const dep of await this.d.store.running()) {
-      await this.adopt(dep, Date.now() - STALE_MS, {
+      await this.adopt(dep, staleBefore, {
         resume: 'control plane restarted: resuming the deployment from its recorded steps',
         replan: 'control plane restarted before the deployment was planned: planning it again',
         unreadable: 'control plane restarted while the deployment was running',
@@ -155,5 +162,7 @@ export class DeploymentQueue {
   async close(): Promise<void> {
     this.shutdown.abort();
     await Promise.all(this.active.values());
+    // Detached runs can be taken over at once by the next boot or another instance.
+    await this.d.store.release(this.d.instanceId);
   }
 }
