@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningControlPlane } from '../helpers/control-plane.js';
+import { stopAll } from '../helpers/processes.js';
+import { REPO_ROOT, requireBuilt } from '../helpers/repo.js';
+import { removeTempDirs } from '../helpers/temp.js';
+import { Api, ExampleRepo, freePort, httpGet, startAgent, startEngineControlPlane, type TestAgent } from '../engine/helpers.js';
+
+/** The real `devflow` binary, as a user runs it. */
+const CLI = join(REPO_ROOT, 'control-plane/dist/cli.js');
+
+let cp: RunningControlPlane;
+let api: Api;
+let agent: TestAgent;
+let repo: ExampleRepo;
+let env: Record<string, string>;
+let port: number;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function devflow(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  requireBuilt(CLI);
+  cp = await startEngineControlPlane();
+  api = await Api.login(cp.url);
+  agent = await startAgent(api, 'web1', '127.0.0.1');
+  repo = new ExampleRepo();
+  port = await freePort();
+  const created = await api.call<{ token: string }>('POST', '/api/tokens', { name: 'cli e2e' });
+  env = { DEVFLOW_URL: cp.url, DEVFLOW_TOKEN: created.body.token, HOME: cp.dataDir };
+});
+
+afterAll(async () => {
+  // App processes run detached from the agent (they survive agent restarts): stop them by their slot records.
+  const slots = join(agent?.dataDir ?? '', 'apps', 'shop-production', 'slots');
+  if (agent && existsSync(slots)) {
+    for (const file of readdirSync(slots).filter((f) => f.endsWith('.json'))) {
+      const { pid } = JSON.parse(readFileSync(join(slots, file), 'utf8')) as { pid?: number };
+      if (pid) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }
+  await stopAll();
+  removeTempDirs();
+});
+
+describe('devflow CLI against a real control plane and agent', () => {
+  it('creates the project and environment', async () => {
+    const project = await devflow('projects', 'create', 'shop', '--repo', repo.dir, '--preset', 'node');
+    expect(project.code, project.stderr).toBe(0);
+    const envCreated = await devflow('envs', 'shop', 'create', 'production', '--port', String(port), '--server', 'web1', '--var', 'GREETING=hello-from-cli');
+    expect(envCreated.code, envCreated.stderr).toBe(0);
+  });
+
+  it('deploy --follow streams the live log and exits 0 when the deployment succeeded', async () => {
+    const run = await devflow('deploy', 'shop', '--env', 'production', '--follow');
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/^web1 .* \| cache cleared$/m);
+    expect(run.stderr).toMatch(/Deployment \S+ succeeded/);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
+  });
+
+  it('exits 1 when the deployment fails, naming the step and exit code; the live release stays', async () => {
+    repo.write({ VERSION: 'v2\n', 'migrate.js': 'process.exit(3)' });
+    repo.commit('v2: broken migration');
+    const run = await devflow('deploy', 'shop', '--env', 'production', '--follow');
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(1);
+    expect(run.stderr).toMatch(/devflow deploy: deployment \S+ failed.* at web1 migrate\/.*\(exit 3\)/);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
+  });
+
+  it('history, logs and --json reflect what happened', async () => {
+    const history = await devflow('history', 'shop', '--json');
+    const items = (JSON.parse(history.stdout) as { items: { id: string; status: string }[] }).items;
+    expect(items.map((d) => d.status)).toEqual(['failed', 'succeeded']);
+    const failed = await devflow('history', 'shop', '--status', 'failed');
+    expect(failed.stdout).toMatch(/failed\s+main\s+[0-9a-f]{8}\s+v2: broken migration/);
+    const logs = await devflow('logs', items[1]!.id);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('cache cleared');
+    const follow = await devflow('logs', items[0]!.id, '--follow', '--json');
+    expect(follow.code).toBe(1);
+    expect(follow.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)).toContain('end');
+  });
+
+  it('a fixed commit deploys, then rollback --follow restores the previous release', async () => {
+    repo.write({ VERSION: 'v3\n', 'migrate.js': '' });
+    repo.commit('v3: fixed');
+    expect((await devflow('deploy', 'shop', '--env', 'production', '--follow')).code).toBe(0);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v3 greeting=hello-from-cli');
+    const rollback = await devflow('rollback', 'shop', '--env', 'production', '--follow');
+    expect(rollback.code, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
+  });
+});
