@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addServer, adminSession, E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, getServer } from '../helpers/control-plane.js';
@@ -8,6 +7,7 @@ import { TestProcess } from '../helpers/processes.js';
 import { CONTROL_PLANE_MAIN, requireBuilt } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
+import { Api, ExampleRepo, waitFinal, type DeploymentView } from '../engine/helpers.js';
 
 /**
  * "Deploy behind firewalls without inbound SSH": the target server lives in its own network
@@ -41,7 +41,8 @@ let bridge: { port: number; close(): void };
 let api: string;
 let headers: Record<string, string>;
 let cpDataDir: string;
-let appRepo: string;
+let repo: ExampleRepo;
+let apiClient: Api;
 
 function startControlPlaneInNs(): TestProcess {
   requireBuilt(CONTROL_PLANE_MAIN);
@@ -79,25 +80,6 @@ function canConnect(from: string, host: string, port: number): boolean {
   }
 }
 
-function makeAppRepo(dir: string, version: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fw-app', version: '1.0.0', scripts: { start: 'node server.js' } }, null, 2));
-  writeFileSync(
-    join(dir, 'server.js'),
-    `const http=require('node:http');const v=require('node:fs').readFileSync(__dirname+'/VERSION','utf8').trim();
-http.createServer((q,r)=>{r.end(q.url==='/up'?'ok':'version '+v)}).listen(process.env.PORT,'127.0.0.1');\n`,
-  );
-  writeFileSync(join(dir, 'VERSION'), version);
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.test', ...args], { stdio: 'ignore' });
-  try {
-    git('rev-parse', '--git-dir');
-  } catch {
-    git('init', '-q', '-b', 'main');
-  }
-  git('add', '-A');
-  git('commit', '-q', '-m', `version ${version}`);
-}
-
 describe.skipIf(!available)('a server that accepts no inbound connections', () => {
   let serverId: string;
 
@@ -110,8 +92,8 @@ describe.skipIf(!available)('a server that accepts no inbound connections', () =
     bridge = await bridgeToLoopback(net.cp, CP_PORT);
     api = `http://127.0.0.1:${bridge.port}`;
     headers = await adminSession(api);
-    appRepo = join(tempDir('devflow-fw-repo-'), 'app');
-    makeAppRepo(appRepo, 'one');
+    apiClient = await Api.login(api);
+    repo = new ExampleRepo();
   }, 60_000);
 
   afterAll(() => {
@@ -147,5 +129,65 @@ describe.skipIf(!available)('a server that accepts no inbound connections', () =
     } finally {
       listener.kill('SIGKILL');
     }
+  });
+
+  const base = '/api/projects/fw/environments/production';
+  /** What the app answers inside the server's namespace (loopback is allowed there). */
+  const served = (): string => inNs(net.srv, [process.execPath, '-e', `fetch('http://127.0.0.1:${APP_PORT}/').then(r=>r.text()).then(t=>console.log(t),e=>{console.log('ERR '+e.message);process.exit(1)})`]).trim();
+
+  let first: DeploymentView;
+
+  it('deploys the example app to it from the control plane', async () => {
+    expect((await apiClient.call('POST', '/api/projects', { name: 'fw', repositoryUrl: repo.dir, preset: 'node', defaultBranch: 'main' })).status).toBe(201);
+    const env = await apiClient.call('POST', '/api/projects/fw/environments', { name: 'production', branch: 'main', port: APP_PORT, serverIds: [serverId] });
+    expect(env.status, JSON.stringify(env.body)).toBe(201);
+    const res = await apiClient.call<{ deployment: DeploymentView }>('POST', `${base}/deployments`, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    first = await waitFinal(apiClient, res.body.deployment.id, 90_000);
+    expect(first.status, first.reason ?? '').toBe('succeeded');
+    expect(served()).toMatch(/^version=v1/);
+    // The app is live on the server, yet nothing outside can connect to it.
+    expect(canConnect(net.cp, net.srvAddress, APP_PORT)).toBe(false);
+  });
+
+  it('survives a control-plane kill -9 in the middle of a deployment: the agent reconnects from behind the firewall, the log is complete', async () => {
+    // A build step that prints for a few seconds, so the control plane dies while it runs.
+    repo.write({
+      VERSION: 'v2\n',
+      'devflow.yml': [
+        'install: { argv: ["node", "-e", "0"] }',
+        'build: { argv: ["node", "-e", "let i=0;const t=setInterval(()=>{console.log(\'tick \'+(++i));if(i===8)clearInterval(t)},400)"] }',
+        'start: { argv: ["node", "server.js"] }',
+        'healthcheck: { path: /up, timeout: 15 }',
+      ].join('\n'),
+    });
+    repo.commit('v2: slow build');
+    const res = await apiClient.call<{ deployment: DeploymentView }>('POST', `${base}/deployments`, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const id = res.body.deployment.id;
+    await waitFor('build printing', async () => (await apiClient.text(`/api/deployments/${id}/logs`)).text.includes('tick 2'), 60_000, 100);
+
+    cpProcess.kill('SIGKILL');
+    await cpProcess.exited;
+    cpProcess = startControlPlaneInNs();
+    await cpProcess.waitForLine(/DevFlow control plane listening on/);
+
+    const done = await waitFinal(apiClient, id, 90_000);
+    // It either completes or fails with a stated reason; it never hangs or fails silently.
+    if (done.status !== 'succeeded') expect(done.reason ?? '').not.toBe('');
+    const log = (await apiClient.text(`/api/deployments/${id}/logs`)).text;
+    for (let i = 1; i <= 8; i++) expect(log.match(new RegExp(`tick ${i}$`, 'gm')), `tick ${i} exactly once`).toHaveLength(1);
+    expect(done.status, done.reason ?? '').toBe('succeeded');
+    expect(served()).toMatch(/^version=v2/);
+  });
+
+  it('rolls back from the control plane while inbound stays closed', async () => {
+    const res = await apiClient.call<{ deployment: DeploymentView }>('POST', `${base}/rollback`, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const rb = await waitFinal(apiClient, res.body.deployment.id, 60_000);
+    expect(rb.status, rb.reason ?? '').toBe('succeeded');
+    expect(rb.releaseId).toBe(first.releaseId);
+    expect(served()).toMatch(/^version=v1/);
+    expect(canConnect(net.cp, net.srvAddress, APP_PORT)).toBe(false);
   });
 });
