@@ -29,6 +29,8 @@ import { ProjectService } from './projects/service.js';
 import { EnvironmentService } from './environments/service.js';
 import { VariableStore } from './environments/variables.js';
 import { createEngine, type Engine } from './deployments/engine.js';
+import { handOver, Takeover } from './lifecycle/takeover.js';
+import { runPhases } from './lifecycle/shutdown.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -118,6 +120,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   environments.liveRelease = engine.liveRelease;
   // Resumes running deployments and wakes queued ones (agents reconnect on their own).
   await engine.start();
+  // Adopts deployments of instances that died (or of this one's previous life) and re-wakes stalled queues.
+  const takeover = new Takeover({ db, store: engine.store, queue: engine.queue, instanceId: engine.instanceId, logger });
+  takeover.start();
 
   return {
     config,
@@ -144,11 +149,20 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     projects,
     environments,
     engine,
+    // Graceful order (lifecycle/): stop taking work before detaching what runs, hand it over,
+    // then let agents go (they redial another instance) and close the bus last.
     async close() {
-      // First: running deployments detach (stay `running` for the next boot) while the bus still works.
-      await engine.close();
-      await hub.close();
-      await adapters.close();
+      await runPhases(
+        [
+          { name: 'stop takeover sweeps', run: () => takeover.stop() },
+          { name: 'stop taking jobs and schedule ticks', run: () => Promise.all([adapters.jobQueue.close(), adapters.scheduler.close()]) },
+          { name: 'detach running deployments', run: () => engine.close() },
+          { name: 'hand running deployments over', run: () => handOver(db, engine.instanceId) },
+          { name: 'close agent connections', run: () => hub.close() },
+          { name: 'close the event bus', run: () => adapters.close() },
+        ],
+        logger,
+      );
     },
   };
 }

@@ -42,8 +42,10 @@ export async function startControlPlane(config: Config, options: StartOptions = 
   if (applied.length) logger.info('migrations applied', { versions: applied });
 
   let handler: ((req: Request, env: unknown) => Promise<Response> | Response) | undefined;
+  let phase: 'starting' | 'shutting down' = 'starting';
   const server = createAdaptorServer({
-    fetch: (req, env) => (handler ? handler(req, env) : new Response('starting', { status: 503 })),
+    // 503 + Connection: close sends a load balancer's retry to another instance.
+    fetch: (req, env) => (handler ? handler(req, env) : new Response(phase, { status: 503, headers: { connection: 'close', 'retry-after': '1' } })),
   }) as Server;
   const upgrades = new UpgradeRouter(logger);
   upgrades.attach(server);
@@ -68,6 +70,10 @@ export async function startControlPlane(config: Config, options: StartOptions = 
       services: svc,
       close: () =>
         (closing ??= (async () => {
+          // Stop accepting first: no new connections, no new agent upgrades, 503 on kept-alive sockets.
+          phase = 'shutting down';
+          server.close();
+          server.closeIdleConnections();
           upgrades.close();
           handler = undefined;
           await svc.close();
