@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
 import { Api, deployment, ExampleRepo, freePort, httpGet, prepareAppDir, startAgent, startEngineControlPlane, waitFinal, type DeploymentView, type TestAgent } from './helpers.js';
 
 /**
@@ -173,5 +174,49 @@ describe('bad input and failures', () => {
     expect(res.body.deployment.status).toBe('failed');
     expect(res.body.deployment.reason).toMatch(/no online server: "never-enrolled" is offline/);
     expect((await deployment(api, res.body.deployment.id)).targets).toEqual([]);
+  });
+});
+
+describe('after activation', () => {
+  const goodYml = [
+    'install: false',
+    'start: { argv: ["node", "server.js"] }',
+    'healthcheck: { path: /up, timeout: 3 }',
+  ].join('\n');
+
+  it('a failed health check marks the release bad and, with autoRollback, restores the release live before it', async () => {
+    const before = await served(a);
+    repo.write({ 'devflow.yml': goodYml, VERSION: 'crash\n', 'server.js': `if (require('node:fs').readFileSync('VERSION', 'utf8').trim() === 'crash') process.exit(1);\n${readFileSync(join(repo.dir, 'server.js'), 'utf8')}` });
+    repo.commit('a release that crashes on start');
+    const res = await deploy({ autoRollback: true });
+    const bad = await waitFinal(api, res.deployment.id);
+    expect(bad.status).toBe('failed');
+    expect(bad.reason).toMatch(/\((restart|healthcheck)\) on server .*release was marked bad/);
+    const rollback = await waitFor('the automatic rollback', async () => {
+      const list = await api.call<{ items: (DeploymentView & { causedBy: string | null })[] }>('GET', '/api/projects/shop/deployments?kind=rollback&limit=1');
+      const rb = list.body.items[0];
+      return rb?.causedBy === bad.id ? rb : undefined;
+    });
+    const done = await waitFinal(api, rollback.id);
+    expect(done.status, done.reason ?? '').toBe('succeeded');
+    expect(await served(a)).toBe(before);
+    expect(await served(b)).toBe(before);
+    const releases = await api.call<{ releases: { releaseId: string; status: string }[] }>('GET', `${base}/releases`);
+    expect(releases.body.releases.filter((r) => r.releaseId === bad.releaseId).map((r) => r.status)).toEqual(['bad', 'bad']);
+  });
+
+  it('fails with the reason when an agent stays away longer than the grace period', async () => {
+    repo.write({ 'devflow.yml': `${goodYml}\nbuild: { argv: ["node", "-e", "setTimeout(() => {}, 60000)"] }`, VERSION: 'v5\n' });
+    repo.commit('slow build');
+    const res = await deploy();
+    await waitFor('the build to run on both servers', async () => {
+      const { targets } = await deployment(api, res.deployment.id);
+      return (targets.length === 2 && targets.every((t) => t.steps.some((s) => s.stage === 'build' && s.status === 'running'))) || undefined;
+    });
+    b.proc.kill('SIGKILL');
+    const d = await waitFinal(api, res.deployment.id, 30_000);
+    expect(d.status).toBe('failed');
+    expect(d.reason).toMatch(/the agent of server "web-b" has been offline for more than 5 s.*live release was not changed/);
+    expect(await served(a)).not.toMatch(/v5/);
   });
 });

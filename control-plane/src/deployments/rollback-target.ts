@@ -14,22 +14,21 @@ export interface RollbackTarget {
 
 /**
  * Which release a rollback re-activates. By id: that deployment's release, bad or not, if it
- * is still on disk on every target server. By default: the newest release older than the live
- * one that was live before, is not bad, and is still on disk on every target server.
+ * is still on disk on every target server. By default: the release live most recently before
+ * the current one that is not bad and is still on disk on every target server.
  */
 export async function rollbackTarget(db: Db, store: DeploymentStore, env: Environment, serverIds: readonly string[], toDeploymentId?: string): Promise<RollbackTarget> {
   if (serverIds.length === 0) throw new AppError('CONFLICT', `environment "${env.name}" has no servers to roll back`);
   const rs = await db.execute({
-    sql: `SELECT release_id, deployment_id, status, MIN(created_at) AS created_at, COUNT(DISTINCT server_id) AS servers,
+    sql: `SELECT release_id, deployment_id, MIN(created_at) AS created_at, MAX(activated_at) AS activated_at, COUNT(DISTINCT server_id) AS servers,
             SUM(status = 'live') AS live, SUM(status = 'bad') AS bad, SUM(status = 'staged') AS staged
           FROM releases WHERE environment_id = ? AND status <> 'pruned' AND server_id IN (${serverIds.map(() => '?').join(',')})
-          GROUP BY release_id ORDER BY created_at DESC`,
+          GROUP BY release_id ORDER BY activated_at IS NULL, activated_at DESC, created_at DESC`,
     args: [env.id, ...serverIds],
   });
   const releases = rs.rows.map((r) => ({
     releaseId: String(r.release_id),
     deploymentId: String(r.deployment_id),
-    createdAt: Number(r.created_at),
     onAll: Number(r.servers) === serverIds.length,
     live: Number(r.live) > 0,
     bad: Number(r.bad) > 0,
@@ -46,8 +45,8 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
     return toTarget(await store.get(rel.deploymentId), rel.releaseId);
   }
 
-  const live = releases.find((r) => r.live);
-  const candidate = releases.find((r) => r.onAll && !r.live && !r.bad && !r.neverLive && (!live || r.createdAt < live.createdAt));
+  // Most recently live first: after a bad deployment that is the release it replaced.
+  const candidate = releases.find((r) => r.onAll && !r.live && !r.bad && !r.neverLive);
   if (!candidate) {
     throw new AppError('CONFLICT', `environment "${env.name}" has no earlier good release on disk to roll back to; name one with toDeploymentId`);
   }

@@ -37,7 +37,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
   const project = await d.projects.get(dep.projectId);
   const env = await d.environments.get(dep.projectId, dep.environmentId);
   const servers = targetServers(env, dep.options.serverIds);
-  await checkServers(d.servers, servers, d.minFreeDiskBytes);
+  await checkServers(d.servers, servers, d.minFreeDiskBytes, { requireOnline: false });
   const planEnv = await d.environments.planEnvironment(env);
   const live = await d.releases.liveByServer(env.id);
   const source = await d.projects.source(dep.projectId);
