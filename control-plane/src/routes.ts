@@ -19,7 +19,7 @@ import type { Services } from './services.js';
 /** Every resource sub-app, mounted in one place. `/api/*` is authenticated and CSRF-checked here. */
 export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));
-  app.route('/', healthApi(s.db));
+  app.route('/', healthApi(s.db, s.engine.instanceId));
   app.route('/agent', agentEnrollApi(s));
   app.route('/', agentDistributionApi(s.publicUrl));
   app.route('/api/auth', authApi(s));
