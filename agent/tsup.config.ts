@@ -37,6 +37,9 @@ export default defineConfig({
   minify: false,
   noExternal: [/.*/],
   esbuildPlugins: [zodEnglishOnly],
+  esbuildOptions(options) {
+    options.minifyWhitespace = true;
+  },
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __devflowCreateRequire } from 'node:module';\nconst require = __devflowCreateRequire(import.meta.url);",
   },

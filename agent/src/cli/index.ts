@@ -1,10 +1,7 @@
 import { loadConfig, USAGE } from '../config.js';
-import { enroll } from '../enroll/enroll.js';
 import { AgentError, describeError } from '../errors.js';
 import { createLogger } from '../logs/logger.js';
-import { runProxy } from '../proxy/index.js';
 import { AGENT_VERSION } from '../version.js';
-import { runCommand } from './run.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -13,7 +10,11 @@ export interface CliIo {
 
 const stdio: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-/** `devflow-agent <command>`; returns the exit code (0 ok, 1 unexpected, AgentError codes otherwise). */
+/**
+ * `devflow-agent <command>`; returns the exit code (0 ok, 1 unexpected, AgentError codes otherwise).
+ * Each command's module is imported when that command runs: the daemon never evaluates the
+ * proxy or enrolment code, and the proxy process never evaluates the daemon's (idle memory).
+ */
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo = stdio): Promise<number> {
   try {
     const config = loadConfig(argv, env);
@@ -25,16 +26,21 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         io.out(`devflow-agent ${AGENT_VERSION}\n`);
         return 0;
       case 'enroll': {
+        const { enroll } = await import('../enroll/enroll.js');
         const id = await enroll(config);
         io.out(`enrolled as agent ${id.agentId} with ${id.controlPlaneUrls.join(', ')}; identity saved in ${config.dataDir}\nstart it with: devflow-agent run --data-dir ${config.dataDir}\n`);
         return 0;
       }
-      case 'run':
+      case 'run': {
+        const { runCommand } = await import('./run.js');
         await runCommand(config.dataDir, createLogger(config.logLevel, io.err));
         return 0;
-      case 'proxy':
+      }
+      case 'proxy': {
+        const { runProxy } = await import('../proxy/index.js');
         await runProxy({ dataDir: config.dataDir, ...(config.host ? { host: config.host } : {}) });
         return 0;
+      }
     }
   } catch (err) {
     if (err instanceof AgentError) {

@@ -1,9 +1,22 @@
-import { healthCheck } from '../health/index.js';
-import { trafficSwitch } from '../proxy/index.js';
-import { gitSync, releaseActivate, releaseLink, releasePrune, releaseRollback } from '../releases/index.js';
-import { slotStart, slotStop } from '../supervisor/index.js';
-import { execStep } from './exec.js';
-import type { StepHandlers } from './handler.js';
+import type { StepKind } from '@devflow/protocol';
+import type { StepHandler, StepHandlers } from './handler.js';
+
+/**
+ * Loads a handler's module on the first step of its kind. The bundle keeps every module in one
+ * file, but esbuild wraps a dynamically imported one in a lazy initialiser, so its dependencies
+ * (execa, simple-git, the proxy client, release code) are not evaluated by an idle agent: that
+ * is most of the agent's idle memory. The first step of a kind pays the load once.
+ */
+function lazy<K extends StepKind>(load: () => Promise<StepHandler<K>>): StepHandler<K> {
+  let handler: Promise<StepHandler<K>> | undefined;
+  return async (spec, ctx) => {
+    handler ??= load().catch((err: unknown) => {
+      handler = undefined; // a failed load (disk trouble) is tried again on the next step
+      throw err;
+    });
+    return (await handler)(spec, ctx);
+  };
+}
 
 /**
  * The step kind -> handler map. Each kind's handler lives with the stage it belongs to
@@ -11,14 +24,14 @@ import type { StepHandlers } from './handler.js';
  * so a new step kind in the protocol does not compile until it has a handler.
  */
 export const stepHandlers: StepHandlers = {
-  exec: execStep,
-  'git.sync': gitSync,
-  'release.link': releaseLink,
-  'release.activate': releaseActivate,
-  'release.rollback': releaseRollback,
-  'release.prune': releasePrune,
-  'slot.start': slotStart,
-  'slot.stop': slotStop,
-  'health.check': healthCheck,
-  'traffic.switch': trafficSwitch,
+  exec: lazy(async () => (await import('./exec.js')).execStep),
+  'git.sync': lazy(async () => (await import('../releases/index.js')).gitSync),
+  'release.link': lazy(async () => (await import('../releases/index.js')).releaseLink),
+  'release.activate': lazy(async () => (await import('../releases/index.js')).releaseActivate),
+  'release.rollback': lazy(async () => (await import('../releases/index.js')).releaseRollback),
+  'release.prune': lazy(async () => (await import('../releases/index.js')).releasePrune),
+  'slot.start': lazy(async () => (await import('../supervisor/index.js')).slotStart),
+  'slot.stop': lazy(async () => (await import('../supervisor/index.js')).slotStop),
+  'health.check': lazy(async () => (await import('../health/index.js')).healthCheck),
+  'traffic.switch': lazy(async () => (await import('../proxy/index.js')).trafficSwitch),
 };
