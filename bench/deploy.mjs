@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// Deployment benchmark (issue 3 targets), real processes on loopback:
+//   1. The same six-step deployment (fetch on a warm mirror, four trivial steps, activate):
+//      (a) through DevFlow's agent, (b) as the same commands over OpenSSH, one connection per
+//      step (Deployer/Capistrano) and (c) with ControlMaster multiplexing. Median total, per step.
+//   2. The full deployment through the API (plan + 6 steps + prune): request -> succeeded.
+//   3. Deploy request -> first step started on the agent: p50/p99.
+//   4. Rollback of a symlink release: request -> old release live (deployment succeeded).
+// Needs /usr/sbin/sshd (Debian openssh-server; `.ci/run` installs it) and root or a user that
+// may run sshd on a high port. Usage: npm run build && node bench/deploy.mjs [--runs 15]
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const AGENT = join(root, 'agent/dist/devflow-agent.js');
+const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find(existsSync);
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const RUNS = arg('runs', 15);
+const LATENCY_RUNS = arg('latency-runs', 40);
+const run = promisify(execFile);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x) => (x === undefined ? 'n/a' : `${x.toFixed(1)} ms`);
+
+const tmp = mkdtempSync(join(tmpdir(), 'devflow-bench-deploy-'));
+const children = [];
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+// ---- a small repository ----
+const repo = join(tmp, 'repo');
+mkdirSync(repo);
+const git = (...args) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+git('init', '-q', '-b', 'main');
+for (let i = 0; i < 20; i++) writeFileSync(join(repo, `file-${i}.txt`), `content ${i}\n`.repeat(50));
+git('add', '-A');
+git('commit', '-q', '-m', 'bench');
+const sha = git('rev-parse', 'HEAD');
+
+// ---- control plane (in-process) + one real agent ----
+const cp = await startControlPlane(
+  loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'bench@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw',
+    LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1',
+  }),
+  { logger: createLogger('silent'), print: () => {} },
+);
+const { servers, dispatcher, bus } = cp.services;
+
+try {
+  const login = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-admin-pw' }) });
+  const headers = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0], 'content-type': 'application/json', 'x-devflow-csrf': '1' };
+  const api = async (method, path, body) => {
+    const res = await fetch(`${cp.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const json = await res.json();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  const { id: agentId, enrollToken } = await servers.create('bench', { name: 'bench-1' });
+  const agentDir = join(tmp, 'agent');
+  await run(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'bench-1', '--data-dir', agentDir]);
+  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  children.push(agent);
+  while ((await servers.get(agentId)).status !== 'online') await sleep(20);
+
+  const t = { argv: ['true'] };
+  await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
+  await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
+
+  /** Resolves when the deployment reaches a final status (bus event, then a re-read). */
+  const finished = async (id) => {
+    for (;;) {
+      const { deployment } = await api('GET', `/api/deployments/${id}`);
+      if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
+      await new Promise((resolve) => {
+        let unsub;
+        const timer = setTimeout(done, 200);
+        function done() {
+          clearTimeout(timer);
+          void unsub?.then((u) => u());
+          resolve();
+        }
+        unsub = bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && done());
+      });
+    }
+  };
+  const deploy = async () => {
+    const { deployment } = await api('POST', '/api/projects/bench/environments/prod/deployments', { force: true });
+    return deployment.id;
+  };
+  // Warm: both mirrors (control plane and agent) hold the commit.
+  if ((await finished(await deploy())).status !== 'succeeded') throw new Error('warm-up deployment failed');
+
+  // 1a. Six steps straight through the agent.
+  const app = 'bench-prod';
+  const devflowSix = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const releaseId = `bench-${i}`;
+    const specs = [
+      { kind: 'git.sync', app, releaseId, repoUrl: repo, ref: 'main', commit: sha, timeoutMs: 60_000 },
+      ...[0, 1, 2, 3].map(() => ({ kind: 'exec', argv: ['true'], release: { app, releaseId }, timeoutMs: 10_000 })),
+      { kind: 'release.activate', app, releaseId, timeoutMs: 10_000 },
+    ];
+    const t0 = performance.now();
+    for (const spec of specs) {
+      const r = await (await dispatcher.runStep(agentId, spec)).done;
+      if (r.status !== 'succeeded') throw new Error(`${spec.kind} failed: ${r.error}`);
+    }
+    if (i >= 2) devflowSix.push(performance.now() - t0);
+  }
+
+  // 2 + 3. Full deployments through the API; request -> first step started.
+  const firstStarted = [];
+  const fullDeploy = [];
+  let waiting;
+  dispatcher.events.on('started', () => {
+    if (waiting) {
+      firstStarted.push(performance.now() - waiting);
+      waiting = undefined;
+    }
+  });
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    const t0 = performance.now();
+    waiting = t0;
+    const d = await finished(await deploy());
+    if (d.status !== 'succeeded') throw new Error(`deployment ${d.id} ${d.status}: ${d.reason}`);
+    fullDeploy.push(performance.now() - t0);
+  }
+
+  // 4. Rollback: request -> the previous release is live again.
+  const rollback = [];
+  for (let i = 0; i < Math.min(RUNS, 10); i++) {
+    const t0 = performance.now();
+    const { deployment } = await api('POST', '/api/projects/bench/environments/prod/rollback', {});
+    const d = await finished(deployment.id);
+    if (d.status !== 'succeeded') throw new Error(`rollback ${d.id} ${d.status}: ${d.reason}`);
+    rollback.push(performance.now() - t0);
+  }
+
+  // 1b/1c. The same six steps over OpenSSH on loopback.
+  const ssh = SSHD ? await sshBench() : undefined;
+
+  const rows = [
+    ['DevFlow agent (6 steps)', median(devflowSix), median(devflowSix) / 6],
+    ...(ssh ? [['OpenSSH, connection per step', median(ssh.perConnection), median(ssh.perConnection) / 6], ['OpenSSH, ControlMaster', median(ssh.multiplexed), median(ssh.multiplexed) / 6]] : []),
+  ];
+  console.log(`\nSix-step deployment (fetch on a warm mirror, 4 x true, activate), median of ${RUNS} runs`);
+  console.log('| path | total | per step |\n|---|---|---|');
+  for (const [name, total, per] of rows) console.log(`| ${name} | ${ms(total)} | ${ms(per)} |`);
+  if (ssh) {
+    console.log(`speed-up vs SSH per connection: ${(median(ssh.perConnection) / median(devflowSix)).toFixed(1)}x, vs ControlMaster: ${(median(ssh.multiplexed) / median(devflowSix)).toFixed(1)}x`);
+  } else console.log('OpenSSH: sshd not installed (apt-get install openssh-server); SSH rows skipped');
+  console.log(`\nThrough the API (${LATENCY_RUNS} deployments, plan + 6 steps + prune):`);
+  console.log('| measure | p50 | p99 | target |\n|---|---|---|---|');
+  console.log(`| deploy request -> first step started | ${ms(pct(firstStarted, 50))} | ${ms(pct(firstStarted, 99))} | p99 <= 100 ms |`);
+  console.log(`| deploy request -> succeeded | ${ms(pct(fullDeploy, 50))} | ${ms(pct(fullDeploy, 99))} | |`);
+  console.log(`| rollback request -> old release live (${rollback.length} runs) | ${ms(pct(rollback, 50))} | ${ms(pct(rollback, 99))} | <= 1 s |`);
+  console.log(`| DevFlow six steps, total | ${ms(pct(devflowSix, 50))} | ${ms(pct(devflowSix, 99))} | <= 60 ms |`);
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  await cp.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+async function sshBench() {
+  const dir = join(tmp, 'ssh');
+  mkdirSync(dir, { mode: 0o700 });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
+  execFileSync('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')]);
+  const port = await freePort();
+  const user = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PubkeyAuthentication yes', 'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'UsePAM no', 'StrictModes no', `AllowUsers ${user}`, '',
+    ].join('\n'),
+  );
+  const sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  children.push(sshd);
+  for (let i = 0; ; i++) {
+    const ok = await new Promise((r) => connect(port, '127.0.0.1').once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (ok) break;
+    if (i > 100) throw new Error('sshd did not start');
+    await sleep(50);
+  }
+  const base = ['-p', String(port), '-i', join(dir, 'client_key'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+  const mux = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(dir, 'cm-%C')}`, '-o', 'ControlPersist=120'];
+  // The same work as the agent: fetch into a bare mirror, check out the commit into a release, 4 x true, switch the symlink.
+  const work = join(tmp, 'ssh-target');
+  mkdirSync(join(work, 'releases'), { recursive: true });
+  execFileSync('git', ['clone', '-q', '--bare', repo, join(work, 'repo.git')]);
+  const steps = (id) => [
+    `git -C ${work}/repo.git fetch -q ${repo} '+refs/heads/main:refs/heads/main' && mkdir -p ${work}/releases/${id} && git -C ${work}/repo.git archive ${sha} | tar -x -C ${work}/releases/${id}`,
+    ...[0, 1, 2, 3].map(() => `cd ${work}/releases/${id} && true`),
+    `ln -sfn ${work}/releases/${id} ${work}/current.tmp && mv -T ${work}/current.tmp ${work}/current`,
+  ];
+  const time = async (extra, label) => {
+    const out = [];
+    for (let i = 0; i < RUNS + 1; i++) {
+      const t0 = performance.now();
+      for (const cmd of steps(`${label}-${i}`)) await run('ssh', [...base, ...extra, `${user}@127.0.0.1`, cmd]);
+      if (i > 0) out.push(performance.now() - t0);
+    }
+    return out;
+  };
+  const perConnection = await time([], 'plain');
+  const multiplexed = await time(mux, 'mux');
+  await run('ssh', [...base, ...mux, '-O', 'exit', `${user}@127.0.0.1`]).catch(() => undefined);
+  return { perConnection, multiplexed };
+}
