@@ -56,7 +56,8 @@ describe('environments API', () => {
     const { environment } = await json(res);
     expect(environment).toMatchObject({ strategy: 'blue-green', slotPorts: { blue: 4001, green: 3002 }, stageTimeouts: { build: 60, install: 900 }, startCommand: 'node server.js' });
     const plan = await cp.services.environments.planEnvironment(await cp.services.environments.get('app', 'production'));
-    expect(plan.settings).toMatchObject({ strategy: 'blue-green', start: 'node server.js', build: 'npm run build:prod', healthcheck: { path: '/up' } });
+    expect(plan.settings).toMatchObject({ strategy: 'blue-green', start: 'node server.js', build: 'npm run build:prod', healthcheck: { path: '/up' }, timeouts: { build: 60 } });
+    expect(plan.settings.timeouts).toEqual({ build: 60 });
 
     const bad: [unknown, string][] = [
       [{ branch: '--upload-pack=x' }, 'branch'],

@@ -6,8 +6,9 @@ import type { Db } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import type { PipelineSettings } from '../pipeline/settings.js';
 import type { PlanEnvironment } from '../pipeline/plan.js';
-import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES } from '../pipeline/stages.js';
+import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES, DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
 import type { ProjectService } from '../projects/service.js';
+import { approvalColumn, toApprovalRule } from '../approvals/rule.js';
 import { toEnvironment, type EnvironmentRow } from './rows.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment, type Environment, type LiveRelease } from './types.js';
 import type { VariableStore } from './variables.js';
@@ -39,12 +40,13 @@ export class EnvironmentService {
     try {
       await this.db.execute({
         sql: `INSERT INTO environments (id, project_id, name, branch, strategy, port, blue_port, green_port, start_command, healthcheck_path,
-                keep_releases, stage_timeouts, pipeline, auto_rollback, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           id, project.id, data.name, data.branch ?? project.defaultBranch, data.strategy ?? 'in-place', port, data.bluePort ?? null, data.greenPort ?? null,
           data.startCommand ?? null, data.healthcheckPath ?? DEFAULT_HEALTHCHECK_PATH, data.keepReleases ?? DEFAULT_KEEP_RELEASES,
-          JSON.stringify(data.stageTimeouts ?? {}), JSON.stringify(data.pipeline ?? {}), data.autoRollback ? 1 : 0, now, now,
+          JSON.stringify(data.stageTimeouts ?? {}), JSON.stringify(data.pipeline ?? {}), data.autoRollback ? 1 : 0,
+          data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, now, now,
         ],
       });
     } catch (err) {
@@ -73,12 +75,14 @@ export class EnvironmentService {
     const pick = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
     await this.db.execute({
       sql: `UPDATE environments SET branch = ?, strategy = ?, port = ?, blue_port = ?, green_port = ?, start_command = ?, healthcheck_path = ?,
-              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, updated_at = ? WHERE id = ?`,
+              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, updated_at = ? WHERE id = ?`,
       args: [
         pick(patch.branch, row.branch), pick(patch.strategy, row.strategy), pick(patch.port, row.port), pick(patch.bluePort, row.blue_port),
         pick(patch.greenPort, row.green_port), pick(patch.startCommand, row.start_command), pick(patch.healthcheckPath, row.healthcheck_path),
         pick(patch.keepReleases, row.keep_releases), patch.stageTimeouts ? JSON.stringify(patch.stageTimeouts) : row.stage_timeouts,
         patch.pipeline ? JSON.stringify(patch.pipeline) : row.pipeline, patch.autoRollback === undefined ? row.auto_rollback : patch.autoRollback ? 1 : 0,
+        patch.autoDeploy === undefined ? row.auto_deploy : patch.autoDeploy ? 1 : 0,
+        patch.approval === undefined ? row.approval : approvalColumn(toApprovalRule(patch.approval)),
         Date.now(), row.id,
       ],
     });
@@ -129,7 +133,8 @@ export class EnvironmentService {
       strategy: env.strategy,
       ...(env.startCommand ? { start: env.startCommand } : {}),
       keepReleases: env.keepReleases,
-      timeouts: { ...env.pipeline.timeouts, ...env.stageTimeouts },
+      // Only timeouts that differ from the defaults, so `pipeline.timeouts` is not overridden by a default.
+      timeouts: { ...env.pipeline.timeouts, ...changedTimeouts(env.stageTimeouts) },
       healthcheck: env.pipeline.healthcheck === false ? false : { ...env.pipeline.healthcheck, path: env.healthcheckPath },
     };
     return { name: env.name, app: env.app, port: env.port, slotPorts: env.slotPorts, settings, variables: await this.variables.values(env.id) };
@@ -176,3 +181,7 @@ export class EnvironmentService {
 
 const SELECT = `SELECT e.*, p.name AS project_name, u.email AS locked_by_email
   FROM environments e JOIN projects p ON p.id = e.project_id LEFT JOIN users u ON u.id = e.locked_by`;
+
+function changedTimeouts(timeouts: Record<StageName, number>): Partial<Record<StageName, number>> {
+  return Object.fromEntries(Object.entries(timeouts).filter(([stage, s]) => DEFAULT_STAGE_TIMEOUTS_S[stage as StageName] !== s));
+}
