@@ -154,4 +154,16 @@ describe('traffic proxy (in-process)', () => {
     expect(err).toMatchObject({ code: 'LISTEN_FAILED', message: expect.stringContaining('EADDRINUSE') });
     expect(await client.routes()).toEqual([]);
   });
+  it('waits for a response whose first byte comes after the upstream pool\'s idle timeout (4 s)', { timeout: 20_000 }, async () => {
+    const slow = http.createServer((_req, res) => void setTimeout(() => res.end('late'), 4_500));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const listenPort = await freePort();
+      await client.switch({ app: 'shop-prod', listenPort, slot: 'blue', targetPort: (slow.address() as net.AddressInfo).port, drainMs: 0 });
+      expect(await get(listenPort, '/')).toMatchObject({ status: 200, body: 'late' });
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
 });
