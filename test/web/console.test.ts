@@ -227,9 +227,11 @@ describe('web console', () => {
     const deploy = async () => {
       await page.locator('[data-environment="production"]').getByRole('button', { name: 'Deploy' }).click();
       const dialog = page.getByRole('dialog', { name: 'Deploy shop to production' });
-      await dialog.getByRole('option', { name: /Slow release/ }).waitFor();
+      // The branch list may be a few seconds old; deploying the branch resolves its head afresh.
+      await dialog.getByRole('listbox', { name: 'Recent commits' }).getByRole('option').first().waitFor();
       await dialog.getByRole('button', { name: /^Deploy main/ }).click();
       await page.waitForURL(/\/deployments\/[^/]+$/);
+      await page.locator('.page-header', { hasText: 'Slow release for the queue' }).waitFor();
       return idFromUrl(page.url());
     };
     ids.slow = await deploy();

@@ -54,11 +54,14 @@ export function Ago({ iso }: { iso: string | number | null | undefined }) {
 
 export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {
   return (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
+    <div className="field">
+      {/* The hint stays outside the <label> so the control's accessible name is just the label. */}
+      <label className="field">
+        <span className="field-label">{label}</span>
+        {children}
+      </label>
       {hint && <span className="field-hint">{hint}</span>}
-    </label>
+    </div>
   );
 }
 

@@ -28,8 +28,8 @@ export function EnvironmentSettingsPage({ project, env }: { project: string; env
         }
         sub="Environment settings"
       />
-      <GeneralForm key={JSON.stringify(e)} project={project} env={e} servers={serverList.data ?? []} onSaved={data.reload} />
-      <VariablesEditor key={e.variables.join(',')} project={project} env={e} canEdit={canManage(user)} onSaved={data.reload} />
+      <GeneralForm key={e.id} project={project} env={e} servers={serverList.data ?? []} onSaved={data.reload} />
+      <VariablesEditor key={e.id} project={project} env={e} canEdit={canManage(user)} onSaved={data.reload} />
       {canDeploy(user) && <LockSection project={project} env={e} onChanged={data.reload} />}
       {canManage(user) && <DeleteEnvironment project={project} env={e} />}
     </div>

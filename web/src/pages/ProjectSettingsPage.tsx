@@ -29,7 +29,7 @@ export function ProjectSettingsPage({ project }: { project: string }) {
           {query.get('error')}
         </div>
       )}
-      <ProjectForm key={JSON.stringify(p)} project={p} onSaved={data.reload} />
+      <ProjectForm key={p.id} project={p} onSaved={data.reload} />
       <EnvironmentsSection project={p} onChanged={data.reload} />
       <DangerZone project={p} />
     </div>
