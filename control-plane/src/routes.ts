@@ -13,6 +13,7 @@ import { environmentsApi } from './api/environments.js';
 import { deploymentsApi, projectDeploymentsApi } from './api/deployments.js';
 import { projectQueueApi, queueApi } from './api/queue.js';
 import { eventsApi } from './api/events.js';
+import { approvalsApi, deploymentApprovalsApi } from './api/approvals.js';
 import { authenticate, csrf } from './api/middleware.js';
 import type { Services } from './services.js';
 
@@ -32,6 +33,8 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/projects', projectDeploymentsApi(s));
   app.route('/api/projects', projectQueueApi(s));
   app.route('/api/deployments', deploymentsApi(s));
+  app.route('/api/deployments', deploymentApprovalsApi(s));
+  app.route('/api/approvals', approvalsApi(s));
   app.route('/api/queue', queueApi(s));
   app.route('/api/events', eventsApi(s));
 }

@@ -29,6 +29,8 @@ import { ProjectService } from './projects/service.js';
 import { EnvironmentService } from './environments/service.js';
 import { VariableStore } from './environments/variables.js';
 import { createEngine, type Engine } from './deployments/engine.js';
+import { ApprovalService } from './approvals/service.js';
+import { ApprovalStore } from './approvals/store.js';
 import { handOver, Takeover } from './lifecycle/takeover.js';
 import { runPhases } from './lifecycle/shutdown.js';
 
@@ -73,6 +75,8 @@ export interface Services {
   environments: EnvironmentService;
   /** Deployments, queue, orchestrator, releases, logs (deployments/engine.ts). */
   engine: Engine;
+  /** Approve/reject deployments waiting in pending_approval (approvals/). */
+  approvals: ApprovalService;
   close(): Promise<void>;
 }
 
@@ -116,7 +120,21 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos') });
   const projects = new ProjectService(db, box, audit, repositories);
   const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
-  const engine = createEngine({ config, db, box, bus, jobs: adapters.jobQueue, logger, audit, servers, steps, dispatcher, projects, environments, repositories });
+  let approvals: ApprovalService | undefined;
+  const engine = createEngine({
+    config, db, box, bus, jobs: adapters.jobQueue, logger, audit, servers, steps, dispatcher, projects, environments, repositories,
+    approvals: {
+      requested: (dep, rule) => {
+        if (!approvals) throw new Error('approvals not ready');
+        return approvals.requested(dep, rule);
+      },
+    },
+  });
+  approvals = new ApprovalService({
+    store: engine.store, approvals: new ApprovalStore(db), log: engine.log, publish: engine.publish, jobs: adapters.jobQueue, audit, logger,
+    wake: (projectId) => engine.queue.wake(projectId),
+  });
+  await approvals.start();
   environments.liveRelease = engine.liveRelease;
   // Resumes running deployments and wakes queued ones (agents reconnect on their own).
   await engine.start();
@@ -149,6 +167,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     projects,
     environments,
     engine,
+    approvals,
     // Graceful order (lifecycle/): stop taking work before detaching what runs, hand it over,
     // then let agents go (they redial another instance) and close the bus last.
     async close() {

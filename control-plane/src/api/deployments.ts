@@ -24,7 +24,7 @@ export function projectDeploymentsApi(s: Services) {
       const input = await readJson(c, DeployOptions);
       const user = currentUser(c);
       const out = await s.engine.requests.deploy(user.id, c.req.param('project'), c.req.param('env'), input, 'manual');
-      return c.json(out, out.outcome === 'queued' || out.outcome === 'failed' ? 201 : 200);
+      return c.json(out, out.outcome === 'queued' || out.outcome === 'pending_approval' || out.outcome === 'failed' ? 201 : 200);
     })
     .post('/:project/environments/:env/rollback', deployer, async (c) => {
       const input = await readJson(c, RollbackOptions);

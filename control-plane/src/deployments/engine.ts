@@ -18,7 +18,7 @@ import { prepareDeployment } from '../orchestrator/prepare.js';
 import { DeploymentQueue } from '../queue/service.js';
 import { DeploymentLog } from './log.js';
 import { liveRelease, ReleaseStore, type LiveRelease } from './releases.js';
-import { DeploymentRequests } from './requests.js';
+import { DeploymentRequests, type ApprovalGate } from './requests.js';
 import { RunStore } from './run-store.js';
 import { DeploymentStore } from './store.js';
 
@@ -36,6 +36,8 @@ export interface EngineDeps {
   projects: ProjectService;
   environments: EnvironmentService;
   repositories: Repositories;
+  /** Deployments created `pending_approval` are handed to approvals/ (see services.ts). */
+  approvals: ApprovalGate;
 }
 
 /** The deployment engine as the rest of the control plane sees it. */
@@ -46,6 +48,8 @@ export interface Engine {
   runs: RunStore;
   releases: ReleaseStore;
   log: DeploymentLog;
+  /** Deployment status and queue events (also used by approvals/). */
+  publish: EnginePublisher;
   requests: DeploymentRequests;
   queue: DeploymentQueue;
   orchestrator: Orchestrator;
@@ -101,12 +105,13 @@ export function createEngine(d: EngineDeps): Engine {
     servers: d.servers,
     audit: d.audit,
     wake: (projectId) => queue.wake(projectId),
+    approvals: d.approvals,
     minFreeDiskBytes: d.config.minFreeDiskBytes,
   });
 
   return {
     instanceId,
-    store, runs, releases, log, requests, queue, orchestrator,
+    store, runs, releases, log, publish, requests, queue, orchestrator,
     liveRelease: (environmentId) => liveRelease(d.db, environmentId),
     async start() {
       queue.start();

@@ -15,6 +15,12 @@ import type { DeploymentStore, NewDeployment } from './store.js';
 import type { Db } from '../db/client.js';
 import { rollbackTarget } from './rollback-target.js';
 import type { Deployment, DeployOptions, RollbackOptions, Trigger } from './types.js';
+import type { ApprovalRule } from '../approvals/rule.js';
+
+/** approvals/: told about every deployment created `pending_approval` (arms its expiry). */
+export interface ApprovalGate {
+  requested(deployment: Deployment, rule: ApprovalRule): Promise<void>;
+}
 
 export interface RequestDeps {
   db: Db;
@@ -28,13 +34,17 @@ export interface RequestDeps {
   audit: AuditLog;
   /** Wake the project's queue (DeploymentQueue.wake). */
   wake(projectId: string): Promise<void>;
+  approvals: ApprovalGate;
   minFreeDiskBytes: number;
 }
 
-/** `queued` (201), or an existing/other record: `merged` into a queued duplicate, `skipped`, `failed` pre-flight. */
+/**
+ * `queued` (201), `pending_approval` (201, the environment's approval rule), or an existing/other
+ * record: `merged` into a queued duplicate, `skipped`, `failed` pre-flight.
+ */
 export interface RequestOutcome {
   deployment: Deployment;
-  outcome: 'queued' | 'merged' | 'skipped' | 'failed';
+  outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
 }
 
 /**
@@ -126,19 +136,23 @@ export class DeploymentRequests {
       if (!(err instanceof PreflightError)) throw err;
       return this.record({ ...base, status: 'failed', reason: err.message });
     }
-    const result = await this.record({ ...base, status: 'queued' }, what);
+    // Rollbacks restore a release that was already approved once; they never wait.
+    const approval = base.kind === 'deploy' && env.approval.required ? env.approval : null;
+    const result = await this.record({ ...base, status: approval ? 'pending_approval' : 'queued' }, what);
     await this.d.audit.record(actor, base.kind === 'rollback' ? 'deployment.rollback' : 'deployment.create', base.id, { environment: env.id, commit: base.commit?.sha });
-    await this.d.wake(base.projectId);
+    if (approval) await this.d.approvals.requested(result.deployment, approval);
+    else await this.d.wake(base.projectId);
     return result;
   }
 
   private async record(n: NewDeployment, what?: string): Promise<RequestOutcome> {
     const deployment = await this.d.store.insert(n);
     const head = n.commit ? `${n.commit.sha.slice(0, 12)} ${n.commit.message.split('\n')[0] ?? ''}` : '';
-    await this.d.log.write(n.id, n.status === 'queued' ? `queued (${n.trigger}): ${what ?? head}` : `${n.status}: ${n.reason ?? ''}`, n.status === 'failed' ? 'stderr' : 'system');
+    const line = n.status === 'queued' ? `queued (${n.trigger}): ${what ?? head}` : n.status === 'pending_approval' ? `requested (${n.trigger}): ${what ?? head}` : `${n.status}: ${n.reason ?? ''}`;
+    await this.d.log.write(n.id, line, n.status === 'failed' ? 'stderr' : 'system');
     await this.d.publish.status(deployment);
     if (n.status === 'queued') await this.d.publish.queue(n.projectId);
-    return { deployment, outcome: n.status === 'queued' ? 'queued' : n.status };
+    return { deployment, outcome: n.status };
   }
 
   /** serverIds must name servers of this environment: unknown ids are 404, others' servers 400. */

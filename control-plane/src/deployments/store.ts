@@ -13,7 +13,7 @@ export interface NewDeployment {
   branch: string | null;
   commit: { sha: string; message: string; author: string } | null;
   options: StoredOptions;
-  status: Extract<DeploymentStatus, 'queued' | 'skipped' | 'failed'>;
+  status: Extract<DeploymentStatus, 'pending_approval' | 'queued' | 'skipped' | 'failed'>;
   reason?: string;
   rollbackOf?: string;
   causedBy?: string;
@@ -33,16 +33,18 @@ export class DeploymentStore {
       ? `COALESCE((SELECT MIN(queue_key) FROM deployments WHERE project_id = ? AND status = 'queued'), 1) - 1`
       : `COALESCE((SELECT MAX(queue_key) FROM deployments WHERE project_id = ? AND status = 'queued'), 0) + 1`;
     const now = Date.now();
-    const final = d.status !== 'queued';
+    const final = d.status !== 'queued' && d.status !== 'pending_approval';
+    // pending_approval takes its place in the queue only once approved (queueApproved).
+    const keyed = d.status === 'queued';
     await this.db.execute({
       sql: `INSERT INTO deployments (id, project_id, environment_id, kind, trigger, user_id, branch, commit_sha, commit_message,
               commit_author, options, status, reason, queue_key, rollback_of, caused_by, created_at, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${final ? 'NULL' : key}, ?, ?, ?, ?)`,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${keyed ? key : 'NULL'}, ?, ?, ?, ?)`,
       args: [
         d.id, d.projectId, d.environmentId, d.kind, d.trigger, d.userId, d.branch,
         d.commit?.sha ?? null, d.commit?.message ?? null, d.commit?.author ?? null,
         JSON.stringify(d.options), d.status, d.reason ?? null,
-        ...(final ? [] : [d.projectId]),
+        ...(keyed ? [d.projectId] : []),
         d.rollbackOf ?? null, d.causedBy ?? null, now, final ? now : null,
       ],
     });
@@ -140,6 +142,17 @@ export class DeploymentStore {
       sql: `UPDATE deployments SET status = ?, reason = COALESCE(?, reason), failure = COALESCE(?, failure), finished_at = ?, queue_key = NULL
             WHERE id = ? AND status IN ('pending_approval', 'queued', 'running')`,
       args: [status, reason, failure ? JSON.stringify(failure) : null, Date.now(), id],
+    });
+    return rs.rowsAffected > 0;
+  }
+
+  /** An approved `pending_approval` deployment joins the end of its project's queue; false when it was no longer pending. */
+  async queueApproved(id: string): Promise<boolean> {
+    const rs = await this.db.execute({
+      sql: `UPDATE deployments SET status = 'queued',
+              queue_key = COALESCE((SELECT MAX(q.queue_key) FROM deployments q WHERE q.project_id = deployments.project_id AND q.status = 'queued'), 0) + 1
+            WHERE id = ? AND status = 'pending_approval'`,
+      args: [id],
     });
     return rs.rowsAffected > 0;
   }

@@ -1,3 +1,4 @@
+import { parseApprovalColumn } from '../approvals/rule.js';
 import type { PipelineSettings } from '../pipeline/settings.js';
 import { DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
 import type { Environment } from './types.js';
@@ -19,6 +20,8 @@ export interface EnvironmentRow {
   stage_timeouts: string;
   pipeline: string;
   auto_rollback: number;
+  auto_deploy: number;
+  approval: string | null;
   locked_by: string | null;
   locked_by_email: string | null;
   locked_reason: string | null;
@@ -52,6 +55,8 @@ export function toEnvironment(
     stageTimeouts: { ...DEFAULT_STAGE_TIMEOUTS_S, ...overrides },
     pipeline: JSON.parse(r.pipeline) as PipelineSettings,
     autoRollback: Number(r.auto_rollback) === 1,
+    autoDeploy: Number(r.auto_deploy) === 1,
+    approval: parseApprovalColumn(r.approval),
     lock:
       r.locked_by === null
         ? null

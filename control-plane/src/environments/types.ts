@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalRuleInput, type ApprovalRule } from '../approvals/rule.js';
 import { PipelineSettings } from '../pipeline/settings.js';
 import { STAGES, type StageName } from '../pipeline/stages.js';
 import { BranchInput, Slug } from '../projects/types.js';
@@ -30,6 +31,10 @@ const settingsFields = {
   autoRollback: z.boolean(),
   /** Server ids, in deployment order (the first runs migrations). */
   serverIds: z.array(z.string().min(1).max(128)).max(100),
+  /** Deploy when the environment's branch is pushed (git webhook, webhooks/). */
+  autoDeploy: z.boolean(),
+  /** Deploy requests wait for approval (approvals/). */
+  approval: ApprovalRuleInput,
 };
 
 export const CreateEnvironment = z
@@ -86,6 +91,9 @@ export interface Environment {
   stageTimeouts: Record<StageName, number>;
   pipeline: PipelineSettings;
   autoRollback: boolean;
+  /** A push of `branch` (git webhook) deploys it. */
+  autoDeploy: boolean;
+  approval: ApprovalRule;
   servers: { id: string; name: string; status: string }[];
   /** Variable names only; values are never returned. */
   variables: string[];
