@@ -48,6 +48,7 @@ async function cleanup() {
   await rm(work, { recursive: true, force: true });
 }
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+try {
 
 // ---- bundle our TypeScript ----
 const lib = join(work, 'lib.mjs');
@@ -151,7 +152,6 @@ http {
 
 // ---- 1. throughput and latency: direct vs proxy vs nginx ----
 const rows = [];
-try {
   const appPort = await freePort();
   await startApp(1, appPort);
   const proxyPort = await freePort();
