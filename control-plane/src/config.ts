@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { smtpConfig, smtpEnv, type SmtpConfig } from './notifications/smtp-config.js';
 
 /**
  * Configuration is read once at boot: defaults -> zod -> a frozen object passed down.
@@ -70,6 +71,8 @@ const schema = z.object({
   DEVFLOW_DEPLOY_TIMEOUT_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DEVFLOW_AGENT_GRACE_S: z.coerce.number().min(0.05).max(24 * 3600).default(120),
   DEVFLOW_MIN_FREE_DISK_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),  // Notifications by e-mail: SMTP_URL and/or DEVFLOW_SMTP_* (notifications/smtp-config.ts).
+  ...smtpEnv,
 });
 
 export interface Config {
@@ -105,6 +108,10 @@ export interface Config {
   readonly agentGraceMs: number;
   /** Deployments to a server reporting less free disk (host.diskFreeBytes) fail early. 0 = no check. */
   readonly minFreeDiskBytes: number;
+  /** Bearer token for GET /metrics; when unset only loopback clients may scrape. */
+  readonly metricsToken: string | undefined;
+  /** SMTP server for e-mail notifications; undefined when not configured. */
+  readonly smtp: SmtpConfig | undefined;
 }
 
 /** Parse an environment (normally `process.env`) into a frozen config; throws `ConfigError` naming the variable. */
@@ -142,5 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deployTimeoutMs: e.DEVFLOW_DEPLOY_TIMEOUT_S * 1000,
     agentGraceMs: Math.round(e.DEVFLOW_AGENT_GRACE_S * 1000),
     minFreeDiskBytes: e.DEVFLOW_MIN_FREE_DISK_BYTES,
+    metricsToken: e.DEVFLOW_METRICS_TOKEN,
+    smtp: smtpConfig(e),
   });
 }

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ROLES } from '../auth/users.js';
+import { DEPLOYMENT_STATUSES } from '../deployments/types.js';
+
+/**
+ * Response bodies, for the OpenAPI document. The services return TypeScript interfaces; these
+ * mirror them field by field (objects stay open to additions) and openapi.test.ts checks real
+ * answers against them, so they cannot drift silently. Times are epoch milliseconds.
+ */
+const ms = z.number().int();
+const optMs = ms.nullable();
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string().describe('one of the closed set in errors.ts, e.g. VALIDATION_FAILED, NOT_FOUND, FORBIDDEN'),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const User = z.looseObject({ id: z.string(), email: z.string(), role: z.enum(ROLES), createdAt: ms.optional() });
+export const Me = z.object({ user: User, authMethod: z.enum(['session', 'token']).optional() });
+export const ApiToken = z.looseObject({ id: z.string(), name: z.string(), createdAt: ms, lastUsedAt: optMs });
+export const CreatedToken = ApiToken.extend({ token: z.string().describe('shown once') });
+
+export const Server = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  status: z.enum(['online', 'offline']),
+  lastSeenAt: optMs,
+  agentVersion: z.string().nullable(),
+  host: z.record(z.string(), z.unknown()).nullable(),
+  enrolled: z.boolean(),
+  enrolledAt: optMs,
+  createdAt: ms,
+});
+export const CreatedServer = z.object({ id: z.string(), enrollToken: z.string(), installCommand: z.string() });
+export const EnrollToken = z.object({ enrollToken: z.string(), installCommand: z.string(), expiresAt: ms });
+
+export const Project = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  repositoryUrl: z.string(),
+  preset: z.enum(['node', 'laravel', 'static', 'custom']),
+  defaultBranch: z.string(),
+  credentials: z.object({ sshPrivateKey: z.boolean(), httpsToken: z.boolean() }),
+  createdAt: ms,
+  updatedAt: ms,
+});
+
+export const Environment = z.looseObject({
+  id: z.string(),
+  projectId: z.string(),
+  project: z.string(),
+  name: z.string(),
+  app: z.string(),
+  branch: z.string(),
+  strategy: z.enum(['in-place', 'blue-green']),
+  port: z.number().int().nullable(),
+  healthcheckPath: z.string(),
+  keepReleases: z.number().int(),
+  autoRollback: z.boolean(),
+  servers: z.array(z.looseObject({ id: z.string(), name: z.string(), status: z.string() })),
+  variables: z.array(z.string()).describe('names only; values are never returned'),
+  lock: z.looseObject({ by: z.string(), reason: z.string(), since: ms }).nullable(),
+  liveRelease: z.looseObject({ deploymentId: z.string(), releaseId: z.string() }).nullable(),
+  createdAt: ms,
+  updatedAt: ms,
+});
+
+export const Deployment = z.looseObject({
+  id: z.string(),
+  projectId: z.string(),
+  environmentId: z.string(),
+  kind: z.enum(['deploy', 'rollback']),
+  trigger: z.enum(['manual', 'webhook', 'schedule', 'rollback', 'api']),
+  userId: z.string().nullable(),
+  branch: z.string().nullable(),
+  commit: z.object({ sha: z.string(), message: z.string().nullable(), author: z.string().nullable() }).nullable(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  reason: z.string().nullable(),
+  failure: z.record(z.string(), z.unknown()).nullable(),
+  position: z.number().int().nullable(),
+  releaseId: z.string().nullable(),
+  rollbackOf: z.string().nullable(),
+  causedBy: z.string().nullable(),
+  createdAt: ms,
+  startedAt: optMs,
+  activatedAt: optMs,
+  finishedAt: optMs,
+  durationMs: z.number().nullable(),
+});
+export const DeploymentDetail = Deployment.extend({ targets: z.array(z.record(z.string(), z.unknown())) });
+export const DeploymentPage = z.object({ items: z.array(Deployment), total: z.number().int(), page: z.number().int(), limit: z.number().int() });
+export const DeployOutcome = z.looseObject({ deployment: Deployment, outcome: z.enum(['queued', 'pending_approval', 'merged', 'skipped', 'failed']) });
+
+export const Release = z.looseObject({
+  serverId: z.string(),
+  releaseId: z.string(),
+  deploymentId: z.string(),
+  commitSha: z.string().nullable(),
+  status: z.enum(['staged', 'live', 'previous', 'bad', 'pruned']),
+  createdAt: ms,
+  activatedAt: optMs,
+});
+
+export const LogLine = z.record(z.string(), z.unknown()).describe('one log line: server, step, stream, ts, text');
+export const DeploymentLogPage = z.object({ lines: z.array(LogLine), next: z.string().nullable(), more: z.boolean() });
+export const StepLogPage = z.object({
+  lines: z.array(z.object({ seq: z.number().int(), stream: z.string(), ts: ms, text: z.string() })),
+  next: z.number().int().nullable(),
+});
+export const Step = z.looseObject({ id: z.string(), agentId: z.string(), deploymentId: z.string().nullable(), kind: z.string(), status: z.string(), createdAt: ms });
+
+export const Approval = z.looseObject({
+  deployment: Deployment,
+  project: z.string(),
+  environment: z.string(),
+  required: z.number().int(),
+  approvals: z.array(z.looseObject({ userId: z.string(), email: z.string(), decision: z.enum(['approved', 'rejected']), reason: z.string().nullable(), at: ms })),
+  rejection: z.looseObject({ userId: z.string(), email: z.string() }).nullable(),
+  expiresAt: ms,
+});
+
+export const Commit = z.looseObject({ sha: z.string(), message: z.string() });
+export const Ok = z.object({ ok: z.literal(true) });
