@@ -246,14 +246,28 @@ describe('web console', () => {
     ids.queued = idFromUrl(page.url());
     await page.locator('h1 [data-status="queued"]').waitFor();
 
+    // A hotfix queued behind it, which the admin moves to the front.
+    repo.commit('Hotfix that jumps the queue', { lines: 5, delayMs: 10 });
+    const res = await fetch(`${cp.url}/api/projects/shop/environments/production/deployments`, { method: 'POST', headers, body: JSON.stringify({ force: true }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const hotfix = ((await res.json()) as { deployment: { id: string } }).deployment.id;
+
     await page.getByRole('link', { name: 'Queue' }).click();
     const queued = page.locator(`li[data-deployment-id="${ids.queued}"][data-status="queued"]`);
     await queued.waitFor();
     await page.locator(`li[data-deployment-id="${ids.slow}"][data-status="running"]`).waitFor();
+    const order = () => page.locator('li.queue-item[data-status="queued"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-deployment-id')));
+    await waitFor('two queued deployments', async () => (await order()).length === 2);
+    expect(await order()).toEqual([ids.queued, hotfix]);
     shots.push(await screenshot(page, 'queue'));
-    await queued.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator(`li[data-deployment-id="${ids.queued}"]`).waitFor({ state: 'detached' });
-    expect(await deploymentStatus(ids.queued)).toBe('cancelled');
+    await page.locator(`li[data-deployment-id="${hotfix}"]`).getByRole('button', { name: 'Move to front' }).click();
+    await waitFor('the hotfix first', async () => JSON.stringify(await order()) === JSON.stringify([hotfix, ids.queued]));
+
+    for (const id of [ids.queued, hotfix]) {
+      await page.locator(`li[data-deployment-id="${id}"]`).getByRole('button', { name: 'Cancel' }).click();
+      await page.locator(`li[data-deployment-id="${id}"]`).waitFor({ state: 'detached' });
+      expect(await deploymentStatus(id)).toBe('cancelled');
+    }
 
     // And the running one from its own page.
     await page.goto(`${cp.url}/deployments/${ids.slow}`);
