@@ -159,9 +159,10 @@ if [ -f "$DATA_DIR/agent.json" ]; then
   say "already enrolled ($DATA_DIR/agent.json): upgrading in place"
 else
   [ -n "$TOKEN" ] || fail "this server is not enrolled yet: pass --token <enrolment token> (Servers > Add server in the console)"
-  set -- enroll --url "$DEVFLOW_URL" --token "$TOKEN" --data-dir "$DATA_DIR"
-  [ -n "$NAME" ] && set -- "$@" --name "$NAME"
-  [ -n "$LABELS" ] && set -- "$@" --labels "$LABELS"
+  # --opt=value: a value starting with "-" must not be read as an option.
+  set -- enroll "--url=$DEVFLOW_URL" "--token=$TOKEN" "--data-dir=$DATA_DIR"
+  [ -n "$NAME" ] && set -- "$@" "--name=$NAME"
+  [ -n "$LABELS" ] && set -- "$@" "--labels=$LABELS"
   if ! node "$TMP/devflow-agent.js" "$@"; then
     [ "$created_data_dir" = 1 ] && rm -rf "$DATA_DIR"
     fail "enrolment was refused (see the message above); nothing was installed"

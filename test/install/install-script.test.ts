@@ -118,10 +118,12 @@ describe('install-agent.sh', () => {
 
   it('refuses a bad token with the control plane\'s message and leaves nothing behind', async () => {
     const target = join(tempDir('devflow-install-'), 'agent');
-    const r = await shell(`curl -fsSL ${cp.url}/install.sh | sh -s -- --token not-a-real-token --no-systemd --data-dir ${target}`);
+    // Starts with "-" on purpose: it must reach the control plane as a token, not be taken for an option.
+    const r = await shell(`curl -fsSL ${cp.url}/install.sh | sh -s -- --token -not-a-real-token --no-systemd --data-dir ${target}`);
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(/enrolment was refused/);
     expect(r.output).toMatch(/token/i);
+    expect(r.output).not.toMatch(/ambiguous|Usage:/);
     expect(existsSync(target)).toBe(false);
   });
 

@@ -32,7 +32,8 @@ const serverRow = async (id: string) => (await cp.services.db.execute({ sql: 'SE
 describe('server enrolment', () => {
   it('creates a server with an install line and a hashed single-use token; the agent enrols with it', async () => {
     const s = await addServer('web-1');
-    expect(s.enrollToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Prefixed, so it never starts with "-" (a command line would read that as an option).
+    expect(s.enrollToken).toMatch(/^dfe_[A-Za-z0-9_-]{43}$/);
     expect(s.installCommand).toBe(`curl -fsSL ${cp.url}/install.sh | sudo sh -s -- --token ${s.enrollToken} --name web-1`);
     const stored = await cp.services.db.execute({ sql: 'SELECT token_hash FROM enroll_tokens WHERE server_id = ?', args: [s.id] });
     expect(stored.rows[0]?.token_hash).toBe(sha256(s.enrollToken));

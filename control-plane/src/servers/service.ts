@@ -63,7 +63,8 @@ export class ServerService {
   }
 
   private async issueToken(serverId: string): Promise<string> {
-    const token = randomToken();
+    // A readable prefix, and never a leading "-" that a command line would take for an option.
+    const token = `dfe_${randomToken()}`;
     const now = Date.now();
     await this.db.execute({
       sql: 'INSERT INTO enroll_tokens (token_hash, server_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
