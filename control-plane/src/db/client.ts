@@ -10,15 +10,19 @@ export type Db = Client;
  * For a local file: the directory is created, WAL mode lets readers run beside the writer,
  * and a busy timeout makes concurrent writers wait instead of failing.
  */
+/** How long a write waits for another connection's (or another instance's) write lock. */
+const BUSY_TIMEOUT_MS = 5000;
+
 export async function openDb(url: string, authToken?: string): Promise<Db> {
   if (url.startsWith('file:')) {
     const path = url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
     mkdirSync(dirname(path), { recursive: true });
   }
-  const db = createClient({ url, ...(authToken ? { authToken } : {}) });
+  // The client pools connections: a busy timeout set by PRAGMA would reach only the first one,
+  // so it goes in the options (every pooled connection waits for a writer in another process).
+  const db = createClient({ url, ...(authToken ? { authToken } : {}), ...(url.startsWith('file:') ? { timeout: BUSY_TIMEOUT_MS } : {}) });
   if (url.startsWith('file:')) {
     await db.execute('PRAGMA journal_mode = WAL');
-    await db.execute('PRAGMA busy_timeout = 5000');
     await db.execute('PRAGMA synchronous = NORMAL');
   }
   await db.execute('PRAGMA foreign_keys = ON');
