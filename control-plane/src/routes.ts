@@ -14,13 +14,20 @@ import { deploymentsApi, projectDeploymentsApi } from './api/deployments.js';
 import { projectQueueApi, queueApi } from './api/queue.js';
 import { eventsApi } from './api/events.js';
 import { approvalsApi, deploymentApprovalsApi } from './api/approvals.js';
+import { metricsApi, prometheusApi } from './api/metrics.js';
+import { openapiApi } from './api/openapi.js';
 import { authenticate, csrf } from './api/middleware.js';
+import { createMetrics } from './metrics/index.js';
 import type { Services } from './services.js';
 
 /** Every resource sub-app, mounted in one place. `/api/*` is authenticated and CSRF-checked here. */
 export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
+  // First, so that requests refused by later middleware are counted too.
+  const metrics = createMetrics({ db: s.db, agentsConnected: () => s.hub.size });
+  app.use('*', metrics.http);
   app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));
   app.route('/', healthApi(s.db, s.engine.instanceId));
+  app.route('/', prometheusApi(metrics, s.config.metricsToken));
   app.route('/agent', agentEnrollApi(s));
   app.route('/', agentDistributionApi(s.publicUrl));
   app.route('/api/auth', authApi(s));
@@ -37,4 +44,6 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/approvals', approvalsApi(s));
   app.route('/api/queue', queueApi(s));
   app.route('/api/events', eventsApi(s));
+  app.route('/api/metrics', metricsApi(s));
+  app.route('/api', openapiApi(s.publicUrl));
 }
