@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../helpers/agent.js';
-import { adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
+import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
 import { spawnNode, stopAll } from '../helpers/processes.js';
 import { AGENT_BIN } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -273,6 +273,20 @@ describe('web console', () => {
     await page.goto(`${cp.url}/deployments/${ids.slow}`);
     await page.getByRole('button', { name: 'Cancel deployment' }).click();
     await page.locator('h1 [data-status="cancelled"]').waitFor({ timeout: 30_000 });
+  });
+
+  it('sends an expired session to the login page and back to where the user was', async () => {
+    await page.goto(`${cp.url}/projects/shop`);
+    await page.locator('[data-environment="production"]').waitFor();
+    await page.context().clearCookies();
+    await page.getByRole('main').getByRole('link', { name: 'History' }).click();
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByText('Your session ended.').waitFor();
+    await page.getByLabel('Email').fill(E2E_ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(E2E_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/deployments' && url.searchParams.get('project') === 'shop');
+    await page.locator('tbody tr').first().waitFor();
   });
 
   it('shows the main pages on a 390px screen', async () => {
