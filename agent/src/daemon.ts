@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { importJWK } from 'jose';
-import { PROTOCOL_VERSION, type HostFacts } from '@devflow/protocol';
+import type { HostFacts } from '@devflow/protocol';
+import { PROTOCOL_VERSION } from '@devflow/protocol/version';
 import type { AgentIdentity } from './enroll/identity.js';
 import { hostFacts } from './host/facts.js';
 import type { Backoff } from './link/backoff.js';

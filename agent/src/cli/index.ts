@@ -2,6 +2,7 @@ import { loadConfig, USAGE } from '../config.js';
 import { AgentError, describeError } from '../errors.js';
 import { createLogger } from '../logs/logger.js';
 import { AGENT_VERSION } from '../version.js';
+import { runCommand } from './run.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -12,8 +13,10 @@ const stdio: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.
 
 /**
  * `devflow-agent <command>`; returns the exit code (0 ok, 1 unexpected, AgentError codes otherwise).
- * Each command's module is imported when that command runs: the daemon never evaluates the
- * proxy or enrolment code, and the proxy process never evaluates the daemon's (idle memory).
+ * The enrol and proxy commands are imported when they run, so the daemon never evaluates their
+ * code (idle memory). The daemon itself is imported statically: esbuild wraps a dynamically
+ * imported module and everything it imports in lazy initialisers, and a wrapped package index
+ * (jose's) then initialises every module it re-exports instead of the few we use.
  */
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo = stdio): Promise<number> {
   try {
@@ -32,7 +35,6 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         return 0;
       }
       case 'run': {
-        const { runCommand } = await import('./run.js');
         await runCommand(config.dataDir, createLogger(config.logLevel, io.err));
         return 0;
       }

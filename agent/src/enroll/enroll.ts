@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AgentError, describeError } from '../errors.js';
 import { hostFacts } from '../host/facts.js';
 import { agentPaths } from '../paths.js';
-import { AgentIdentity, writeFileAtomic } from './identity.js';
+import { writeFileAtomic, type AgentIdentity } from './identity.js';
 import { generateAgentKeys } from './keys.js';
 
 export interface EnrollOptions {
@@ -20,7 +20,7 @@ export interface EnrollOptions {
 
 const EnrollResponse = z.object({
   agentId: z.string().min(1),
-  controlPlanePublicKey: AgentIdentity.shape.controlPlanePublicKey,
+  controlPlanePublicKey: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) }).passthrough(),
   controlPlaneUrl: z.string().optional(),
   /** Every instance of the cluster (the answering one first, then DEVFLOW_PEER_URLS); older control planes omit it. */
   controlPlaneUrls: z.array(z.string()).optional(),

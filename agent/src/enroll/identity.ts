@@ -1,22 +1,45 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { AgentError } from '../errors.js';
 import { agentPaths } from '../paths.js';
 
 /** What enrolment leaves in the data dir (`agent.json`); the private key sits beside it in `agent.key`. */
-export const AgentIdentity = z
-  .object({
-    agentId: z.string().min(1),
-    controlPlaneUrls: z.array(z.string().url()).min(1),
-    /** The control plane's Ed25519 public key (JWK), pinned: every step.run must verify against it. */
-    controlPlanePublicKey: z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) }).passthrough(),
-    name: z.string().optional(),
-    labels: z.array(z.string()).default([]),
-    enrolledAt: z.string().optional(),
-  })
-  .strict();
-export type AgentIdentity = z.infer<typeof AgentIdentity>;
+export interface AgentIdentity {
+  agentId: string;
+  controlPlaneUrls: string[];
+  /** The control plane's Ed25519 public key (JWK), pinned: every step.run must verify against it. */
+  controlPlanePublicKey: { kty: 'OKP'; crv: 'Ed25519'; x: string; [key: string]: unknown };
+  name?: string;
+  labels: string[];
+  enrolledAt?: string;
+}
+
+const IDENTITY_KEYS = new Set(['agentId', 'controlPlaneUrls', 'controlPlanePublicKey', 'name', 'labels', 'enrolledAt']);
+
+/**
+ * Checks `agent.json` by hand rather than with zod: `run` reads it at start, and zod would be
+ * the largest part of an idle agent's memory (see link/control-message.ts). Throws naming the field.
+ */
+export function parseIdentity(data: unknown): AgentIdentity {
+  const fail = (field: string, what: string): never => {
+    throw new Error(`${field}: ${what}`);
+  };
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('(root)', 'expected an object');
+  const o = data as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!IDENTITY_KEYS.has(key)) fail(key, 'unrecognized key');
+  if (typeof o.agentId !== 'string' || o.agentId.length === 0) fail('agentId', 'expected a non-empty string');
+  const urls = o.controlPlaneUrls;
+  if (!Array.isArray(urls) || urls.length === 0) fail('controlPlaneUrls', 'expected a non-empty list of URLs');
+  (urls as unknown[]).forEach((u, i) => (typeof u === 'string' && URL.canParse(u) ? undefined : fail(`controlPlaneUrls.${i}`, 'expected a URL')));
+  const key = o.controlPlanePublicKey as Record<string, unknown> | null;
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) fail('controlPlanePublicKey', 'expected a JWK object');
+  if (key!.kty !== 'OKP' || key!.crv !== 'Ed25519') fail('controlPlanePublicKey', 'expected an Ed25519 key (kty OKP, crv Ed25519)');
+  if (typeof key!.x !== 'string' || key!.x.length === 0) fail('controlPlanePublicKey.x', 'expected a non-empty string');
+  for (const field of ['name', 'enrolledAt'] as const) if (o[field] !== undefined && typeof o[field] !== 'string') fail(field, 'expected a string');
+  const labels = o.labels ?? [];
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) fail('labels', 'expected a list of strings');
+  return { ...(o as unknown as AgentIdentity), labels: labels as string[] };
+}
 
 export async function loadIdentity(dataDir: string): Promise<{ identity: AgentIdentity; privateKey: KeyObject }> {
   const paths = agentPaths(dataDir);
@@ -31,7 +54,7 @@ export async function loadIdentity(dataDir: string): Promise<{ identity: AgentId
   }
   let parsed: AgentIdentity;
   try {
-    parsed = AgentIdentity.parse(JSON.parse(raw));
+    parsed = parseIdentity(JSON.parse(raw));
   } catch (err) {
     throw new AgentError('BAD_CONFIG', `${paths.config} is damaged (${(err as Error).message.slice(0, 300)}); re-enrol with --force`, { cause: err });
   }

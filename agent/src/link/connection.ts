@@ -1,13 +1,9 @@
 import WebSocket from 'ws';
-import {
-  MAX_FRAME_BYTES,
-  PROTOCOL_VERSION,
-  parseControlMessage,
-  type ControlMessage,
-  type MessageOf,
-} from '@devflow/protocol';
+import type { ControlMessage, MessageOf } from '@devflow/protocol';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@devflow/protocol/version';
 import type { Logger } from '../logs/logger.js';
 import { Backoff } from './backoff.js';
+import { parseControlFrame } from './control-message.js';
 
 export interface LinkOptions {
   /** Control-plane base URLs (http/https), tried in turn. */
@@ -152,7 +148,7 @@ export class AgentLink {
     ws.on('pong', () => (alive = true));
     ws.on('message', (data, isBinary) => {
       alive = true;
-      const r = parseControlMessage(isBinary ? (data as Buffer) : String(data));
+      const r = parseControlFrame(isBinary ? (data as Buffer) : String(data));
       if (!r.ok) {
         log.warn('bad message from the control plane', { code: r.code, error: r.error });
         this.send(JSON.stringify({ type: 'error', code: r.code, message: r.error, ...(r.ref ? { ref: r.ref } : {}) }));

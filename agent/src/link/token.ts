@@ -1,6 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { AGENT_JWT_AUDIENCE, AGENT_JWT_MAX_TTL_SECONDS } from '@devflow/protocol';
+import { AGENT_JWT_AUDIENCE, AGENT_JWT_MAX_TTL_SECONDS } from '@devflow/protocol/version';
 
 /**
  * The short-lived credential for one dial of `/agent/connect`: an EdDSA JWT the agent signs with

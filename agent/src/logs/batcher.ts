@@ -1,4 +1,5 @@
-import { MAX_LOG_BATCH_BYTES, MAX_LOG_BATCH_LINES, type StepResult } from '@devflow/protocol';
+import type { StepResult } from '@devflow/protocol';
+import { MAX_LOG_BATCH_BYTES, MAX_LOG_BATCH_LINES } from '@devflow/protocol/version';
 import { seqOf, type StepSpool } from './spool.js';
 
 /** The link as the log path sees it: can we send now, and send one frame. */

@@ -1,4 +1,4 @@
-import { MAX_LOG_LINE_CHARS } from '@devflow/protocol';
+import { MAX_LOG_LINE_CHARS } from '@devflow/protocol/version';
 
 /**
  * Splits a byte stream into text lines. Handles `\n` and `\r\n`, keeps a partial last line

@@ -1,5 +1,5 @@
 import { compactVerify, type CryptoKey, type KeyObject } from 'jose';
-import { StepRunPayload } from '@devflow/protocol';
+import type { StepRunPayload } from '@devflow/protocol';
 
 /**
  * A `step.run` is only trusted after its JWS verifies against the control-plane key pinned at
@@ -32,12 +32,10 @@ export async function verifyStepRun(
   } catch {
     return { ok: false, code: 'MALFORMED', error: 'step.run refused: the signed payload is not JSON' };
   }
-  const parsed = StepRunPayload.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, code: 'MALFORMED', error: `step.run refused: invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
-  }
-  const payload = parsed.data;
+  const { parseStepRunPayload } = await import('./payload.js');
+  const parsed = parseStepRunPayload(data);
+  if (!parsed.ok) return { ok: false, code: 'MALFORMED', error: `step.run refused: ${parsed.error}` };
+  const { payload } = parsed;
   if (payload.stepId !== message.stepId) {
     return { ok: false, code: 'MALFORMED', error: `step.run refused: the message names step "${message.stepId}" but the signed payload names "${payload.stepId}"` };
   }
