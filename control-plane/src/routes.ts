@@ -14,6 +14,7 @@ import { deploymentsApi, projectDeploymentsApi } from './api/deployments.js';
 import { projectQueueApi, queueApi } from './api/queue.js';
 import { eventsApi } from './api/events.js';
 import { approvalsApi, deploymentApprovalsApi } from './api/approvals.js';
+import { projectWebhookApi, webhookReceiverApi } from './api/webhooks.js';
 import { metricsApi, prometheusApi } from './api/metrics.js';
 import { openapiApi } from './api/openapi.js';
 import { authenticate, csrf } from './api/middleware.js';
@@ -42,6 +43,8 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/deployments', deploymentsApi(s));
   app.route('/api/deployments', deploymentApprovalsApi(s));
   app.route('/api/approvals', approvalsApi(s));
+  app.route('/api/projects', projectWebhookApi(s));
+  app.route('/webhooks', webhookReceiverApi(s));
   app.route('/api/queue', queueApi(s));
   app.route('/api/events', eventsApi(s));
   app.route('/api/metrics', metricsApi(s));

@@ -31,6 +31,9 @@ import { VariableStore } from './environments/variables.js';
 import { createEngine, type Engine } from './deployments/engine.js';
 import { ApprovalService } from './approvals/service.js';
 import { ApprovalStore } from './approvals/store.js';
+import { WebhookService } from './webhooks/service.js';
+import { WebhookSecrets } from './webhooks/secrets.js';
+import { DeliveryStore } from './webhooks/deliveries.js';
 import { handOver, Takeover } from './lifecycle/takeover.js';
 import { runPhases } from './lifecycle/shutdown.js';
 
@@ -77,6 +80,8 @@ export interface Services {
   engine: Engine;
   /** Approve/reject deployments waiting in pending_approval (approvals/). */
   approvals: ApprovalService;
+  /** Git push webhooks: secrets, deliveries, auto-deploy (webhooks/). */
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -135,6 +140,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     wake: (projectId) => engine.queue.wake(projectId),
   });
   await approvals.start();
+  const webhooks = new WebhookService({
+    publicUrl, projects, environments, requests: engine.requests, secrets: new WebhookSecrets(db, box), deliveries: new DeliveryStore(db), audit, logger,
+  });
   environments.liveRelease = engine.liveRelease;
   // Resumes running deployments and wakes queued ones (agents reconnect on their own).
   await engine.start();
@@ -168,6 +176,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     environments,
     engine,
     approvals,
+    webhooks,
     // Graceful order (lifecycle/): stop taking work before detaching what runs, hand it over,
     // then let agents go (they redial another instance) and close the bus last.
     async close() {

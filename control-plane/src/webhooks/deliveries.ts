@@ -1,0 +1,72 @@
+import type { Db } from '../db/client.js';
+import type { Provider } from './types.js';
+
+/** How long a delivery id is remembered (a replay within this window is ignored). */
+export const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** `deployed`: deployments were requested (see each one's status); `skipped`: every one was recorded skipped (lock, already live). */
+export type DeliveryOutcome = 'processing' | 'deployed' | 'skipped' | 'ignored' | 'pong' | 'failed';
+
+export interface DeliveryDeployment {
+  environment: string;
+  deploymentId: string | null;
+  status: string | null;
+  reason: string | null;
+}
+
+export interface Delivery {
+  provider: Provider;
+  deliveryId: string;
+  event: string;
+  branch: string | null;
+  sha: string | null;
+  outcome: DeliveryOutcome;
+  detail: string | null;
+  deployments: DeliveryDeployment[];
+  receivedAt: number;
+}
+
+/** The `webhook_deliveries` table: replay protection and the console's delivery history. */
+export class DeliveryStore {
+  constructor(
+    private readonly db: Db,
+    private readonly retentionMs = DELIVERY_RETENTION_MS,
+  ) {}
+
+  /** Record a verified delivery as `processing`; false when this id was seen before (a replay). */
+  async claim(projectId: string, d: Pick<Delivery, 'provider' | 'deliveryId' | 'event' | 'branch' | 'sha'>): Promise<boolean> {
+    const now = Date.now();
+    await this.db.execute({ sql: 'DELETE FROM webhook_deliveries WHERE project_id = ? AND received_at < ?', args: [projectId, now - this.retentionMs] });
+    const rs = await this.db.execute({
+      sql: `INSERT INTO webhook_deliveries (project_id, provider, delivery_id, event, branch, sha, outcome, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'processing', ?) ON CONFLICT DO NOTHING`,
+      args: [projectId, d.provider, d.deliveryId, d.event, d.branch, d.sha, now],
+    });
+    return rs.rowsAffected > 0;
+  }
+
+  async settle(projectId: string, provider: Provider, deliveryId: string, outcome: DeliveryOutcome, detail: string | null, deployments: DeliveryDeployment[] = []): Promise<void> {
+    await this.db.execute({
+      sql: 'UPDATE webhook_deliveries SET outcome = ?, detail = ?, deployments = ? WHERE project_id = ? AND provider = ? AND delivery_id = ?',
+      args: [outcome, detail, JSON.stringify(deployments), projectId, provider, deliveryId],
+    });
+  }
+
+  async list(projectId: string, limit = 50): Promise<Delivery[]> {
+    const rs = await this.db.execute({
+      sql: 'SELECT * FROM webhook_deliveries WHERE project_id = ? ORDER BY received_at DESC, rowid DESC LIMIT ?',
+      args: [projectId, limit],
+    });
+    return rs.rows.map((r) => ({
+      provider: String(r.provider) as Provider,
+      deliveryId: String(r.delivery_id),
+      event: String(r.event),
+      branch: r.branch === null ? null : String(r.branch),
+      sha: r.sha === null ? null : String(r.sha),
+      outcome: String(r.outcome) as DeliveryOutcome,
+      detail: r.detail === null ? null : String(r.detail),
+      deployments: JSON.parse(String(r.deployments)) as DeliveryDeployment[],
+      receivedAt: Number(r.received_at),
+    }));
+  }
+}
