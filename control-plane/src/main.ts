@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startControlPlane } from './start.js';
+import { shutdownWithin } from './lifecycle/shutdown.js';
 import { startQuickstart, type Quickstart } from './quickstart/index.js';
 
 /** Process entry: `node control-plane/dist/main.js`. Library users import index.js instead. */
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const cp = await startControlPlane(config);
-  process.stdout.write(`DevFlow control plane listening on ${cp.url}\n`);
+  process.stdout.write(`DevFlow control plane listening on ${cp.url} (instance ${cp.services.engine.instanceId})\n`);
   let quickstart: Quickstart | undefined;
   if (config.quickstart) {
     const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -27,17 +28,23 @@ async function main(): Promise<void> {
     }
   }
 
+  // Graceful: stop accepting, stop taking work, hand running deployments over, close agents.
+  // Bounded: what is cut off stays `running` in the database for another instance to adopt.
+  let stopping = false;
   const stop = (signal: string): void => {
-    cp.services.logger.info('shutting down', { signal });
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    (quickstart?.stop() ?? Promise.resolve()).then(() => cp.close()).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        cp.services.logger.error('shutdown failed', { err });
-        process.exit(1);
-      },
-    );
+    if (stopping) return;
+    stopping = true;
+    const { logger } = cp.services;
+    logger.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs });
+    void shutdownWithin(async () => {
+      await quickstart?.stop();
+      await cp.close();
+    }, config.shutdownTimeoutMs).then((outcome) => {
+      if (outcome.kind === 'clean') logger.info('shut down', { ms: outcome.ms });
+      else if (outcome.kind === 'timed_out') logger.warn('shutdown bound reached; exiting with work handed over in the database', { ms: outcome.ms, running: cp.services.engine.queue.running });
+      else logger.error('shutdown failed', { error: outcome.error });
+      process.exit(outcome.kind === 'failed' ? 1 : 0);
+    });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
