@@ -100,6 +100,7 @@ export interface HistoryFilters {
   project?: string;
   environment?: string;
   status?: string;
+  kind?: string;
   user?: string;
   from?: string;
   to?: string;

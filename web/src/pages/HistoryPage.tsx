@@ -12,7 +12,7 @@ import { navigate, useLocation, withQuery } from '../router/router.js';
 import { RollbackDialog } from './RollbackDialog.js';
 
 const LIMIT = 25;
-const KEYS = ['project', 'environment', 'status', 'user', 'from', 'to', 'q'] as const;
+const KEYS = ['project', 'environment', 'status', 'kind', 'user', 'from', 'to', 'q'] as const;
 
 /** Every deployment, filterable; the filters live in the URL so a view can be shared. */
 export function HistoryPage() {
@@ -117,6 +117,11 @@ export function HistoryPage() {
               {STATUS_LABEL[s]}
             </option>
           ))}
+        </select>
+        <select aria-label="Kind" value={filters.kind ?? ''} onChange={(e) => set({ kind: e.target.value || undefined })}>
+          <option value="">Deploys and rollbacks</option>
+          <option value="deploy">Deploys</option>
+          <option value="rollback">Rollbacks</option>
         </select>
         {userList.data && userList.data.length > 0 ? (
           <select aria-label="User" value={filters.user ?? ''} onChange={(e) => set({ user: e.target.value || undefined })}>

@@ -1,14 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { errorMessage } from '../api/client.js';
 import { servers } from '../api/endpoints.js';
 import type { AddedServer, Server } from '../api/types.js';
-import { CopyButton } from '../components/CopyButton.js';
-import { Dialog } from '../components/Dialog.js';
-import { bytes, labelList, parseLabels } from '../components/format.js';
-import { Ago, Empty, ErrorBox, Field, Loading, PageHeader, Status } from '../components/ui.js';
+import { bytes, labelList } from '../components/format.js';
+import { Ago, Empty, ErrorBox, Loading, PageHeader, Status } from '../components/ui.js';
 import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
+import { AddServerDialog, EditServerDialog, InstallLine } from './server-dialogs.js';
 
 /** Enrolled agents, live: add one to get its install line, see status and host facts. */
 export function ServersPage() {
@@ -16,6 +15,7 @@ export function ServersPage() {
   const list = useApi(() => servers.list(), []);
   const [adding, setAdding] = useState(false);
   const [install, setInstall] = useState<{ name: string; added: AddedServer } | null>(null);
+  const [editing, setEditing] = useState<Server | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   useLive(['server'], () => list.reload(), 150);
 
@@ -105,6 +105,9 @@ export function ServersPage() {
                       <button type="button" className="btn btn-small" onClick={() => void newToken(s)}>
                         {isEnrolled(s) ? 'Re-enrol' : 'Install line'}
                       </button>
+                      <button type="button" className="btn btn-small" onClick={() => setEditing(s)}>
+                        Edit
+                      </button>
                       <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => remove(s)}>
                         Remove
                       </button>
@@ -115,6 +118,16 @@ export function ServersPage() {
             </tbody>
           </table>
         </div>
+      )}
+      {editing && (
+        <EditServerDialog
+          server={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            list.reload();
+          }}
+        />
       )}
       {adding && (
         <AddServerDialog
@@ -147,69 +160,5 @@ function HostFacts({ server }: { server: Server }) {
         {h.cpus ?? '?'} CPU · {bytes(h.memoryBytes)} RAM · {bytes(h.diskFreeBytes)} free
       </div>
     </div>
-  );
-}
-
-function InstallLine({ name, added, onDone }: { name: string; added: AddedServer; onDone: () => void }) {
-  return (
-    <section className="card install" aria-label="Install command" data-testid="install-line">
-      <h2>Install the agent on {name}</h2>
-      <p className="muted small">
-        Run this on the server as root. The enrolment token inside works once and expires in one hour; this page turns the server
-        online as soon as the agent connects.
-      </p>
-      <div className="install-cmd">
-        <pre>
-          <code>{added.installCommand}</code>
-        </pre>
-        <CopyButton text={added.installCommand} />
-      </div>
-      <button type="button" className="btn btn-small btn-ghost" onClick={onDone}>
-        Done
-      </button>
-    </section>
-  );
-}
-
-function AddServerDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string, added: AddedServer) => void }) {
-  const [name, setName] = useState('');
-  const [labels, setLabels] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onAdded(name.trim(), await servers.add(name.trim(), parseLabels(labels)));
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title="Add a server" onClose={onClose}>
-      <form className="form" onSubmit={(event) => void submit(event)}>
-        <Field label="Name" hint="How this server shows up in DevFlow, e.g. web-1.">
-          <input required value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-        </Field>
-        <Field label="Labels" hint="Optional, comma separated: web, region=eu.">
-          <input value={labels} onChange={(e) => setLabels(e.target.value)} />
-        </Field>
-        {error && (
-          <div className="state state-error" role="alert">
-            {error}
-          </div>
-        )}
-        <footer className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add and show install line'}
-          </button>
-        </footer>
-      </form>
-    </Dialog>
   );
 }
