@@ -29,6 +29,7 @@ export interface Operation {
 const text = (description: string) => ({ contentType: 'text/plain', description });
 const sse = (description: string) => ({ contentType: 'text/event-stream', description });
 const env = '/api/projects/:project/environments/:env';
+const notif = '/api/projects/:project/notifications';
 const maintainer = ['maintainer'];
 const deployer = ['deployer', 'maintainer'];
 
@@ -59,6 +60,18 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/projects/:project', summary: 'One project (id or name)', tag: 'projects', responses: { 200: z.object({ project: R.Project }) } },
   { method: 'patch', path: '/api/projects/:project', summary: 'Change a project', tag: 'projects', roles: maintainer, body: UpdateProject, responses: { 200: z.object({ project: R.Project }) } },
   { method: 'delete', path: '/api/projects/:project', summary: 'Delete a project', tag: 'projects', roles: maintainer, responses: { 204: null } },
+  { method: 'get', path: '/api/projects/:project/webhook', summary: "The project's push webhook: URL and whether a secret is set", tag: 'webhooks', responses: { 200: z.object({ webhook: z.record(z.string(), z.unknown()) }) } },
+  { method: 'post', path: '/api/projects/:project/webhook', summary: 'Create or rotate the webhook secret (shown once) with setup hints per provider', tag: 'webhooks', roles: maintainer, responses: { 201: z.looseObject({ setup: z.record(z.string(), z.string()) }) } },
+  { method: 'get', path: '/api/projects/:project/webhook/deliveries', summary: 'Recent webhook deliveries and what they deployed', tag: 'webhooks', query: Q.DeliveriesQuery, responses: { 200: z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }) } },
+  { method: 'post', path: '/webhooks/:projectId', summary: 'Push deliveries from GitHub, GitLab and Bitbucket (authenticated by their signature, not a session)', tag: 'webhooks', auth: false, responses: { 200: z.record(z.string(), z.unknown()), 202: z.record(z.string(), z.unknown()) } },
+  // Bodies kept open until notifications/types.ts (CreateNotification, UpdateNotification, TestNotification) is committed.
+  { method: 'get', path: `${notif}`, summary: 'Notification channels of a project with their rules', tag: 'notifications', roles: maintainer, responses: { 200: z.object({ notifications: z.array(R.Notification) }) } },
+  { method: 'post', path: `${notif}`, summary: 'Add a channel (email, Slack, Discord, Teams, SMS, webhook) with rules and templates', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 201: z.object({ notification: R.Notification }) } },
+  { method: 'get', path: `${notif}/deliveries`, summary: 'Notification deliveries (filters: notification, deployment, limit)', tag: 'notifications', roles: maintainer, query: Q.NotificationDeliveriesQuery, responses: { 200: z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }) } },
+  { method: 'get', path: `${notif}/:id`, summary: 'One notification channel', tag: 'notifications', roles: maintainer, responses: { 200: z.object({ notification: R.Notification }) } },
+  { method: 'patch', path: `${notif}/:id`, summary: 'Change a channel, its rules or templates', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 200: z.object({ notification: R.Notification }) } },
+  { method: 'delete', path: `${notif}/:id`, summary: 'Remove a channel', tag: 'notifications', roles: maintainer, responses: { 204: null } },
+  { method: 'post', path: `${notif}/:id/test`, summary: 'Send a test message now (body optional: {"event": ...})', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 200: z.object({ result: z.record(z.string(), z.unknown()) }) } },
   { method: 'get', path: '/api/projects/:project/branches', summary: "Branches of the project's repository", tag: 'projects', responses: { 200: z.object({ branches: z.array(z.looseObject({ name: z.string(), sha: z.string(), committedAt: z.string() })) }) } },
   { method: 'get', path: '/api/projects/:project/commits', summary: 'Recent commits of a branch', tag: 'projects', query: Q.CommitsQuery, responses: { 200: z.object({ branch: z.string(), commits: z.array(R.Commit) }) } },
 

@@ -25,3 +25,9 @@ export const StepLogQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
+export const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const NotificationDeliveriesQuery = z.object({
+  notification: z.string().optional(),
+  deployment: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});

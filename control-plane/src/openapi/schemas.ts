@@ -125,3 +125,5 @@ export const Approval = z.looseObject({
 
 export const Commit = z.looseObject({ sha: z.string(), message: z.string() });
 export const Ok = z.object({ ok: z.literal(true) });
+export const Notification = z.looseObject({ id: z.string() }).describe('a channel: type, rules, templates; secrets never returned');
+export const NotificationInput = z.record(z.string(), z.unknown()).describe('channel config, rules and templates (see the README notifications section)');
