@@ -151,6 +151,14 @@ describe('deployments that need approval', () => {
     expect(list.body.approvals.some((a: Json) => a.deployment.id === dep.id)).toBe(false);
   });
 
+  it('the requester can withdraw it with cancel while it waits', async () => {
+    const dep = await deploy(as('dee'), 'production');
+    const res = await call(as('dee'), 'POST', `/deployments/${dep.id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.body.deployment).toMatchObject({ status: 'cancelled', reason: 'cancelled by dee@test.local' });
+    expect((await call(as('ann'), 'POST', `/deployments/${dep.id}/approve`)).status).toBe(409);
+  });
+
   it('expires: nobody approved in time -> rejected "approval expired"', async () => {
     const dep = await deploy('admin', 'brief');
     const done = await waitFor('approval to expire', async () => {

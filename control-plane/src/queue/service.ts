@@ -141,12 +141,22 @@ export class DeploymentQueue {
       }
       return this.cancel(id, by); // claimed meanwhile: cancel the run instead
     }
+    if (dep.status === 'pending_approval') {
+      // The requester withdraws it before anyone approved (approvals/).
+      if (await this.d.store.finish(id, 'cancelled', reason)) {
+        await this.d.log.write(id, `deployment cancelled while waiting for approval (${reason})`);
+        const now = await this.d.store.get(id);
+        await this.d.publish.status(now);
+        return now;
+      }
+      return this.cancel(id, by); // approved (queued) or rejected meanwhile
+    }
     if (dep.status === 'running') {
       await this.d.store.requestCancel(id, reason);
       await this.d.publish.cancel(id, reason);
       return this.d.store.get(id);
     }
-    throw new AppError('CONFLICT', `deployment ${id} is ${dep.status}; only queued or running deployments can be cancelled`, { status: dep.status });
+    throw new AppError('CONFLICT', `deployment ${id} is ${dep.status}; only pending, queued or running deployments can be cancelled`, { status: dep.status });
   }
 
   async reorder(projectId: string, ids: readonly string[]): Promise<Deployment[]> {
