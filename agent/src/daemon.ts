@@ -15,6 +15,7 @@ import { agentPaths } from './paths.js';
 import type { StepHandlers } from './steps/handler.js';
 import { Journal } from './steps/journal.js';
 import { StepRunner } from './steps/runner.js';
+import { anySlotFile } from './supervisor/slot-files.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface AgentOptions {
@@ -27,6 +28,8 @@ export interface AgentOptions {
   healthyAfterMs?: number;
   /** Acknowledged step records are forgotten after this long (default one day). */
   journalRetentionMs?: number;
+  /** How often idle blue-green slots past their keep time are looked for (default 1 s). */
+  slotSweepMs?: number;
 }
 
 export interface RunningAgent {
@@ -48,6 +51,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   for (const rec of interrupted) log.warn('step was running when the agent stopped; reporting it failed', { stepId: rec.stepId });
   const retention = options.journalRetentionMs ?? 24 * 3600_000;
   await journal.gc(retention);
+  // App slots outlive the agent (detached); take back the ones still running, forget dead ones.
+  const adopted = (await anySlotFile(dataDir, '.json')) ? await (await import('./supervisor/adopt.js')).adoptSlots(dataDir) : [];
+  for (const { app, status } of adopted) {
+    if (status.state === 'running') log.info('adopted running slot', { app, slot: status.slot, pid: status.pid, releaseId: status.releaseId, port: status.port });
+    else log.warn('slot process is gone', { app, slot: status.slot, reason: status.reason, releaseId: status.last?.releaseId });
+  }
 
   const controlPlaneKey = await importJWK(identity.controlPlanePublicKey, 'EdDSA');
   let facts: HostFacts = await hostFacts(dataDir);
@@ -104,6 +113,19 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   runner = new StepRunner({ agentId: identity.agentId, dataDir, controlPlaneKey, journal, outbox, link, handlers: options.handlers, log });
   const gcTimer = setInterval(() => void journal.gc(retention).catch((err: unknown) => log.warn('journal cleanup failed', { err })), 3600_000);
   gcTimer.unref();
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void anySlotFile(dataDir, '.retire.json')
+      .then(async (some) => (some ? (await import('./supervisor/retire.js')).retireDueSlots(dataDir) : []))
+      .then((done) => {
+        for (const r of done) log.info('idle slot past its keep time', { ...r });
+      })
+      .catch((err: unknown) => log.warn('idle slot sweep failed', { err }))
+      .finally(() => (sweeping = false));
+  }, options.slotSweepMs ?? 1000);
+  sweepTimer.unref();
 
   link.start();
   log.info('agent started', { agentId: identity.agentId, version: AGENT_VERSION, dataDir, owed: outbox.stepIds().length });
@@ -113,6 +135,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     runner,
     async stop() {
       clearInterval(gcTimer);
+      clearInterval(sweepTimer);
       await runner.shutdown();
       await link.stop();
       await outbox.close();

@@ -90,6 +90,8 @@ export const SlotStartStep = z
     argv: z.array(z.string()).min(1).max(1024),
     port: Port,
     env: EnvMap.optional(),
+    /** Keep a live process that already runs this release on this port with this argv (warm blue-green rollback). */
+    keepRunning: z.boolean().optional(),
     timeoutMs: TimeoutMs,
   })
   .strict();
@@ -116,6 +118,8 @@ export const HealthCheckStep = z
     deadlineMs: z.number().int().min(100).default(30_000),
     /** When the check gives up, the agent appends this slot's last output lines to the log. */
     slot: z.object({ app: AppName, slot: SlotName }).strict().optional(),
+    /** When the check gives up, also stop that slot's process (a blue-green release that never became healthy). */
+    stopSlotOnFailure: z.boolean().optional(),
     timeoutMs: TimeoutMs,
   })
   .strict();
@@ -129,6 +133,8 @@ export const TrafficSwitchStep = z
     slot: SlotName,
     targetPort: Port,
     drainMs: z.number().int().min(0).max(600_000).default(30_000),
+    /** Stop the previous slot's process this long after the switch; until then it is the instant rollback target. Absent: until the next deployment replaces it. */
+    stopPreviousAfterMs: z.number().int().min(0).optional(),
     timeoutMs: TimeoutMs,
   })
   .strict();

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StepSpecOf } from '@devflow/protocol';
+import type { SlotName, StepSpecOf } from '@devflow/protocol';
 import { StepFailedError, type StepContext, type StepOutcome } from '../steps/handler.js';
 import { slotStatus, tailSlotLog } from '../supervisor/index.js';
+import { clearSlotState, readSlotState } from '../supervisor/state.js';
+import { stopSlotProcess } from '../supervisor/stop.js';
 import { probe } from './probe.js';
 
 const TAIL_LINES = 50;
@@ -53,8 +55,18 @@ export async function healthCheck(spec: StepSpecOf<'health.check'>, ctx: StepCon
     const lines = await tailSlotLog(ctx.dataDir, spec.slot.app, spec.slot.slot, TAIL_LINES);
     ctx.log('system', lines.length ? `last ${lines.length} output lines of slot ${spec.slot.slot}:` : `slot ${spec.slot.slot} printed nothing`);
     for (const line of lines) ctx.log('system', `[${spec.slot.slot}] ${line}`);
+    if (spec.stopSlotOnFailure) await stopUnhealthy(ctx, spec.slot.app, spec.slot.slot);
   }
   throw new StepFailedError(
     `health check failed: ${spec.url} never answered ${spec.expectStatus} — ${gaveUpBecause}; ${attempt} attempts, last result: ${last}`,
   );
+}
+
+/** A release that never became healthy must not keep running (nor hold its slot's port). */
+async function stopUnhealthy(ctx: StepContext, app: string, slot: SlotName): Promise<void> {
+  const state = await readSlotState(ctx.dataDir, app, slot);
+  if (!state) return;
+  const stopped = await stopSlotProcess(state, 5_000);
+  await clearSlotState(ctx.dataDir, app, slot);
+  if (stopped.wasRunning) ctx.log('system', `stopped slot ${slot} (release ${state.releaseId}, pid ${state.pid}) because it never became healthy`);
 }

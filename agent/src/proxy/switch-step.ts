@@ -1,4 +1,5 @@
-import type { StepSpecOf } from '@devflow/protocol';
+import { SlotName, type StepSpecOf } from '@devflow/protocol';
+import { scheduleRetire } from '../supervisor/retire.js';
 import { StepFailedError, type StepContext, type StepOutcome } from '../steps/handler.js';
 import { ProxyClient } from './client.js';
 import { ProxyError } from './control-protocol.js';
@@ -25,6 +26,11 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
       if (!changed) ctx.log('system', `${app}: :${listenPort} already sends traffic to ${slot} (127.0.0.1:${targetPort})`);
       else if (previous) ctx.log('system', `${app}: switched :${listenPort} from ${previous.slot}:${previous.targetPort} to ${slot}:${targetPort} at ${at}; draining ${previous.slot} for up to ${drainMs} ms`);
       else ctx.log('system', `${app}: :${listenPort} now sends traffic to ${slot}:${targetPort} (since ${at})`);
+      if (changed && previous && spec.stopPreviousAfterMs !== undefined) {
+        const prevSlot = SlotName.parse(previous.slot);
+        const retire = await scheduleRetire(ctx.dataDir, app, prevSlot, route.switchedAt + spec.stopPreviousAfterMs);
+        if (retire) ctx.log('system', `${app}: ${prevSlot} (release ${retire.releaseId}) stays up as the rollback target until ${new Date(retire.at).toISOString()}`);
+      }
       return { output: { switchedAt: route.switchedAt, changed, previousSlot: previous?.slot ?? null, previousPort: previous?.targetPort ?? null } };
     } catch (err) {
       if (err instanceof ProxyError) throw new StepFailedError(`traffic switch failed (${err.code}): ${err.message}`, null, null, { cause: err });

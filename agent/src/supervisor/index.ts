@@ -13,3 +13,5 @@ export { createSlotStop } from './stop-step.js';
 export { slotStatus, type SlotStatus } from './status.js';
 export { tailSlotLog, rotateLogIfLarge, SLOT_LOG_MAX_BYTES } from './slot-log.js';
 export { adoptSlots, type AdoptedSlot } from './adopt.js';
+export { scheduleRetire, retireDueSlots, type Retired } from './retire.js';
+export { waitSlotDrained, isActiveSlot } from './drain-wait.js';

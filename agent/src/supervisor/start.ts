@@ -6,7 +6,9 @@ import { StepFailedError, type StepContext, type StepOutcome } from '../steps/ha
 import { bootId, readProcStat } from './procfs.js';
 import { rotateLogIfLarge, tailSlotLog } from './slot-log.js';
 import { spawnDetached, SpawnFailedError } from './spawn.js';
-import { clearSlotState, readSlotState, writeSlotState } from './state.js';
+import { clearSlotState, readSlotState, writeSlotState, type SlotState } from './state.js';
+import { verifyLeader } from './status.js';
+import { waitSlotDrained } from './drain-wait.js';
 import { stopSlotProcess } from './stop.js';
 
 export interface SlotStartOptions {
@@ -31,7 +33,16 @@ export function createSlotStart(options: SlotStartOptions = {}) {
     }
 
     const previous = await readSlotState(ctx.dataDir, spec.app, spec.slot);
+    if (previous && spec.keepRunning && sameProcessSpec(previous, spec) && (await verifyLeader(previous)) === 'alive') {
+      ctx.log('system', `slot ${spec.slot}: release ${spec.releaseId} is still running (pid ${previous.pid}, port ${spec.port}, started ${new Date(previous.startedAt).toISOString()}); kept`);
+      return { output: { pid: previous.pid, port: spec.port, kept: true } };
+    }
     if (previous) {
+      // The proxy may still be finishing requests on this slot from the last switch: let them end first.
+      const waited = await waitSlotDrained(ctx.dataDir, spec.app, previous.port, ctx.signal, (busy) =>
+        ctx.log('system', `slot ${spec.slot}: waiting for ${busy} connection(s) the proxy is draining to port ${previous.port} before replacing release ${previous.releaseId}`),
+      );
+      if (waited >= 50) ctx.log('system', `slot ${spec.slot}: drained after ${Math.round(waited)} ms`);
       const stopped = await stopSlotProcess(previous, replaceGraceMs);
       if (stopped.wasRunning) {
         ctx.log('system', `slot ${spec.slot}: stopped previous process ${previous.pid} (release ${previous.releaseId})${stopped.killed ? ' with SIGKILL' : ''} in ${Math.round(stopped.durationMs)} ms`);
@@ -86,4 +97,9 @@ export function createSlotStart(options: SlotStartOptions = {}) {
     ctx.log('system', `slot ${spec.slot}: running, pid ${app.pid}, port ${spec.port}`);
     return { output: { pid: app.pid, port: spec.port } };
   };
+}
+
+/** The recorded process is the one this step would start (same release, port and command). */
+function sameProcessSpec(state: SlotState, spec: StepSpecOf<'slot.start'>): boolean {
+  return state.releaseId === spec.releaseId && state.port === spec.port && state.argv.length === spec.argv.length && state.argv.every((a, i) => a === spec.argv[i]);
 }

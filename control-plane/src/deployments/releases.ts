@@ -71,6 +71,36 @@ export class ReleaseStore {
     });
   }
 
+  /**
+   * The agent started `releaseId` on a blue/green slot of the server: it is the one release whose
+   * process runs there (a warm rollback can switch back to it). Whatever ran there before is gone.
+   */
+  async occupySlot(environmentId: string, serverId: string, releaseId: string, slot: SlotName): Promise<void> {
+    await this.db.batch(
+      [
+        { sql: 'UPDATE releases SET slot = NULL WHERE environment_id = ? AND server_id = ? AND slot = ? AND release_id <> ?', args: [environmentId, serverId, slot, releaseId] },
+        { sql: 'UPDATE releases SET slot = ? WHERE environment_id = ? AND server_id = ? AND release_id = ?', args: [slot, environmentId, serverId, releaseId] },
+      ],
+      'write',
+    );
+  }
+
+  /** The agent stopped the slot: no release runs there any more. */
+  async vacateSlot(environmentId: string, serverId: string, slot: SlotName): Promise<void> {
+    await this.db.execute({ sql: 'UPDATE releases SET slot = NULL WHERE environment_id = ? AND server_id = ? AND slot = ?', args: [environmentId, serverId, slot] });
+  }
+
+  /** Per server: which release was last started on each blue/green slot. */
+  async slotsByServer(environmentId: string): Promise<Map<string, Partial<Record<SlotName, string>>>> {
+    const rs = await this.db.execute({ sql: "SELECT server_id, slot, release_id FROM releases WHERE environment_id = ? AND slot IN ('blue', 'green')", args: [environmentId] });
+    const out = new Map<string, Partial<Record<SlotName, string>>>();
+    for (const r of rs.rows) {
+      const serverId = str(r.server_id);
+      out.set(serverId, { ...out.get(serverId), [str(r.slot) as SlotName]: str(r.release_id) });
+    }
+    return out;
+  }
+
   async markBad(environmentId: string, serverId: string, releaseId: string): Promise<void> {
     await this.db.execute({
       sql: "UPDATE releases SET status = 'bad' WHERE environment_id = ? AND server_id = ? AND release_id = ?",

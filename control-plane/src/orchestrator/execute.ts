@@ -148,6 +148,11 @@ export class Orchestrator {
       activated.add(row.serverId);
     } else if (spec.kind === 'traffic.switch') {
       await d.releases.setSlot(dep.environmentId, row.serverId, plan.releaseId, spec.slot);
+    } else if (spec.kind === 'slot.start' && spec.slot !== 'main') {
+      // Which release runs on which slot: a later rollback to it is then a switch back, not a restart.
+      await d.releases.occupySlot(dep.environmentId, row.serverId, spec.releaseId, spec.slot);
+    } else if (spec.kind === 'slot.stop' && spec.slot !== 'main') {
+      await d.releases.vacateSlot(dep.environmentId, row.serverId, spec.slot);
     } else if (spec.kind === 'release.prune') {
       const removed = Array.isArray(result.output?.removed) ? result.output.removed.filter((r): r is string => typeof r === 'string') : [];
       await d.releases.markPruned(dep.environmentId, row.serverId, removed);

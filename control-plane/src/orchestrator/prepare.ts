@@ -6,6 +6,7 @@ import type { ProjectService } from '../projects/service.js';
 import type { Repositories } from '../repositories/index.js';
 import type { ServerService } from '../servers/service.js';
 import { inspectCommit, planDeployment, planRollback, type DeploymentPlan } from '../pipeline/index.js';
+import { otherSlot } from '../pipeline/steps.js';
 import type { RunStore } from '../deployments/run-store.js';
 import type { ReleaseStore } from '../deployments/releases.js';
 import type { Deployment } from '../deployments/types.js';
@@ -48,6 +49,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     const row = (await d.db.execute({ sql: 'SELECT release_id, commit_sha FROM deployments WHERE id = ?', args: [targetDeployment] })).rows[0];
     if (!targetDeployment || !row?.release_id) throw new AppError('CONFLICT', `deployment ${targetDeployment ?? '?'} has no release to roll back to`);
     const sha = row.commit_sha === null ? null : String(row.commit_sha);
+    const slots = await d.releases.slotsByServer(env.id);
     const inspection = sha ? await inspectCommit(d.repositories as Repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({
       targetReleaseId: String(row.release_id),
@@ -56,7 +58,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
       environment: planEnv,
       repoConfig: inspection?.config ?? null,
       facts: inspection,
-      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: null })),
+      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: slots.get(s.serverId)?.[otherSlot(s.liveSlot)] ?? null })),
       variablesSnapshot: dep.options.restoreVariables ? await d.runs.variablesSnapshot(targetDeployment) : null,
       options: { restoreVariables: dep.options.restoreVariables ?? false, runDownMigration: dep.options.runDownMigration ?? false },
     });

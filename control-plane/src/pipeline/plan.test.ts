@@ -227,7 +227,10 @@ describe('planDeployment: blue-green', () => {
       'activate/main:release.activate switch current to 20260101120000-abc1234',
       'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
     ]);
-    expect(steps.find((s) => s.spec.kind === 'traffic.switch')!.spec).toMatchObject({ listenPort: 3000, slot: 'green', targetPort: 3002 });
+    expect(steps.find((s) => s.spec.kind === 'traffic.switch')!.spec).toMatchObject({ listenPort: 3000, slot: 'green', targetPort: 3002, drainMs: 30_000 });
+    // A release that never becomes healthy on the idle slot is stopped there.
+    expect(steps.find((s) => s.stage === 'activate' && s.spec.kind === 'health.check')!.spec).toMatchObject({ slot: { slot: 'green' }, stopSlotOnFailure: true, intervalMs: 1000, attemptTimeoutMs: 5000 });
+    expect(steps.find((s) => s.stage === 'healthcheck')!.spec).not.toHaveProperty('stopSlotOnFailure');
   });
 
   it.each([

@@ -21,7 +21,9 @@ export interface ResolvedPipeline {
   sharedPaths: string[];
   envFile: string | null;
   reuse: { path: string; lockfile: string }[];
-  healthcheck: { path: string; expectStatus: number; timeoutS: number; healthyAfter: number } | null;
+  healthcheck: { path: string; expectStatus: number; timeoutS: number; healthyAfter: number; intervalMs: number; attemptTimeoutMs: number } | null;
+  /** Blue-green switch: drain time of the old slot, and when to stop it (null: when the next deployment replaces it). */
+  blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null };
   keepReleases: number;
   timeoutsMs: Record<StageName, number>;
 }
@@ -72,6 +74,12 @@ export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
       expectStatus: hc.expectStatus ?? 200,
       timeoutS: hc.timeout ?? 60,
       healthyAfter: hc.healthyAfter ?? 1,
+      intervalMs: Math.round((hc.interval ?? 1) * 1000),
+      attemptTimeoutMs: Math.round((hc.attemptTimeout ?? 5) * 1000),
+    },
+    blueGreen: {
+      drainMs: Math.round((s.blueGreen?.drainTimeout ?? 30) * 1000),
+      stopOldSlotAfterMs: typeof s.blueGreen?.stopOldSlotAfter === 'number' ? s.blueGreen.stopOldSlotAfter * 1000 : null,
     },
     keepReleases: s.keepReleases ?? DEFAULT_KEEP_RELEASES,
     timeoutsMs,

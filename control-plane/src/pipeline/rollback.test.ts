@@ -50,11 +50,29 @@ describe('planRollback', () => {
     const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'green', idleSlotReleaseId: 'r1' }] }));
     expectSendable(plan);
     expect(outline(plan.servers[0]!.steps)).toEqual([
+      'activate/main:slot.start keep blue slot running r1 (or start it) on port 3001: npm start',
       'activate/main:health.check health check http://127.0.0.1:3001/up',
       'activate/main:traffic.switch switch traffic on port 3000 back to blue',
       'activate/main:release.rollback switch current back to r1',
       'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
     ]);
+    // The agent keeps the running process (or starts it if it stopped since); one probe is enough.
+    expect(plan.servers[0]!.steps[0]!.spec).toMatchObject({ kind: 'slot.start', keepRunning: true, slot: 'blue', releaseId: 'r1' });
+    expect(plan.servers[0]!.steps[1]!.spec).toMatchObject({ healthyAfter: 1, stopSlotOnFailure: true, slot: { slot: 'blue' } });
+    expect(plan.servers[0]!.steps[2]!.spec).toMatchObject({ drainMs: 30_000 });
+    expect(plan.servers[0]!.steps[2]!.spec).not.toHaveProperty('stopPreviousAfterMs');
+  });
+
+  it('blue-green: drain time, old-slot keep time and health-check pacing come from the settings', () => {
+    const settings = { strategy: 'blue-green' as const, blueGreen: { drainTimeout: 5, stopOldSlotAfter: 600 }, healthcheck: { interval: 0.25, attemptTimeout: 2, healthyAfter: 3 } };
+    const environment = { ...nodeInput().environment, settings };
+    const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: 'r3' }] }));
+    const [start, health, sw] = plan.servers[0]!.steps;
+    expect(start!.spec).toMatchObject({ kind: 'slot.start', slot: 'green', keepRunning: true });
+    expect(health!.spec).toMatchObject({ intervalMs: 250, attemptTimeoutMs: 2000, healthyAfter: 3 });
+    expect(sw!.spec).toMatchObject({ kind: 'traffic.switch', drainMs: 5000, stopPreviousAfterMs: 600_000 });
+    const restoring = planRollback(input({ environment, variablesSnapshot: { A: 'b' }, options: { restoreVariables: true }, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: 'r1' }] }));
+    expect(restoring.servers[0]!.steps.find((s) => s.spec.kind === 'slot.start')!.spec).not.toHaveProperty('keepRunning');
   });
 
   it('blue-green: starts the target on the idle slot when it is not running there', () => {

@@ -5,7 +5,7 @@ import { checkPipeline, type DeploymentPlan, type PlanEnvironment, type ServerPl
 import type { RepoFacts } from './presets.js';
 import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
 import type { DevflowConfig, Preset } from './settings.js';
-import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
+import { execStep, healthStep, otherSlot, slotStartStep, switchStep, type PlannedStep } from './steps.js';
 
 export interface RollbackServer {
   serverId: string;
@@ -88,17 +88,15 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
   if (p.strategy === 'blue-green' && p.start && port !== null && slotPorts) {
     const idle = otherSlot(server.liveSlot);
     const slotPort = slotPorts[idle];
-    // Still running in the idle slot with the same variables: switch straight back, after checking it is alive.
-    if (server.idleSlotReleaseId !== releaseId || input.options.restoreVariables) {
-      steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env, timeoutMs: t.activate }));
+    // Warm: the old slot still runs the target with the same variables. The agent keeps that process
+    // (or starts it, should it have stopped since), one probe proves it answers, then the switch.
+    const warm = server.idleSlotReleaseId === releaseId && !input.options.restoreVariables;
+    steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env, timeoutMs: t.activate, keepRunning: !input.options.restoreVariables }));
+    if (p.healthcheck) {
+      const hc = warm ? { ...p.healthcheck, healthyAfter: 1, intervalMs: Math.min(p.healthcheck.intervalMs, 100) } : p.healthcheck;
+      steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, hc, t.activate, { app, slot: idle }, true));
     }
-    if (p.healthcheck) steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }));
-    steps.push({
-      stage: 'activate',
-      phase: 'main',
-      name: `switch traffic on port ${port} back to ${idle}`,
-      spec: { kind: 'traffic.switch', app, listenPort: port, slot: idle, targetPort: slotPort, drainMs: 30_000, timeoutMs: t.activate },
-    });
+    steps.push(switchStep(`switch traffic on port ${port} back to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
 

@@ -3,7 +3,7 @@ import type { PlanInput, PlanServer } from './plan.js';
 import type { ResolvedPipeline } from './resolve.js';
 import type { Command } from './settings.js';
 import { STAGES, type StageName } from './stages.js';
-import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
+import { execStep, healthStep, otherSlot, slotStartStep, switchStep, type PlannedStep } from './steps.js';
 
 /** The steps of one server, stage by stage, hooks around each stage; migrate only where `first`. */
 export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanServer, first: boolean): PlannedStep[] {
@@ -63,13 +63,9 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
     const idle = otherSlot(server.liveSlot);
     const slotPort = input.environment.slotPorts[idle];
     main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
-    if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }));
-    main.activate.push({
-      stage: 'activate',
-      phase: 'main',
-      name: `switch traffic on port ${port} to ${idle}`,
-      spec: { kind: 'traffic.switch', app, listenPort: port, slot: idle, targetPort: slotPort, drainMs: 30_000, timeoutMs: t.activate },
-    });
+    // A release that never becomes healthy is stopped there; traffic never moved to it.
+    if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
+    main.activate.push(switchStep(`switch traffic on port ${port} to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 

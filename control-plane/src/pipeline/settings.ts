@@ -35,6 +35,20 @@ export const Healthcheck = z
     timeout: z.number().int().min(1).max(3600).optional(),
     /** Consecutive successes required. */
     healthyAfter: z.number().int().min(1).max(100).optional(),
+    /** Seconds between attempts (default 1; fractions allowed). */
+    interval: z.number().min(0.01).max(60).optional(),
+    /** Seconds one attempt may take (default 5). */
+    attemptTimeout: z.number().min(0.01).max(300).optional(),
+  })
+  .strict();
+
+/** Blue-green: how long the old slot finishes its requests, and how long it is kept as the instant rollback target. */
+export const BlueGreen = z
+  .object({
+    /** Seconds requests in flight on the old slot may take to finish after the switch (default 30). */
+    drainTimeout: z.number().min(0).max(600).optional(),
+    /** Seconds after the switch the old slot is stopped; false/null (default) = it runs until the next deployment replaces it. */
+    stopOldSlotAfter: z.union([z.number().int().min(0).max(30 * 86400), z.literal(false), z.null()]).optional(),
   })
   .strict();
 
@@ -57,6 +71,7 @@ const settingsShape = {
   /** Name of the env file written from the environment's variables; `false` = none. */
   envFile: z.union([z.string().regex(/^[A-Za-z0-9._-]+$/, 'a file name'), z.literal(false), z.null()]).optional(),
   healthcheck: z.union([Healthcheck, z.literal(false)]).optional(),
+  blueGreen: BlueGreen.optional(),
   keepReleases: z.number().int().min(1).max(100).optional(),
   /** Seconds per step, per stage. */
   timeouts: stageKeys(z.number().int().min(1).max(24 * 3600)).optional(),
@@ -100,6 +115,7 @@ export function mergeSettings(base: PipelineSettings, over: PipelineSettings): P
   }
   if (base.timeouts && over.timeouts) merged.timeouts = { ...base.timeouts, ...definedOnly(over.timeouts) };
   if (base.healthcheck && over.healthcheck) merged.healthcheck = { ...base.healthcheck, ...definedOnly(over.healthcheck) };
+  if (base.blueGreen && over.blueGreen) merged.blueGreen = { ...base.blueGreen, ...definedOnly(over.blueGreen) };
   return merged;
 }
 

@@ -43,9 +43,11 @@ export function execStep(stage: StageName, phase: PlannedStep['phase'], command:
 export function healthStep(
   stage: StageName,
   url: string,
-  hc: { expectStatus: number; timeoutS: number; healthyAfter: number },
+  hc: { expectStatus: number; timeoutS: number; healthyAfter: number; intervalMs?: number; attemptTimeoutMs?: number },
   timeoutMs: number,
   slot?: { app: string; slot: SlotName },
+  /** Stop the slot when it never becomes healthy (blue-green: the new release on the idle slot). */
+  stopSlotOnFailure = false,
 ): PlannedStep {
   const deadlineMs = hc.timeoutS * 1000;
   return {
@@ -56,11 +58,12 @@ export function healthStep(
       kind: 'health.check',
       url,
       expectStatus: hc.expectStatus,
-      intervalMs: 500,
-      attemptTimeoutMs: 5000,
+      intervalMs: hc.intervalMs ?? 1000,
+      attemptTimeoutMs: hc.attemptTimeoutMs ?? 5000,
       healthyAfter: hc.healthyAfter,
       deadlineMs,
       ...(slot ? { slot } : {}),
+      ...(slot && stopSlotOnFailure ? { stopSlotOnFailure: true } : {}),
       // The step must outlive its own deadline, or it would be killed before it can report why.
       timeoutMs: Math.max(timeoutMs, deadlineMs + 10_000),
     },
@@ -69,12 +72,13 @@ export function healthStep(
 
 export function slotStartStep(
   stage: StageName,
-  args: { app: string; slot: SlotName; releaseId: string; start: Command; port: number; env: Record<string, string>; timeoutMs: number },
+  args: { app: string; slot: SlotName; releaseId: string; start: Command; port: number; env: Record<string, string>; timeoutMs: number; keepRunning?: boolean },
 ): PlannedStep {
+  const what = args.keepRunning ? `keep ${args.slot} slot running ${args.releaseId} (or start it)` : `start ${args.slot === 'main' ? 'app' : `${args.slot} slot`}`;
   return {
     stage,
     phase: 'main',
-    name: `start ${args.slot === 'main' ? 'app' : `${args.slot} slot`} on port ${args.port}: ${commandName(args.start)}`,
+    name: `${what} on port ${args.port}: ${commandName(args.start)}`,
     spec: {
       kind: 'slot.start',
       app: args.app,
@@ -83,6 +87,7 @@ export function slotStartStep(
       argv: commandArgv(args.start),
       port: args.port,
       env: args.env,
+      ...(args.keepRunning ? { keepRunning: true } : {}),
       timeoutMs: args.timeoutMs,
     },
   };
@@ -90,4 +95,27 @@ export function slotStartStep(
 
 export function otherSlot(live: SlotName | null): 'blue' | 'green' {
   return live === 'blue' ? 'green' : 'blue';
+}
+
+/** The blue-green switch to `slot`: drain the old slot, and schedule stopping it when configured. */
+export function switchStep(
+  name: string,
+  args: { app: string; listenPort: number; slot: SlotName; targetPort: number; blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null }; timeoutMs: number },
+): PlannedStep {
+  const { app, listenPort, slot, targetPort, blueGreen, timeoutMs } = args;
+  return {
+    stage: 'activate',
+    phase: 'main',
+    name,
+    spec: {
+      kind: 'traffic.switch',
+      app,
+      listenPort,
+      slot,
+      targetPort,
+      drainMs: blueGreen.drainMs,
+      ...(blueGreen.stopOldSlotAfterMs !== null ? { stopPreviousAfterMs: blueGreen.stopOldSlotAfterMs } : {}),
+      timeoutMs,
+    },
+  };
 }
