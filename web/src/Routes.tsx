@@ -10,6 +10,7 @@ import { ProjectsPage } from './pages/ProjectsPage.js';
 import { QueuePage } from './pages/QueuePage.js';
 import { ServersPage } from './pages/ServersPage.js';
 import { AccessPage } from './pages/AccessPage.js';
+import { MetricsPage } from './pages/metrics/MetricsPage.js';
 import { Link, matchPath, useLocation } from './router/router.js';
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
@@ -24,6 +25,7 @@ const ROUTES: Route[] = [
   ['/deployments/:id', (p) => <DeploymentPage key={p.id} id={p.id!} />],
   ['/queue', () => <QueuePage />],
   ['/servers', () => <ServersPage />],
+  ['/metrics', () => <MetricsPage />],
   ['/settings/access', () => <AccessPage />],
 ];
 

@@ -1,0 +1,143 @@
+import { projects } from '../../api/endpoints.js';
+import { duration } from '../../components/format.js';
+import { Empty, ErrorBox, Loading, PageHeader } from '../../components/ui.js';
+import { useApi } from '../../hooks/useApi.js';
+import { navigate, useLocation, withQuery } from '../../router/router.js';
+import { fetchMetrics, type MetricsFilters, type MetricsSummary } from './api.js';
+import { Lines, StackedBars, type Series } from './charts.js';
+import './metrics.css';
+
+const STATUS_SERIES: Series[] = [
+  { key: 'succeeded', label: 'Succeeded', color: 'var(--green)' },
+  { key: 'failed', label: 'Failed', color: 'var(--red)' },
+  { key: 'timed_out', label: 'Timed out', color: 'var(--amber)' },
+  { key: 'cancelled', label: 'Cancelled', color: 'var(--muted)' },
+  { key: 'other', label: 'Other', color: 'var(--accent)' },
+];
+
+const localDate = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const seconds = (s: number | null) => (s === null ? '—' : duration(s * 1000));
+const percent = (r: number | null) => (r === null ? '—' : `${Math.round(r * 1000) / 10}%`);
+
+/** Deployment frequency, outcomes, durations and recovery time; filters live in the URL. */
+export function MetricsPage() {
+  const { query } = useLocation();
+  const today = new Date();
+  const filters: MetricsFilters = {
+    project: query.get('project') ?? undefined,
+    environment: query.get('environment') ?? undefined,
+    from: query.get('from') ?? localDate(new Date(today.getTime() - 29 * 86400_000)),
+    to: query.get('to') ?? localDate(today),
+    bucket: query.get('bucket') === 'hour' ? 'hour' : 'day',
+  };
+  const data = useApi(() => fetchMetrics(filters), [JSON.stringify(filters)]);
+  const projectList = useApi(() => projects.list(), []);
+  const envNames = [
+    ...new Set((projectList.data ?? []).filter((p) => !filters.project || p.name === filters.project).flatMap((p) => p.environments.map((e) => e.name))),
+  ];
+  const set = (changes: Partial<MetricsFilters>) => navigate(withQuery('/metrics', { ...filters, ...changes }), { replace: true });
+
+  return (
+    <div className="page">
+      <PageHeader title="Metrics" sub="How often you ship, how often it works, how fast you recover." />
+      <section className="filters card" aria-label="Filters">
+        <select aria-label="Project" value={filters.project ?? ''} onChange={(e) => set({ project: e.target.value || undefined, environment: undefined })}>
+          <option value="">All projects</option>
+          {(projectList.data ?? []).map((p) => (
+            <option key={p.id} value={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Environment" value={filters.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
+          <option value="">All environments</option>
+          {envNames.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <label className="date-filter">
+          From <input type="date" aria-label="From date" value={filters.from} onChange={(e) => e.target.value && set({ from: e.target.value })} />
+        </label>
+        <label className="date-filter">
+          To <input type="date" aria-label="To date" value={filters.to} onChange={(e) => e.target.value && set({ to: e.target.value })} />
+        </label>
+        <select aria-label="Bucket" value={filters.bucket} onChange={(e) => set({ bucket: e.target.value === 'hour' ? 'hour' : 'day' })}>
+          <option value="day">Per day</option>
+          <option value="hour">Per hour</option>
+        </select>
+      </section>
+      {data.error ? (
+        <ErrorBox error={data.error} retry={data.reload} />
+      ) : !data.data ? (
+        <Loading what="metrics" />
+      ) : data.data.totals.deployments === 0 ? (
+        <Empty title="No deployments in this range.">Pick a wider date range or another project.</Empty>
+      ) : (
+        <MetricsView m={data.data} />
+      )}
+    </div>
+  );
+}
+
+function MetricsView({ m }: { m: MetricsSummary }) {
+  const t = m.totals;
+  const labels = m.buckets.map((b) => {
+    const d = new Date(b.start);
+    return m.bucket === 'hour' ? `${String(d.getHours()).padStart(2, '0')}:00` : `${d.getMonth() + 1}/${d.getDate()}`;
+  });
+  const statusRows = m.buckets.map((b) => {
+    const s = b.byStatus;
+    const known = (s.succeeded ?? 0) + (s.failed ?? 0) + (s.timed_out ?? 0) + (s.cancelled ?? 0);
+    return { succeeded: s.succeeded ?? 0, failed: s.failed ?? 0, timed_out: s.timed_out ?? 0, cancelled: s.cancelled ?? 0, other: b.deployments - known };
+  });
+  return (
+    <>
+      <section className="metric-tiles" aria-label="Totals">
+        <Tile label="Deployments" value={String(t.deployments)} hint={`${t.deploysPerDay} successful per day`} />
+        <Tile label="Success rate" value={percent(t.successRate)} hint="of finished deploys" />
+        <Tile label="Duration p50 / p95" value={`${seconds(t.durationP50Seconds)} / ${seconds(t.durationP95Seconds)}`} />
+        <Tile label="Mean time to recovery" value={seconds(t.mttrSeconds)} hint={`${t.recoveries} recovered${t.openIncidents ? `, ${t.openIncidents} still failing` : ''}`} />
+        <Tile label="Rollbacks" value={String(t.rollbacks)} />
+      </section>
+      <div className="metric-charts">
+        <section className="card">
+          <h2>Deployments per {m.bucket}</h2>
+          <StackedBars title={`Deployments per ${m.bucket} by status`} labels={labels} rows={statusRows} series={STATUS_SERIES} />
+        </section>
+        <section className="card">
+          <h2>Duration</h2>
+          <Lines
+            title="Deployment duration p50 and p95"
+            labels={labels}
+            rows={m.buckets.map((b) => ({ p50: b.durationP50Seconds, p95: b.durationP95Seconds }))}
+            series={[
+              { key: 'p50', label: 'p50', color: 'var(--accent)' },
+              { key: 'p95', label: 'p95', color: 'var(--amber)' },
+            ]}
+            format={(v) => seconds(v)}
+          />
+        </section>
+        <section className="card">
+          <h2>Success rate</h2>
+          <Lines title="Success rate" labels={labels} rows={m.buckets.map((b) => ({ rate: b.successRate }))} series={[{ key: 'rate', label: 'Success rate', color: 'var(--green)' }]} format={percent} max={1} />
+        </section>
+        <section className="card">
+          <h2>Time to recovery</h2>
+          <Lines title="Mean time to recovery" labels={labels} rows={m.buckets.map((b) => ({ mttr: b.mttrSeconds }))} series={[{ key: 'mttr', label: 'MTTR (by failure date)', color: 'var(--red)' }]} format={seconds} />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Tile({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  return (
+    <div className="card metric-tile">
+      <div className="metric-label">{label}</div>
+      <div className="metric-value">{value}</div>
+      {hint && <div className="muted small">{hint}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { api } from '../../api/client.js';
+import { withQuery } from '../../router/router.js';
+
+/** The answer of GET /api/metrics (control-plane/src/metrics/summary/schema.ts). */
+export interface MetricsStats {
+  deployments: number;
+  byStatus: Record<string, number>;
+  successRate: number | null;
+  durationP50Seconds: number | null;
+  durationP95Seconds: number | null;
+  rollbacks: number;
+  recoveries: number;
+  mttrSeconds: number | null;
+}
+
+export interface MetricsSummary {
+  from: string;
+  to: string;
+  bucket: 'day' | 'hour';
+  totals: MetricsStats & { deploysPerDay: number; openIncidents: number };
+  buckets: (MetricsStats & { start: string })[];
+}
+
+export interface MetricsFilters {
+  project?: string;
+  environment?: string;
+  /** Local dates, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  bucket?: 'day' | 'hour';
+}
+
+/** Dates are the browser's days: the offset tells the server where they start. */
+export const fetchMetrics = (f: MetricsFilters): Promise<MetricsSummary> =>
+  api.get<MetricsSummary>(withQuery('/api/metrics', { ...f, utcOffset: -new Date().getTimezoneOffset() }));
