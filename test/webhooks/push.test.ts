@@ -54,9 +54,12 @@ beforeAll(async () => {
   agent = await startAgent(api, 'hook-1', '127.0.0.1');
   prepareAppDir(agent, 'shop-production');
   port = await freePort();
-  const project = await api.call<{ project: { id: string } }>('POST', '/api/projects', { name: 'shop', repositoryUrl: repo.dir, preset: 'node' });
+  const project = await api.call<{ project: { id: string }; webhook: { url: string; secret: string } }>('POST', '/api/projects', { name: 'shop', repositoryUrl: repo.dir, preset: 'node' });
   expect(project.status).toBe(201);
   projectId = project.body.project.id;
+  // A secret is generated with the project (shown once); the one made below replaces it.
+  expect(project.body.webhook).toEqual({ url: `${cp.url}/webhooks/${projectId}`, secret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  const firstSecret = project.body.webhook.secret;
   const env = await api.call('POST', '/api/projects/shop/environments', { name: 'production', branch: 'main', port, serverIds: [agent.id], autoDeploy: true });
   expect(env.status, JSON.stringify(env.body)).toBe(201);
   expect((await api.call('POST', '/api/projects/shop/environments', { name: 'preview', branch: 'feature', serverIds: [agent.id] })).status).toBe(201);
@@ -65,6 +68,8 @@ beforeAll(async () => {
   ({ url: hookUrl, secret } = hook.body);
   expect(hookUrl).toBe(`${cp.url}/webhooks/${projectId}`);
   expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  expect(secret).not.toBe(firstSecret);
+  expect((await api.call<{ webhook: { configured: boolean; url: string } }>('GET', '/api/projects/shop/webhook')).body.webhook).toMatchObject({ configured: true, url: hookUrl });
 }, 90_000);
 
 afterAll(async () => {

@@ -18,7 +18,11 @@ export function projectsApi(s: Services) {
     .get('/', async (c) => c.json({ projects: await s.projects.list() }))
     .post('/', manage, async (c) => {
       const input = await readJson(c, CreateProject);
-      return c.json({ project: await s.projects.create(currentUser(c).id, input) }, 201);
+      const user = currentUser(c);
+      const project = await s.projects.create(user.id, input);
+      // The push-webhook secret is shown this once (webhooks/; POST /:project/webhook makes a new one).
+      const { url, secret } = await s.webhooks.createSecret(user.id, project.id);
+      return c.json({ project, webhook: { url, secret } }, 201);
     })
     .get('/:project', async (c) => c.json({ project: await s.projects.get(c.req.param('project')) }))
     .patch('/:project', manage, async (c) => {
