@@ -71,7 +71,8 @@ const schema = z.object({
   DEVFLOW_DEPLOY_TIMEOUT_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DEVFLOW_AGENT_GRACE_S: z.coerce.number().min(0.05).max(24 * 3600).default(120),
   DEVFLOW_MIN_FREE_DISK_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
-  DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),  // Notifications by e-mail: SMTP_URL and/or DEVFLOW_SMTP_* (notifications/smtp-config.ts).
+  DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  // Notifications by e-mail: SMTP_URL and/or DEVFLOW_SMTP_* (notifications/smtp-config.ts).
   ...smtpEnv,
 });
 

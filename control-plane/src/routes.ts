@@ -17,6 +17,7 @@ import { approvalsApi, deploymentApprovalsApi } from './api/approvals.js';
 import { projectWebhookApi, webhookReceiverApi } from './api/webhooks.js';
 import { metricsApi, prometheusApi } from './api/metrics.js';
 import { openapiApi } from './api/openapi.js';
+import { notificationsApi } from './api/notifications.js';
 import { authenticate, csrf } from './api/middleware.js';
 import { createMetrics } from './metrics/index.js';
 import type { Services } from './services.js';
@@ -45,6 +46,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/approvals', approvalsApi(s));
   app.route('/api/projects', projectWebhookApi(s));
   app.route('/webhooks', webhookReceiverApi(s));
+  app.route('/api/projects', notificationsApi(s));
   app.route('/api/queue', queueApi(s));
   app.route('/api/events', eventsApi(s));
   app.route('/api/metrics', metricsApi(s));

@@ -29,6 +29,7 @@ import { ProjectService } from './projects/service.js';
 import { EnvironmentService } from './environments/service.js';
 import { VariableStore } from './environments/variables.js';
 import { createEngine, type Engine } from './deployments/engine.js';
+import { createNotifications, type NotificationService } from './notifications/index.js';
 import { ApprovalService } from './approvals/service.js';
 import { ApprovalStore } from './approvals/store.js';
 import { WebhookService } from './webhooks/service.js';
@@ -78,6 +79,8 @@ export interface Services {
   environments: EnvironmentService;
   /** Deployments, queue, orchestrator, releases, logs (deployments/engine.ts). */
   engine: Engine;
+  /** Notification channels, rules and delivery history (notifications/). */
+  notifications: NotificationService;
   /** Approve/reject deployments waiting in pending_approval (approvals/). */
   approvals: ApprovalService;
   /** Git push webhooks: secrets, deliveries, auto-deploy (webhooks/). */
@@ -143,6 +146,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const webhooks = new WebhookService({
     publicUrl, projects, environments, requests: engine.requests, secrets: new WebhookSecrets(db, box), deliveries: new DeliveryStore(db), audit, logger,
   });
+  // Listening before the engine resumes anything, so no status change of a resumed deployment is missed.
+  const notifications = createNotifications({ db, box, bus, jobs: adapters.jobQueue, audit, users, projects, environments, deployments: engine.store, smtp: config.smtp, publicUrl, logger });
+  await notifications.dispatcher.start();
   environments.liveRelease = engine.liveRelease;
   // Resumes running deployments and wakes queued ones (agents reconnect on their own).
   await engine.start();
@@ -175,6 +181,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     projects,
     environments,
     engine,
+    notifications: notifications.service,
     approvals,
     webhooks,
     // Graceful order (lifecycle/): stop taking work before detaching what runs, hand it over,
@@ -183,6 +190,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       await runPhases(
         [
           { name: 'stop takeover sweeps', run: () => takeover.stop() },
+          { name: 'stop notification dispatch', run: () => notifications.dispatcher.stop() },
           { name: 'stop taking jobs and schedule ticks', run: () => Promise.all([adapters.jobQueue.close(), adapters.scheduler.close()]) },
           { name: 'detach running deployments', run: () => engine.close() },
           { name: 'hand running deployments over', run: () => handOver(db, engine.instanceId) },
