@@ -25,7 +25,8 @@ const ROUTES: Route[] = [
   ['/deployments/:id', (p) => <DeploymentPage key={p.id} id={p.id!} />],
   ['/queue', () => <QueuePage />],
   ['/servers', () => <ServersPage />],
-  ['/metrics', () => <MetricsPage />],
+  // Not /metrics: that path is the Prometheus endpoint of the control plane.
+  ['/insights', () => <MetricsPage />],
   ['/settings/access', () => <AccessPage />],
 ];
 

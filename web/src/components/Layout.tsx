@@ -10,7 +10,7 @@ const NAV: Array<{ to: string; label: string; match: (path: string) => boolean }
   { to: '/deployments', label: 'History', match: (p) => p.startsWith('/deployments') },
   { to: '/queue', label: 'Queue', match: (p) => p.startsWith('/queue') },
   { to: '/servers', label: 'Servers', match: (p) => p.startsWith('/servers') },
-  { to: '/metrics', label: 'Metrics', match: (p) => p.startsWith('/metrics') },
+  { to: '/insights', label: 'Metrics', match: (p) => p.startsWith('/insights') },
   { to: '/settings/access', label: 'Access', match: (p) => p.startsWith('/settings') },
 ];
 

@@ -35,7 +35,7 @@ export function MetricsPage() {
   const envNames = [
     ...new Set((projectList.data ?? []).filter((p) => !filters.project || p.name === filters.project).flatMap((p) => p.environments.map((e) => e.name))),
   ];
-  const set = (changes: Partial<MetricsFilters>) => navigate(withQuery('/metrics', { ...filters, ...changes }), { replace: true });
+  const set = (changes: Partial<MetricsFilters>) => navigate(withQuery('/insights', { ...filters, ...changes }), { replace: true });
 
   return (
     <div className="page">
