@@ -204,6 +204,11 @@ try {
     return Number(text.replace(/[^0-9]/g, '')) >= n && document.querySelector('.stream-ended') !== null;
   }, BIG, { timeout: 120_000, polling: 50 });
   const openMs = Date.now() - openStart;
+  // The same lines without a browser: what reading them from the control plane costs.
+  const downloadStart = Date.now();
+  const text = await (await fetch(`${cp.url}/api/deployments/${bigId}/logs`, { headers })).text();
+  const downloadMs = Date.now() - downloadStart;
+  const downloaded = text.split('\n').length - 1;
   const lineCount = await page.evaluate(() => Number((document.querySelector('.log-hits')?.textContent ?? '').replace(/[^0-9]/g, '')));
   const open = await phase();
 
@@ -257,6 +262,7 @@ try {
     [`finished log (${lineCount.toLocaleString('en')} lines, ${big.status})`, ''],
     ['  open: page load -> every line in', ms(openMs)],
     ['  open: longest main-thread task', ms(open.longestTask)],
+    [`  for comparison: GET /logs as text, no browser (${downloaded} lines)`, ms(downloadMs)],
     ['  scroll end to end: longest frame', ms(scroll.longestFrame)],
     ['  scroll: longest main-thread task', ms(scroll.longestTask)],
     ...searches.map((s) => [`  search "${s.query}" -> shown (${s.text})`, `${ms(s.total)} (scan ${ms(s.search)})`]),

@@ -1,12 +1,17 @@
 import { useEffect, useRef, useState } from 'react';
+import { api } from '../api/client.js';
 import { deployments } from '../api/endpoints.js';
+import type { LogLine } from '../api/types.js';
+import { withQuery } from '../router/router.js';
 import type { LogStore } from './store.js';
+
+const BACKFILL_PAGE = 10_000;
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'ended';
 
 /**
- * Streams a deployment's log into `store` over Server-Sent Events: history first (from the
- * store's cursor), then live lines, until the server sends `end`. When the connection drops
+ * Loads a deployment's log into `store`: the lines so far in pages of 10,000, then live lines
+ * over Server-Sent Events until the server sends `end`. When the connection drops
  * we reopen it ourselves from the last cursor we hold, so nothing is missed or shown twice.
  */
 export function useLogStream(id: string, store: LogStore, onStatus: (summary: unknown) => void): StreamState {
@@ -55,7 +60,26 @@ export function useLogStream(id: string, store: LogStore, onStatus: (summary: un
         delay = Math.min(delay * 2, 10_000);
       };
     };
-    connect();
+    // History first in large pages (far fewer round trips than the stream's small batches),
+    // then the live stream from where the pages ended.
+    const backfill = async () => {
+      try {
+        for (let pages = 0; pages < 1000 && !ended; pages++) {
+          const page = await api.get<{ lines?: LogLine[]; next?: string; more?: boolean }>(
+            withQuery(deployments.logUrl(id), { format: 'json', limit: BACKFILL_PAGE, after: store.cursor === null ? null : String(store.cursor) }),
+          );
+          if (ended) return;
+          if (page.next) store.setCursor(page.next);
+          if (page.lines?.length) store.append(page.lines);
+          if (!page.more) break;
+        }
+      } catch {
+        // The stream replays whatever the pages did not deliver; its errors are the ones shown.
+      }
+    };
+    void backfill().then(() => {
+      if (!ended) connect();
+    });
     return () => {
       ended = true;
       source?.close();
