@@ -34,7 +34,12 @@ function lastRedraw(line: string): string {
   return cr === -1 ? trimmed : trimmed.slice(cr + 1);
 }
 
+// Any character an escape or a control code starts with; most log lines have none.
+// eslint-disable-next-line no-control-regex
+const SPECIAL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
 export function stripAnsi(line: string): string {
+  if (!SPECIAL.test(line)) return line;
   return lastRedraw(line).replace(ESCAPE, '').replace(CONTROL, '');
 }
 

@@ -12,11 +12,15 @@ export interface StoredLine {
   error: boolean;
 }
 
-// Lines that mean something went wrong, whatever tool printed them.
-const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|denied|refused)\b|ERR!|^\s*E\s|exit code [1-9]/i;
+// Lines that mean something went wrong, whatever tool printed them (tested on lower-cased text).
+const ERROR_LINE = /\b(error|errors|fatal|failed|failure|exception|panic|traceback|denied|refused)\b|err!|^\s*e\s|exit code [1-9]/;
 
 export function isErrorLine(plain: string): boolean {
-  return ERROR_LINE.test(plain);
+  return ERROR_LINE.test(plain.toLowerCase());
+}
+
+function isErrorLower(lower: string): boolean {
+  return ERROR_LINE.test(lower);
 }
 
 /**
@@ -29,7 +33,8 @@ export class LogStore {
   readonly errorLines: number[] = [];
   cursor: string | number | null = null;
   version = 0;
-  private readonly seen = new Set<string>();
+  /** Highest seq held per step: lines of a step arrive in order, so anything at or below it is a resend. */
+  private readonly lastSeq = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
   append(batch: readonly LogLine[]): void {
@@ -38,16 +43,16 @@ export class LogStore {
       // With a step id, (step, seq) names a line exactly and a resent batch is dropped; without
       // one the stream's resume cursor is what keeps lines from repeating.
       if (line.stepId) {
-        const key = `${line.stepId}:${line.seq}`;
-        if (this.seen.has(key)) continue;
-        this.seen.add(key);
+        const last = this.lastSeq.get(line.stepId) ?? 0;
+        if (line.seq <= last) continue;
+        this.lastSeq.set(line.stepId, line.seq);
       }
-      const plain = stripAnsi(line.text);
-      const error = isErrorLine(plain);
+      const lower = stripAnsi(line.text).toLowerCase();
+      const error = isErrorLower(lower);
       if (error) this.errorLines.push(this.lines.length);
       this.lines.push({
         raw: line.text,
-        lower: plain.toLowerCase(),
+        lower,
         serverId: line.serverId ?? line.server ?? 'devflow',
         stage: line.stage ?? '',
         stepId: line.stepId ?? line.step ?? '',
