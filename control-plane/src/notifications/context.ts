@@ -26,10 +26,12 @@ export interface ContextInput {
 export function deploymentContext(i: ContextInput): TemplateContext {
   const d = i.deployment;
   const duration = d.durationMs ?? (d.startedAt !== null && d.finishedAt !== null ? d.finishedAt - d.startedAt : null);
+  // Rendered when the job runs, the deployment may have moved on: a "started" message still says running.
+  const early = i.event === 'deployment.started' || i.event === 'deployment.needs_approval';
   const failure = d.failure ? `${d.failure.serverName}: ${d.failure.stage}/${d.failure.step}${d.failure.exitCode === null ? '' : ` exited ${d.failure.exitCode}`}` : '';
   return {
     event: i.event,
-    status: d.status,
+    status: i.event === 'deployment.started' ? 'running' : i.event === 'deployment.needs_approval' ? 'pending_approval' : d.status,
     project: i.projectName,
     environment: i.environmentName,
     kind: d.kind,
@@ -40,9 +42,9 @@ export function deploymentContext(i: ContextInput): TemplateContext {
     commitSha: d.commit?.sha ?? '',
     commitMessage: firstLine(d.commit?.message ?? ''),
     commitAuthor: d.commit?.author ?? '',
-    duration: duration === null || i.event === 'deployment.started' || i.event === 'deployment.needs_approval' ? '' : formatDuration(duration),
+    duration: duration === null || early ? '' : formatDuration(duration),
     url: `${i.publicUrl.replace(/\/+$/, '')}/deployments/${d.id}`,
-    reason: [d.reason ?? '', failure].filter(Boolean).join(' — '),
+    reason: early ? '' : [d.reason ?? '', failure].filter(Boolean).join(' — '),
     deploymentId: d.id,
   };
 }
