@@ -36,6 +36,8 @@ import { WebhookService } from './webhooks/service.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { DeliveryStore } from './webhooks/deliveries.js';
 import { handOver, Takeover } from './lifecycle/takeover.js';
+import { ScheduleService } from './schedules/service.js';
+import { ScheduleStore } from './schedules/store.js';
 import { runPhases } from './lifecycle/shutdown.js';
 
 export interface ServiceDeps {
@@ -79,6 +81,8 @@ export interface Services {
   environments: EnvironmentService;
   /** Deployments, queue, orchestrator, releases, logs (deployments/engine.ts). */
   engine: Engine;
+  /** Scheduled deployments: an environment's cron schedule, fired once per tick cluster-wide (schedules/). */
+  schedules: ScheduleService;
   /** Notification channels, rules and delivery history (notifications/). */
   notifications: NotificationService;
   /** Approve/reject deployments waiting in pending_approval (approvals/). */
@@ -155,6 +159,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   // Adopts deployments of instances that died (or of this one's previous life) and re-wakes stalled queues.
   const takeover = new Takeover({ db, store: engine.store, queue: engine.queue, instanceId: engine.instanceId, logger });
   takeover.start();
+  const schedules = new ScheduleService({ store: new ScheduleStore(db), scheduler: adapters.scheduler, environments, requests: engine.requests, audit, logger, instanceId: engine.instanceId });
+  await schedules.start();
 
   return {
     config,
@@ -181,6 +187,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     projects,
     environments,
     engine,
+    schedules,
     notifications: notifications.service,
     approvals,
     webhooks,
@@ -190,6 +197,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       await runPhases(
         [
           { name: 'stop takeover sweeps', run: () => takeover.stop() },
+          { name: 'stop schedule sync', run: () => schedules.stop() },
           { name: 'stop notification dispatch', run: () => notifications.dispatcher.stop() },
           { name: 'stop taking jobs and schedule ticks', run: () => Promise.all([adapters.jobQueue.close(), adapters.scheduler.close()]) },
           { name: 'detach running deployments', run: () => engine.close() },
