@@ -92,7 +92,8 @@ export class StepRunner {
     const sendStarted = (pid: number | null): void => {
       if (startedSent) return;
       startedSent = true;
-      if (deps.link.ready) deps.link.send(JSON.stringify({ type: 'step.started', stepId, pid, startedAt }));
+      // The moment the step's process exists (for exec), not when the step.run arrived.
+      if (deps.link.ready) deps.link.send(`{"type":"step.started","stepId":${JSON.stringify(stepId)},"pid":${pid},"startedAt":${Date.now()}}`);
     };
     const ctx: StepContext = {
       stepId,
