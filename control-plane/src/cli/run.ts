@@ -2,6 +2,7 @@ import { ApiClient } from './client.js';
 import { loadCredentials } from './config.js';
 import type { CliContext, Command } from './context.js';
 import { ApiError, DeploymentFailedError, EXIT, UsageError } from './errors.js';
+import { approvals, approve, reject } from './commands/approvals.js';
 import { cancel, deploy, rollback } from './commands/deploy.js';
 import { envs } from './commands/envs.js';
 import { history, queue } from './commands/history.js';
@@ -13,7 +14,7 @@ import { servers } from './commands/servers.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock };
+const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, approvals, approve, reject };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  devflow ${c.usage}`);

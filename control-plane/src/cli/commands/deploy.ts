@@ -9,7 +9,7 @@ const p = encodeURIComponent;
 
 interface Outcome {
   deployment: { id: string; status: string; reason: string | null; position: number | null; failure: null };
-  outcome: 'queued' | 'merged' | 'skipped' | 'failed';
+  outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
 }
 
 /** `--server` takes names or ids; the API takes ids. */
