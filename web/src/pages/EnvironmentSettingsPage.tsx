@@ -5,7 +5,7 @@ import type { Environment, PipelineOverrides, Server, Strategy } from '../api/ty
 import { personName } from '../components/format.js';
 import { PipelineEditor } from '../components/PipelineEditor.js';
 import { Ago, ErrorBox, Field, Loading, PageHeader, Status } from '../components/ui.js';
-import { canDeploy, canManage, useSession } from '../hooks/session.js';
+import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { Link, navigate } from '../router/router.js';
 import { VariablesEditor } from './VariablesEditor.js';
@@ -30,7 +30,7 @@ export function EnvironmentSettingsPage({ project, env }: { project: string; env
       />
       <GeneralForm key={e.id} project={project} env={e} servers={serverList.data ?? []} onSaved={data.reload} />
       <VariablesEditor key={e.id} project={project} env={e} canEdit={canManage(user)} onSaved={data.reload} />
-      {canDeploy(user) && <LockSection project={project} env={e} onChanged={data.reload} />}
+      {canManage(user) && <LockSection project={project} env={e} onChanged={data.reload} />}
       {canManage(user) && <DeleteEnvironment project={project} env={e} />}
     </div>
   );

@@ -182,7 +182,7 @@ function EnvCard({
             Roll back…
           </button>
         )}
-        {canDeploy(user) && (
+        {canManage(user) && (
           <button type="button" className="btn btn-small" disabled={busy} onClick={() => (env.lock ? void setLock(false) : setLocking(true))}>
             {env.lock ? 'Unlock' : 'Lock'}
           </button>
