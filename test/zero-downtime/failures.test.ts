@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
+import { failures, Load } from './load.js';
+import { devflowYml, isAlive, Site } from './site.js';
+
+/**
+ * What must not drop a request either: a release that never becomes healthy, the agent process
+ * killed and restarted, and the old slot being retired after its keep time — each under a
+ * steady keep-alive load from a separate process.
+ */
+let site: Site;
+
+beforeAll(async () => {
+  site = await Site.start({ drainTimeoutS: 5 });
+  await site.deployNext();
+  await site.deployNext();
+}, 90_000);
+afterAll(async () => site?.close());
+
+describe('zero-downtime when things go wrong', () => {
+  it('a release that fails its health check: the deployment fails with the evidence, traffic stays on the old slot', { timeout: 60_000 }, async () => {
+    const live = Object.entries(site.slots()).find(([, s]) => s.releaseId === latestRelease())!;
+    const load = await Load.start(site.port, { connections: 16, rate: 1000 });
+    await load.waitSeen(2);
+    const bad = site.commit({ unhealthy: true });
+    const deployment = await site.deploy();
+    const summary = await load.stop();
+
+    expect(deployment.status).toBe('failed');
+    expect(deployment.reason).toMatch(/health check .* failed/);
+    const log = await site.log(deployment.id);
+    expect(log).toMatch(/attempt 1: (503|\S+) in \d+ ms/);
+    expect(log).toMatch(/attempt \d+: 503 in \d+ ms[\s\S]*last \d+ output lines of slot (blue|green):/);
+    expect(log).toContain(`version ${bad}: cannot reach the database (connection refused)`);
+    expect(log).toMatch(/stopped slot (blue|green) \(release \S+, pid \d+\) because it never became healthy/);
+
+    expect(failures(summary)).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
+    expect(load.firstSeen(bad)).toBeUndefined();
+    expect(await site.served()).toBe('version=2');
+    // Only the live slot runs, the same process as before.
+    expect(Object.entries(site.slots())).toEqual([live]);
+  });
+
+  it('kill -9 of the agent under load: zero failed requests; the restarted agent adopts the running slots and deploys', { timeout: 60_000 }, async () => {
+    const load = await Load.start(site.port, { connections: 16, rate: 1000 });
+    await load.waitSeen(2);
+    await site.restartAgent();
+    await site.agent.proc.waitForLine(/adopted running slot/, 10_000);
+    const { version } = await site.deployNext();
+    await load.waitSeen(version);
+    const summary = await load.stop();
+    console.log(`agent killed and restarted under load: ${summary.ok} requests at ${summary.rps} req/s, ${summary.failed + summary.reset} failed`);
+    expect(failures(summary)).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
+    expect(summary.perConnection.every((c) => c.sockets === 1)).toBe(true);
+  });
+
+  it('blueGreen.stopOldSlotAfter: the old slot is stopped when its keep time is up; a rollback then starts it again', { timeout: 60_000 }, async () => {
+    const previous = Number((await site.served()).replace('version=', ''));
+    site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5, stopOldSlotAfter: 1 }']) });
+    const deployment = await site.deploy();
+    expect(deployment.status, deployment.reason ?? '').toBe('succeeded');
+    const version = Number((await site.served()).replace('version=', ''));
+    expect(await site.log(deployment.id)).toMatch(/stays up as the rollback target until/);
+    const old = Object.values(site.slots()).find((s) => !s.releaseId.endsWith(deployment.commit!.sha.slice(0, 8)))!;
+    expect(old).toBeDefined();
+    await waitFor('the old slot to be stopped after its keep time', () => !isAlive(old.pid) && Object.keys(site.slots()).length === 1, 15_000);
+
+    const load = await Load.start(site.port, { connections: 16, rate: 1000 });
+    await load.waitSeen(version);
+    const { deployment: rollback } = await site.rollback();
+    expect(rollback.status, rollback.reason ?? '').toBe('succeeded');
+    await load.waitSeen(previous);
+    const summary = await load.stop();
+    expect(failures(summary)).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
+    expect(await site.served()).toBe(`version=${previous}`);
+    expect(await site.log(rollback.id)).toMatch(/starting release \S+ on port \d+/);
+  });
+});
+
+/** The release id of the newest release directory (ids sort by time). */
+function latestRelease(): string {
+  return Object.values(site.slots()).map((s) => s.releaseId).sort().at(-1) ?? '';
+}
