@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HistoryQuery } from '../deployments/history.js';
 import { DeployOptions, RollbackOptions } from '../deployments/types.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment } from '../environments/types.js';
+import { ScheduleInput } from '../schedules/types.js';
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
 import * as Q from './requests.js';
@@ -85,6 +86,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: `${env}/lock`, summary: 'Lock deployments to an environment', tag: 'environments', roles: maintainer, body: LockInput, responses: { 200: z.object({ environment: R.Environment }) } },
   { method: 'delete', path: `${env}/lock`, summary: 'Unlock an environment', tag: 'environments', roles: maintainer, responses: { 200: z.object({ environment: R.Environment }) } },
 
+  { method: 'get', path: `${env}/schedule`, summary: "The environment's cron schedule and its recent ticks", tag: 'schedules', responses: { 200: z.object({ schedule: R.Schedule.nullable(), fires: z.array(R.ScheduleFire) }) } },
+  { method: 'put', path: `${env}/schedule`, summary: 'Set the cron schedule (scheduled deployments)', tag: 'schedules', roles: maintainer, body: ScheduleInput, responses: { 200: z.object({ schedule: R.Schedule }) } },
+  { method: 'delete', path: `${env}/schedule`, summary: 'Remove the schedule', tag: 'schedules', roles: maintainer, responses: { 204: null } },
   { method: 'post', path: `${env}/deployments`, summary: 'Deploy (branch or commit, skip migrations/cache, force, server subset)', tag: 'deployments', roles: deployer, body: DeployOptions, responses: { 200: R.DeployOutcome, 201: R.DeployOutcome } },
   { method: 'post', path: `${env}/rollback`, summary: 'Roll back to a release still on disk', tag: 'deployments', roles: deployer, body: RollbackOptions, responses: { 201: R.DeployOutcome } },
   { method: 'get', path: `${env}/releases`, summary: 'Releases on disk, per server', tag: 'deployments', query: Q.ReleasesQuery, responses: { 200: z.object({ releases: z.array(R.Release) }) } },
