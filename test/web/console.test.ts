@@ -278,6 +278,8 @@ describe('web console', () => {
   it('sends an expired session to the login page and back to where the user was', async () => {
     await page.goto(`${cp.url}/projects/shop`);
     await page.locator('[data-environment="production"]').waitFor();
+    // The project's recent deployments name their environment (the API sends only its id).
+    await expect(page.locator('tbody tr').first().textContent()).resolves.toContain('production');
     await page.context().clearCookies();
     await page.getByRole('main').getByRole('link', { name: 'History' }).click();
     await page.waitForURL(/\/login\?next=/);

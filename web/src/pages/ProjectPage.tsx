@@ -10,8 +10,6 @@ import { Ago, Empty, ErrorBox, Field, Loading, PageHeader, Status } from '../com
 import { canDeploy, canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
-import { api } from '../api/client.js';
-import type { Deployment, Page } from '../api/types.js';
 import { Link, withQuery } from '../router/router.js';
 import { DeployDialog } from './DeployDialog.js';
 import { RollbackDialog } from './RollbackDialog.js';
@@ -22,10 +20,7 @@ type Open = { kind: 'deploy' | 'rollback'; env: Environment } | null;
 export function ProjectPage({ project }: { project: string }) {
   const data = useApi(() => projects.get(project), [project]);
   const serverList = useApi(() => servers.list(), []);
-  const recent = useApi(
-    () => api.get<Page<Deployment>>(withQuery(`/api/projects/${encodeURIComponent(project)}/deployments`, { limit: 10 })),
-    [project],
-  );
+  const recent = useApi(() => projects.history(project, { limit: 10 }), [project]);
   const [open, setOpen] = useState<Open>(null);
   useLive(['deployment'], () => {
     data.reload();
