@@ -11,6 +11,7 @@ import { createLogger } from '../logger.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { DeliveryStore } from './deliveries.js';
 import { createNotifications, type Notifications } from './index.js';
 import { slackCheck, signatureCheck } from './provider-checks.js';
 import { HttpReceiver } from './test-support.js';
@@ -155,6 +156,16 @@ describe('dispatch', () => {
     await bus.publish(DEPLOYMENTS_TOPIC, statusEvent(gone, prodId, 'failed'));
     expect((await settled(gone, 1))[0]).toMatchObject({ status: 'failed', attempts: 1, responseStatus: 404 });
     expect(slack.requests).toHaveLength(6);
+  });
+
+  it('re-queues deliveries left open by a restart', async () => {
+    const dep = await deployment(prodId);
+    const notificationId = (await cp.services.notifications.list('shop')).find((n) => n.name === 'prod slack')?.id ?? '';
+    // What a process that died between claiming and sending leaves behind.
+    await new DeliveryStore(cp.services.db).claim({ notificationId, projectId, deploymentId: dep, event: 'deployment.failed' });
+    await instance(new MemoryEventBus(logger), new MemoryJobQueue(logger));
+    expect((await settled(dep, 1))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(slack.requests).toHaveLength(1);
   });
 
   it('two instances (memory queues) that both see the event, twice, send once', async () => {
