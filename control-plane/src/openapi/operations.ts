@@ -3,6 +3,7 @@ import { HistoryQuery } from '../deployments/history.js';
 import { DeployOptions, RollbackOptions } from '../deployments/types.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment } from '../environments/types.js';
 import { ScheduleInput } from '../schedules/types.js';
+import { CreateNotification, TestNotification, UpdateNotification } from '../notifications/types.js';
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
 import * as Q from './requests.js';
@@ -65,14 +66,13 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/projects/:project/webhook', summary: 'Create or rotate the webhook secret (shown once) with setup hints per provider', tag: 'webhooks', roles: maintainer, responses: { 201: z.looseObject({ setup: z.record(z.string(), z.string()) }) } },
   { method: 'get', path: '/api/projects/:project/webhook/deliveries', summary: 'Recent webhook deliveries and what they deployed', tag: 'webhooks', query: Q.DeliveriesQuery, responses: { 200: z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }) } },
   { method: 'post', path: '/webhooks/:projectId', summary: 'Push deliveries from GitHub, GitLab and Bitbucket (authenticated by their signature, not a session)', tag: 'webhooks', auth: false, responses: { 200: z.record(z.string(), z.unknown()), 202: z.record(z.string(), z.unknown()) } },
-  // Bodies kept open until notifications/types.ts (CreateNotification, UpdateNotification, TestNotification) is committed.
   { method: 'get', path: `${notif}`, summary: 'Notification channels of a project with their rules', tag: 'notifications', roles: maintainer, responses: { 200: z.object({ notifications: z.array(R.Notification) }) } },
-  { method: 'post', path: `${notif}`, summary: 'Add a channel (email, Slack, Discord, Teams, SMS, webhook) with rules and templates', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 201: z.object({ notification: R.Notification }) } },
+  { method: 'post', path: `${notif}`, summary: 'Add a channel (email, Slack, Discord, Teams, SMS, webhook) with rules and templates', tag: 'notifications', roles: maintainer, body: CreateNotification, responses: { 201: z.object({ notification: R.Notification }) } },
   { method: 'get', path: `${notif}/deliveries`, summary: 'Notification deliveries (filters: notification, deployment, limit)', tag: 'notifications', roles: maintainer, query: Q.NotificationDeliveriesQuery, responses: { 200: z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }) } },
   { method: 'get', path: `${notif}/:id`, summary: 'One notification channel', tag: 'notifications', roles: maintainer, responses: { 200: z.object({ notification: R.Notification }) } },
-  { method: 'patch', path: `${notif}/:id`, summary: 'Change a channel, its rules or templates', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 200: z.object({ notification: R.Notification }) } },
+  { method: 'patch', path: `${notif}/:id`, summary: 'Change a channel, its rules or templates', tag: 'notifications', roles: maintainer, body: UpdateNotification, responses: { 200: z.object({ notification: R.Notification }) } },
   { method: 'delete', path: `${notif}/:id`, summary: 'Remove a channel', tag: 'notifications', roles: maintainer, responses: { 204: null } },
-  { method: 'post', path: `${notif}/:id/test`, summary: 'Send a test message now (body optional: {"event": ...})', tag: 'notifications', roles: maintainer, body: R.NotificationInput, responses: { 200: z.object({ result: z.record(z.string(), z.unknown()) }) } },
+  { method: 'post', path: `${notif}/:id/test`, summary: 'Send a test message now (body optional: {"event": ...})', tag: 'notifications', roles: maintainer, body: TestNotification, responses: { 200: z.object({ result: z.record(z.string(), z.unknown()) }) } },
   { method: 'get', path: '/api/projects/:project/branches', summary: "Branches of the project's repository", tag: 'projects', responses: { 200: z.object({ branches: z.array(z.looseObject({ name: z.string(), sha: z.string(), committedAt: z.string() })) }) } },
   { method: 'get', path: '/api/projects/:project/commits', summary: 'Recent commits of a branch', tag: 'projects', query: Q.CommitsQuery, responses: { 200: z.object({ branch: z.string(), commits: z.array(R.Commit) }) } },
 

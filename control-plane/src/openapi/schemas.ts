@@ -126,6 +126,5 @@ export const Approval = z.looseObject({
 export const Commit = z.looseObject({ sha: z.string(), message: z.string() });
 export const Ok = z.object({ ok: z.literal(true) });
 export const Notification = z.looseObject({ id: z.string() }).describe('a channel: type, rules, templates; secrets never returned');
-export const NotificationInput = z.record(z.string(), z.unknown()).describe('channel config, rules and templates (see the README notifications section)');
 export const Schedule = z.looseObject({ environmentId: z.string(), cron: z.string(), timezone: z.string(), enabled: z.boolean(), updatedAt: ms });
 export const ScheduleFire = z.looseObject({ firedAt: ms, deploymentId: z.string().nullable(), outcome: z.string(), error: z.string().nullable() });
