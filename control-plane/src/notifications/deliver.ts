@@ -12,6 +12,7 @@ import { matchRule } from './rules.js';
 import type { SmtpConfig } from './smtp-config.js';
 import type { NotificationStore } from './store.js';
 import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
 
 export const DELIVER_JOB = 'notification.deliver';
 export type DeliverJobData = { deliveryId: string };
@@ -59,7 +60,8 @@ export class Deliverer {
       const reply = await createChannel(notification.config, this.d.smtp).send(message);
       await this.d.deliveries.sent(delivery.id, reply.status);
     } catch (err) {
-      const retryable = !(err instanceof ChannelError) || err.retryable;
+      // A configuration problem (e.g. SMTP no longer configured) is an AppError: retrying cannot fix it.
+      const retryable = err instanceof ChannelError ? err.retryable : !(err instanceof AppError);
       const final = !retryable || attempt >= this.d.maxAttempts;
       const text = err instanceof Error ? err.message : String(err);
       await this.d.deliveries.failed(delivery.id, final ? 'failed' : 'retrying', text, err instanceof ChannelError ? err.status : null);
