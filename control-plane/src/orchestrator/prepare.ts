@@ -17,7 +17,7 @@ export interface PrepareDeps {
   db: Db;
   projects: Pick<ProjectService, 'get' | 'source'>;
   environments: Pick<EnvironmentService, 'get' | 'planEnvironment'>;
-  repositories: Pick<Repositories, 'readFile' | 'listRootFiles'>;
+  repositories: Pick<Repositories, 'readCommitFiles'>;
   servers: Pick<ServerService, 'find'>;
   runs: RunStore;
   releases: ReleaseStore;
@@ -50,7 +50,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     if (!targetDeployment || !row?.release_id) throw new AppError('CONFLICT', `deployment ${targetDeployment ?? '?'} has no release to roll back to`);
     const sha = row.commit_sha === null ? null : String(row.commit_sha);
     const slots = await d.releases.slotsByServer(env.id);
-    const inspection = sha ? await inspectCommit(d.repositories as Repositories, source, sha).catch(() => null) : null;
+    const inspection = sha ? await inspectCommit(d.repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({
       targetReleaseId: String(row.release_id),
       targetCommit: sha,
@@ -67,7 +67,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
   }
 
   if (!dep.commit) throw new AppError('CONFLICT', 'the deployment has no resolved commit');
-  const inspection = await inspectCommit(d.repositories as Repositories, source, dep.commit.sha);
+  const inspection = await inspectCommit(d.repositories, source, dep.commit.sha);
   const plan = planDeployment({
     releaseId: await newReleaseId(d.db, env.id, dep.commit.sha),
     commit: dep.commit.sha,

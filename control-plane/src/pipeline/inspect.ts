@@ -12,14 +12,12 @@ export interface CommitInspection extends RepoFacts {
  * What the planner needs from the repository at a commit: root files (lockfiles), package.json
  * scripts, and devflow.yml parsed and validated (PipelineConfigError when it is not valid).
  */
-export async function inspectCommit(repos: Repositories, source: RepositorySource, commit: string): Promise<CommitInspection> {
-  const rootFiles = await repos.listRootFiles(source, commit);
-  let packageScripts: Record<string, string> | null = null;
-  if (rootFiles.includes('package.json')) {
-    const text = (await repos.readFile(source, commit, 'package.json')) ?? '{}';
-    packageScripts = scriptsOf(text, commit);
-  }
-  const yml = rootFiles.includes(DEVFLOW_YML) ? await repos.readFile(source, commit, DEVFLOW_YML) : null;
+export async function inspectCommit(repos: Pick<Repositories, 'readCommitFiles'>, source: RepositorySource, commit: string): Promise<CommitInspection> {
+  // One read of the mirror (one git process) for the listing and both files.
+  const { rootFiles, files } = await repos.readCommitFiles(source, commit, ['package.json', DEVFLOW_YML]);
+  const pkg = files['package.json'] ?? null;
+  const packageScripts = rootFiles.includes('package.json') ? scriptsOf(pkg ?? '{}', commit) : null;
+  const yml = files[DEVFLOW_YML] ?? null;
   return { rootFiles, packageScripts, config: yml === null ? null : parseDevflowYml(yml) };
 }
 

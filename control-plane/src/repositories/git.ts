@@ -40,13 +40,18 @@ export function openGit(ctx: GitContext): SimpleGit {
     unsafe: { allowUnsafeProtocolOverride: true, allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true },
     ...(ctx.inactivityTimeoutMs ? { timeout: { block: ctx.inactivityTimeoutMs } } : {}),
   });
-  return git.env({
+  return git.env(gitEnv(ctx.env));
+}
+
+/** The whole environment of a git process: only what we set (no inherited GIT_DIR and the like). */
+export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     LC_ALL: 'C',
     GIT_TERMINAL_PROMPT: '0',
-    ...ctx.env,
-  });
+    ...extra,
+  };
 }
 
 /** The last meaningful lines of git's stderr, with secrets and URL passwords taken out. */

@@ -1,23 +1,13 @@
 import { AppError } from '../errors.js';
 import { openGit } from './git.js';
 import { MirrorStore, type RepositorySource } from './mirror.js';
-import {
-  assertBranch,
-  assertCommit,
-  branchContains,
-  branchNotFound,
-  listBranches,
-  listCommits,
-  listRootFiles,
-  lookupCommit,
-  readFileAt,
-  type BranchInfo,
-  type CommitInfo,
-} from './read.js';
+import { assertBranch, assertCommit, assertRepoPath, branchContains, branchNotFound, listBranches, listCommits, type BranchInfo, type CommitInfo } from './read.js';
+import { readCommit, readCommitFiles, withReader, type CommitFiles } from './snapshot.js';
 
 export type { RepositorySource } from './mirror.js';
 export type { GitCredentials } from './credentials.js';
 export type { BranchInfo, CommitInfo } from './read.js';
+export type { CommitFiles } from './snapshot.js';
 export { assertBranch, assertCommit } from './read.js';
 
 export interface ResolvedCommit extends CommitInfo {
@@ -28,7 +18,7 @@ export interface ResolvedCommit extends CommitInfo {
 export interface RepositoriesOptions {
   /** `<dataDir>/repos`. */
   reposDir: string;
-  /** Browsing (branches, commits) reuses a fetch younger than this; resolve always fetches. Default 10 s. */
+  /** Browsing (branches, commits) reuses a fetch younger than this; resolve fetches only when the mirror is behind. Default 10 s. */
   browseMaxAgeMs?: number;
   fetchInactivityTimeoutMs?: number;
 }
@@ -42,6 +32,11 @@ export interface Repositories {
   resolve(source: RepositorySource, target: { branch?: string; commit?: string }): Promise<ResolvedCommit>;
   branches(source: RepositorySource): Promise<BranchInfo[]>;
   commits(source: RepositorySource, branch: string, limit?: number): Promise<CommitInfo[]>;
+  /**
+   * The root file names at a commit and the contents of `paths` (null when absent), read by one
+   * git process; fetches first only when the mirror does not have the commit yet.
+   */
+  readCommitFiles(source: RepositorySource, commit: string, paths: readonly string[]): Promise<CommitFiles>;
   /** A file at a commit already fetched (e.g. devflow.yml), or null when absent. */
   readFile(source: RepositorySource, commit: string, path: string): Promise<string | null>;
   listRootFiles(source: RepositorySource, commit: string): Promise<string[]>;
@@ -53,14 +48,53 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
   const mirrors = new MirrorStore({ reposDir: options.reposDir, fetchInactivityTimeoutMs: options.fetchInactivityTimeoutMs });
   const browseAge = options.browseMaxAgeMs ?? 10_000;
   const gitFor = async (source: RepositorySource, maxAgeMs: number) => openGit({ dir: await mirrors.sync(source, maxAgeMs) });
+  const dirOf = (source: RepositorySource) => mirrors.pathOf(source.projectId);
 
-  /** Reads at a commit fetch only when the mirror does not have that commit yet. */
-  const gitWithCommit = async (source: RepositorySource, commit: string) => {
+  /** The mirror's answer, or null when it cannot give one without a fetch (`strict`: throw what is missing instead). */
+  const resolveIn = (source: RepositorySource, target: { branch?: string; commit?: string }, strict: boolean) =>
+    withReader(dirOf(source), async (reader): Promise<ResolvedCommit | null> => {
+      const head = target.branch === undefined ? null : await readCommit(reader, `refs/heads/${target.branch}`);
+      if (target.branch !== undefined && head === null) {
+        if (strict) throw branchNotFound(target.branch);
+        return null;
+      }
+      if (target.commit === undefined) return head && { ...head, branch: target.branch };
+      const commit = await readCommit(reader, target.commit);
+      if (commit === null) {
+        if (strict) throw commitNotFound(target.commit);
+        return null;
+      }
+      if (target.branch === undefined) return commit;
+      if (!(await branchContains(openGit({ dir: dirOf(source) }), commit.sha, target.branch))) {
+        if (!strict) return null; // the mirror's branch may be behind: fetch, then decide
+        throw new AppError('VALIDATION_FAILED', `commit ${target.commit} is not on branch "${target.branch}"`, { field: 'commit' });
+      }
+      return { ...commit, branch: target.branch };
+    });
+
+  /**
+   * Without a fetch when the mirror is current: an explicit commit the mirror has (on the branch
+   * as last fetched), or a branch whose head `ls-remote` shows is the mirror's head already.
+   */
+  const resolveWithoutFetch = async (source: RepositorySource, target: { branch?: string; commit?: string }): Promise<ResolvedCommit | null> => {
+    if (!(await mirrors.has(source.projectId))) return null;
+    if (target.commit !== undefined || target.branch === undefined) return resolveIn(source, target, false);
+    const branch = target.branch;
+    const [remote, local] = await Promise.all([mirrors.remoteHead(source, branch), resolveIn(source, { branch }, false)]);
+    if (remote === null) throw branchNotFound(branch);
+    return local?.sha === remote ? local : null;
+  };
+
+  /** Files at a commit, fetching once when the mirror does not have the commit yet. */
+  const readFiles = async (source: RepositorySource, commit: string, paths: readonly string[]): Promise<CommitFiles> => {
     assertCommit(commit);
-    const git = await gitFor(source, Number.POSITIVE_INFINITY);
-    if ((await lookupCommit(git, commit)) !== null) return git;
-    const fresh = await gitFor(source, 0);
-    if ((await lookupCommit(fresh, commit)) === null) throw commitNotFound(commit);
+    for (const path of paths) assertRepoPath(path);
+    const have = await mirrors.has(source.projectId);
+    const first = have ? await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths)) : null;
+    if (first) return first;
+    await mirrors.sync(source, 0);
+    const fresh = await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths));
+    if (!fresh) throw commitNotFound(commit);
     return fresh;
   };
 
@@ -71,19 +105,12 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
       }
       if (target.branch !== undefined) assertBranch(target.branch);
       if (target.commit !== undefined) assertCommit(target.commit);
-      const git = await gitFor(source, 0);
-      if (target.branch !== undefined) {
-        const head = await lookupCommit(git, `refs/heads/${target.branch}`);
-        if (head === null) throw branchNotFound(target.branch);
-        if (target.commit === undefined) return { ...head, branch: target.branch };
-      }
-      if (target.commit === undefined) throw new Error('unreachable: branch or commit checked above');
-      const commit = await lookupCommit(git, target.commit);
-      if (commit === null) throw commitNotFound(target.commit);
-      if (target.branch !== undefined && !(await branchContains(git, commit.sha, target.branch))) {
-        throw new AppError('VALIDATION_FAILED', `commit ${target.commit} is not on branch "${target.branch}"`, { field: 'commit' });
-      }
-      return target.branch !== undefined ? { ...commit, branch: target.branch } : commit;
+      const early = await resolveWithoutFetch(source, target);
+      if (early) return early;
+      await mirrors.sync(source, 0);
+      const resolved = await resolveIn(source, target, true);
+      if (!resolved) throw new Error('unreachable: a strict resolve throws what is missing');
+      return resolved;
     },
     async branches(source) {
       return listBranches(await gitFor(source, browseAge));
@@ -93,11 +120,12 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
       const bounded = Math.min(Math.max(Math.trunc(limit), 1), 200);
       return listCommits(await gitFor(source, browseAge), branch, bounded);
     },
+    readCommitFiles: readFiles,
     async readFile(source, commit, path) {
-      return readFileAt(await gitWithCommit(source, commit), commit, path);
+      return (await readFiles(source, commit, [path])).files[path] ?? null;
     },
     async listRootFiles(source, commit) {
-      return listRootFiles(await gitWithCommit(source, commit), commit);
+      return (await readFiles(source, commit, [])).rootFiles;
     },
     remove: (projectId) => mirrors.remove(projectId),
   };

@@ -56,10 +56,36 @@ export class MirrorStore {
     await rm(this.pathOf(projectId), { recursive: true, force: true });
   }
 
-  private async fetch(source: RepositorySource, dir: string): Promise<void> {
-    if (!isSafeRepositoryUrl(source.url)) {
-      throw new AppError('VALIDATION_FAILED', `repository URL "${source.url}" is not allowed (use https://, ssh://, git://, file://, user@host:path or an absolute path)`, { field: 'repositoryUrl' });
+  /** Whether the mirror exists yet (nothing to read before the first fetch). */
+  async has(projectId: string): Promise<boolean> {
+    return exists(join(this.pathOf(projectId), 'HEAD'));
+  }
+
+  /**
+   * The branch head as the repository has it now (`git ls-remote`, one round trip, no objects),
+   * or null when there is no such branch. Lets a deploy skip the fetch when the mirror is current.
+   * Runs inside the mirror (which must exist), so no other repository's config applies.
+   */
+  async remoteHead(source: RepositorySource, branch: string): Promise<string | null> {
+    assertSafeUrl(source.url);
+    const ref = `refs/heads/${branch}`;
+    const creds = await prepareCredentials(source.credentials);
+    try {
+      const git = openGit({ dir: this.pathOf(source.projectId), env: creds.env, inactivityTimeoutMs: this.options.fetchInactivityTimeoutMs ?? 120_000 });
+      const out = await git.raw(['ls-remote', '--end-of-options', source.url, ref]);
+      // A pattern matches ref name tails (refs/x/refs/heads/main too): take the exact name only.
+      const line = out.split('\n').find((l) => l.endsWith(`\t${ref}`));
+      const sha = line?.split('\t')[0] ?? '';
+      return /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+    } catch (err) {
+      throw repositoryUnavailable(source.url, err, creds.secrets);
+    } finally {
+      await creds.dispose();
     }
+  }
+
+  private async fetch(source: RepositorySource, dir: string): Promise<void> {
+    assertSafeUrl(source.url);
     if (!(await exists(join(dir, 'HEAD')))) {
       await mkdir(dir, { recursive: true });
       await openGit({ dir }).raw(['init', '--quiet', '--bare']);
@@ -83,6 +109,12 @@ export class MirrorStore {
     } finally {
       await creds.dispose();
     }
+  }
+}
+
+function assertSafeUrl(url: string): void {
+  if (!isSafeRepositoryUrl(url)) {
+    throw new AppError('VALIDATION_FAILED', `repository URL "${url}" is not allowed (use https://, ssh://, git://, file://, user@host:path or an absolute path)`, { field: 'repositoryUrl' });
   }
 }
 

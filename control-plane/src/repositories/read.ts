@@ -28,6 +28,10 @@ export function assertBranch(branch: string, field = 'branch'): void {
   }
 }
 
+export function assertRepoPath(path: string): void {
+  if (!REPO_PATH.test(path)) throw new AppError('VALIDATION_FAILED', `path "${path}" is not a plain relative path`, { field: 'path' });
+}
+
 export function assertCommit(commit: string, field = 'commit'): void {
   if (!COMMIT.test(commit)) {
     throw new AppError('VALIDATION_FAILED', `${field}: "${commit}" is not a commit hash (7 to 40 lowercase hex characters)`, { field });
@@ -79,29 +83,6 @@ export async function listCommits(git: SimpleGit, branch: string, limit: number)
     .split('\n')
     .filter((line) => line !== '')
     .map(parseCommit);
-}
-
-/** A file's content at a commit, or null when the commit has no such file. Refuses files over `maxBytes`. */
-export async function readFileAt(git: SimpleGit, commit: string, path: string, maxBytes = 1024 * 1024): Promise<string | null> {
-  assertCommit(commit);
-  if (!REPO_PATH.test(path)) throw new AppError('VALIDATION_FAILED', `path "${path}" is not a plain relative path`, { field: 'path' });
-  const entry = (await git.raw(['ls-tree', '-l', '--end-of-options', commit, '--', path])).trim();
-  if (entry === '') return null;
-  // "<mode> <type> <object> <size>\t<path>"
-  const [meta = ''] = entry.split('\t');
-  const [, type, object, size] = meta.split(/\s+/);
-  if (type !== 'blob' || !object) return null;
-  if (Number(size) > maxBytes) {
-    throw new AppError('VALIDATION_FAILED', `${path} at ${commit.slice(0, 12)} is ${size} bytes; the limit is ${maxBytes}`, { field: 'path' });
-  }
-  return git.raw(['cat-file', 'blob', '--end-of-options', object]);
-}
-
-/** Names of the files and directories at the repository root at a commit. */
-export async function listRootFiles(git: SimpleGit, commit: string): Promise<string[]> {
-  assertCommit(commit);
-  const out = await git.raw(['ls-tree', '--name-only', '--end-of-options', commit]);
-  return out.split('\n').filter((line) => line !== '');
 }
 
 export function branchNotFound(branch: string): AppError {

@@ -135,12 +135,47 @@ describe('repositories', () => {
 
   it('fetches on demand when asked to read a commit the mirror does not have yet', async () => {
     const fourth = await commit('later.txt', 'later\n', 'fourth');
+    shas.fourth = fourth;
     expect(await repos.readFile(source, fourth, 'later.txt')).toBe('later\n');
   });
 
   it('shares one fetch between concurrent resolves', async () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => repos.resolve(source, { branch: 'main' })));
     expect(new Set(results.map((r) => r.sha)).size).toBe(1);
+  });
+
+  it('skips the fetch when ls-remote shows the branch head is already in the mirror', async () => {
+    await repos.resolve(source, { branch: 'main' });
+    git(['tag', 'marker-1']);
+    const tagInMirror = (name: string) => git(['tag', '--list', name], join(root, 'repos', 'p1.git')) === name;
+    expect((await repos.resolve(source, { branch: 'main' })).sha).toBe(shas.fourth ?? git(['rev-parse', 'main']));
+    expect(tagInMirror('marker-1')).toBe(false); // no fetch happened: tags only arrive with one
+    const fifth = await commit('fifth.txt', '5\n', 'fifth');
+    expect((await repos.resolve(source, { branch: 'main' })).sha).toBe(fifth);
+    expect(tagInMirror('marker-1')).toBe(true);
+  });
+
+  it('resolves a commit the mirror has without contacting the repository; a branch needs it', async () => {
+    const moved = `${upstream}-away`;
+    const head = git(['rev-parse', 'main']);
+    await repos.resolve(source, { branch: 'main' });
+    execFileSync('mv', [upstream, moved]);
+    try {
+      expect((await repos.resolve(source, { commit: head.slice(0, 10) })).sha).toBe(head);
+      expect(await repos.resolve(source, { branch: 'main', commit: shas.first! })).toMatchObject({ sha: shas.first, branch: 'main', message: 'first commit' });
+      expect((await repos.readCommitFiles(source, shas.second!, ['devflow.yml'])).files).toEqual({ 'devflow.yml': 'preset: node\n' });
+      expect((await rejects(repos.resolve(source, { branch: 'main' }))).code).toBe('UNAVAILABLE');
+      expect((await rejects(repos.resolve(source, { commit: 'abcdef0123456' }))).code).toBe('UNAVAILABLE'); // unknown: must fetch
+    } finally {
+      execFileSync('mv', [moved, upstream]);
+    }
+  });
+
+  it('answers a branch deleted upstream as not found, though the mirror still has it', async () => {
+    git(['branch', 'short-lived']);
+    expect((await repos.resolve(source, { branch: 'short-lived' })).branch).toBe('short-lived');
+    git(['branch', '-D', 'short-lived']);
+    expect((await rejects(repos.resolve(source, { branch: 'short-lived' }))).code).toBe('NOT_FOUND');
   });
 
   it('removes a mirror', async () => {

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Where does a deployment's time go? Wraps the control plane's services in-process (no source
+// changes) and prints, per phase of "deploy request -> first step started", the median time,
+// the number of database round trips and of child processes (git) started in that phase.
+// Also the six-step dispatcher path split into send (insert+sign+frame) / agent start / run / ack.
+// Usage: npm run build && node bench/profile-deploy.mjs [--runs 20]
+import childProcess, { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { syncBuiltinESMExports } from 'node:module';
+import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const AGENT = join(root, 'agent/dist/devflow-agent.js');
+const i = process.argv.indexOf('--runs');
+const RUNS = i > 0 ? Number(process.argv[i + 1]) : 20;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+
+// ---- counters: child processes and database round trips, attributed to the current phase ----
+let phase = 'idle';
+const spawns = new Map();
+const dbCalls = new Map();
+const bump = (m) => m.set(phase, (m.get(phase) ?? 0) + 1);
+const spawnArgv = [];
+for (const name of ['spawn', 'execFile']) {
+  const orig = childProcess[name];
+  childProcess[name] = function (file, args, ...rest) {
+    bump(spawns);
+    if (phase !== 'idle') spawnArgv.push(`${phase}: ${file} ${(Array.isArray(args) ? args : []).filter((a) => !a.startsWith('protocol.') && a !== '-c').slice(0, 4).join(' ')}`);
+    return orig.call(this, file, args, ...rest);
+  };
+}
+syncBuiltinESMExports();
+
+const tmp = mkdtempSync(join(tmpdir(), 'devflow-profile-'));
+const repo = join(tmp, 'repo');
+mkdirSync(repo);
+const git = (...args) => execFileSync('git', ['-c', 'user.name=B', '-c', 'user.email=b@example.com', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+git('init', '-q', '-b', 'main');
+for (let k = 0; k < 20; k++) writeFileSync(join(repo, `file-${k}.txt`), `content ${k}\n`.repeat(50));
+git('add', '-A');
+git('commit', '-q', '-m', 'bench');
+const sha = git('rev-parse', 'HEAD');
+
+const cp = await startControlPlane(
+  loadConfig({ PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'b@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1' }),
+  { logger: createLogger('silent'), print: () => {} },
+);
+const s = cp.services;
+for (const m of ['execute', 'batch', 'transaction']) {
+  const orig = s.db[m].bind(s.db);
+  s.db[m] = (...a) => (bump(dbCalls), orig(...a));
+}
+
+// ---- phase marks ----
+const marks = [];
+let mark = () => {};
+const wrap = (obj, name, label) => {
+  const orig = obj[name].bind(obj);
+  obj[name] = async (...a) => {
+    mark(`${label}>`);
+    try {
+      return await orig(...a);
+    } finally {
+      mark(`${label}<`);
+    }
+  };
+};
+wrap(s.repositories, 'resolve', 'resolve');
+wrap(s.engine.store, 'insert', 'insert');
+wrap(s.engine.queue, 'claim', 'claim');
+wrap(s.engine.queue.d, 'prepare', 'prepare');
+wrap(s.repositories, 'listRootFiles', 'lsRoot');
+wrap(s.repositories, 'readFile', 'readFile');
+wrap(s.engine.orchestrator, 'execute', 'execute');
+wrap(s.dispatcher, 'runStep', 'runStep');
+s.dispatcher.events.on('sent', () => mark('sent'));
+s.dispatcher.events.on('started', () => mark('started'));
+
+const children = [];
+try {
+  const login = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email: 'b@example.com', password: 'bench-admin-pw' }) });
+  const headers = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0], 'content-type': 'application/json', 'x-devflow-csrf': '1' };
+  const api = async (method, path, body) => {
+    const res = await fetch(`${cp.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const json = await res.json();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const { id: agentId, enrollToken } = await s.servers.create('bench', { name: 'p-1' });
+  const agentDir = join(tmp, 'agent');
+  await promisify(execFile)(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'p-1', '--data-dir', agentDir]);
+  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  children.push(agent);
+  while ((await s.servers.get(agentId)).status !== 'online') await sleep(20);
+  const t = { argv: ['true'] };
+  await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
+  await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
+  const finished = async (id) => {
+    for (;;) {
+      const { deployment } = await api('GET', `/api/deployments/${id}`);
+      if (!['queued', 'running'].includes(deployment.status)) return deployment;
+      await sleep(10);
+    }
+  };
+
+  const rows = [];
+  for (let r = 0; r < RUNS + 2; r++) {
+    const t0 = performance.now();
+    const seen = [];
+    let firstStarted;
+    const started = new Promise((res) => (firstStarted = res));
+    mark = (label) => {
+      seen.push([label, performance.now() - t0]);
+      if (label === 'started') firstStarted();
+    };
+    phase = 'request';
+    const res = api('POST', '/api/projects/bench/environments/prod/deployments', { force: true });
+    // Attribute counters to the phase we are in from the marks.
+    const onMark = mark;
+    mark = (label) => {
+      onMark(label);
+      if (label === 'resolve>') phase = 'resolve';
+      else if (label === 'resolve<') phase = 'request';
+      else if (label === 'claim>') phase = 'claim';
+      else if (label === 'prepare>') phase = 'prepare';
+      else if (label === 'execute>') phase = 'execute';
+      else if (label === 'runStep>') phase = 'runStep';
+      else if (label === 'sent') phase = 'agent';
+      else if (label === 'started') phase = 'after';
+    };
+    const { deployment } = await res;
+    seen.push(['response', performance.now() - t0]);
+    await started;
+    phase = 'after';
+    const d = await finished(deployment.id);
+    phase = 'idle';
+    mark = () => {};
+    if (d.status !== 'succeeded') throw new Error(`deployment ${d.status}: ${d.reason}`);
+    if (r >= 2) rows.push(Object.fromEntries(seen.filter(([l], k) => seen.findIndex(([m]) => m === l) === k)));
+  }
+  const at = (label) => median(rows.map((x) => x[label]).filter((v) => v !== undefined));
+  console.log(`\nDeploy request -> first step started, medians of ${RUNS} (ms from the request; load ${execFileSync('uptime', { encoding: 'utf8' }).trim().split('load average: ')[1]})`);
+  for (const label of ['resolve>', 'resolve<', 'insert>', 'insert<', 'claim>', 'response', 'prepare>', 'lsRoot>', 'lsRoot<', 'readFile>', 'readFile<', 'prepare<', 'execute>', 'runStep>', 'sent', 'started']) {
+    console.log(`  ${label.padEnd(10)} ${at(label).toFixed(1)}`);
+  }
+  const per = (m) => [...m].filter(([k]) => k !== 'idle').map(([k, v]) => `${k}=${(v / (RUNS + 2)).toFixed(1)}`).join(' ');
+  console.log(`per deployment: child processes ${per(spawns)}`);
+  console.log(`per deployment: db round trips ${per(dbCalls)}`);
+  console.log('child processes of the last deployment:');
+  for (const line of spawnArgv.slice(-12)) console.log(`  ${line}`);
+
+  // ---- six steps straight through the dispatcher: send / agent start / run+result / resolve ----
+  const app = 'bench-prod';
+  const split = { send: [], toStart: [], toDone: [], total: [] };
+  const sixDb = [];
+  for (let r = 0; r < RUNS + 2; r++) {
+    const specs = [
+      { kind: 'git.sync', app, releaseId: `p-${r}`, repoUrl: repo, ref: 'main', commit: sha, timeoutMs: 60_000 },
+      ...[0, 1, 2, 3].map(() => ({ kind: 'exec', argv: ['true'], release: { app, releaseId: `p-${r}` }, timeoutMs: 10_000 })),
+      { kind: 'release.activate', app, releaseId: `p-${r}`, timeoutMs: 10_000 },
+    ];
+    const before = dbCalls.get('six') ?? 0;
+    phase = 'six';
+    const t0 = performance.now();
+    for (const spec of specs) {
+      const a = performance.now();
+      let sentAt, startedAt;
+      const onSent = () => (sentAt ??= performance.now());
+      const onStarted = () => (startedAt ??= performance.now());
+      s.dispatcher.events.on('sent', onSent);
+      s.dispatcher.events.on('started', onStarted);
+      const res = await (await s.dispatcher.runStep(agentId, spec)).done;
+      const end = performance.now();
+      s.dispatcher.events.off('sent', onSent);
+      s.dispatcher.events.off('started', onStarted);
+      if (res.status !== 'succeeded') throw new Error(`${spec.kind}: ${res.error}`);
+      if (r >= 2) {
+        split.send.push(sentAt - a);
+        split.toStart.push(startedAt - sentAt);
+        split.toDone.push(end - startedAt);
+      }
+    }
+    if (r >= 2) split.total.push(performance.now() - t0);
+    phase = 'idle';
+    if (r >= 2) sixDb.push((dbCalls.get('six') ?? 0) - before);
+  }
+  console.log(`\nSix steps through the dispatcher, medians of ${RUNS}: total ${median(split.total).toFixed(1)} ms; per step: runStep->sent ${median(split.send).toFixed(1)}, sent->started ${median(split.toStart).toFixed(1)}, started->result ${median(split.toDone).toFixed(1)}; db round trips per 6 steps ${median(sixDb)}`);
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  await cp.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
