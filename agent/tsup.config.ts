@@ -20,6 +20,26 @@ const zodEnglishOnly = {
 };
 
 /**
+ * An ES module bundle hoists every `import ... from 'node:x'` to the top of the file, so an idle
+ * daemon would load child_process, v8, tty, readline, dgram... for code it never runs (the
+ * lazily loaded step handlers and commands): 0.8 MB of idle RSS. Served as one-line CommonJS
+ * modules instead, a builtin is required when the first module that imports it initialises.
+ * (`removeNodeProtocol: false` keeps tsup's own plugin from claiming `node:` imports first.)
+ */
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build: { onResolve: Function; onLoad: Function }) {
+    build.onResolve({ filter: /^node:/ }, (args: { path: string; namespace: string }) =>
+      args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args: { path: string }) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * One self-contained file, `dist/devflow-agent.js`: every dependency bundled, so a server needs
  * only Node 20 and this file. `ws` is CommonJS and calls `require`, which ESM lacks: the banner
  * gives the bundle a real `require`.
@@ -36,7 +56,8 @@ export default defineConfig({
   sourcemap: false,
   minify: false,
   noExternal: [/.*/],
-  esbuildPlugins: [zodEnglishOnly],
+  removeNodeProtocol: false,
+  esbuildPlugins: [zodEnglishOnly, lazyBuiltins],
   esbuildOptions(options) {
     options.minifyWhitespace = true;
   },
