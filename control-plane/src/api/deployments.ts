@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { DeployOptions, RollbackOptions } from '../deployments/types.js';
 import { HistoryQuery, listHistory } from '../deployments/history.js';
 import { DeploymentLog, formatCursor, parseCursor } from '../deployments/log.js';
+import { releaseRows } from '../deployments/release-rows.js';
 import { followDeploymentLog } from '../events/log-stream.js';
 import { parseInput, readJson, type AppEnv } from './env.js';
 import { currentUser, requireAuth, requireRole } from './middleware.js';
@@ -34,7 +35,12 @@ export function projectDeploymentsApi(s: Services) {
     .get('/:project/environments/:env/releases', async (c) => {
       const project = await s.projects.get(c.req.param('project'));
       const env = await s.environments.get(project.id, c.req.param('env'));
-      return c.json({ releases: await s.engine.releases.list(env.id, { includePruned: c.req.query('pruned') === 'true' }) });
+      const [releases, byRelease] = await Promise.all([
+        s.engine.releases.list(env.id, { includePruned: c.req.query('pruned') === 'true' }),
+        releaseRows(s.db, env.id),
+      ]);
+      // `releases`: one record per server; `byRelease`: one row per release with commit, deployer and snapshot.
+      return c.json({ releases, byRelease });
     })
     .get('/:project/deployments', async (c) => {
       const project = await s.projects.get(c.req.param('project'));

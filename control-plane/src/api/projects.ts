@@ -4,6 +4,7 @@ import type { Services } from '../services.js';
 import { parseInput, readJson, type AppEnv } from './env.js';
 import { currentUser, requireAuth, requireRole } from './middleware.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
+import { environmentOverview } from '../projects/environment-overview.js';
 
 const CommitsQuery = z.object({
   branch: z.string().optional(),
@@ -15,7 +16,11 @@ export function projectsApi(s: Services) {
   const manage = requireRole('maintainer');
   return new Hono<AppEnv>()
     .use('*', requireAuth)
-    .get('/', async (c) => c.json({ projects: await s.projects.list() }))
+    .get('/', async (c) => {
+      // Each project with its environments' overview (live release, lock): two queries in all.
+      const [list, environments] = await Promise.all([s.projects.list(), environmentOverview(s.db)]);
+      return c.json({ projects: list.map((p) => ({ ...p, environments: environments.get(p.id) ?? [] })) });
+    })
     .post('/', manage, async (c) => {
       const input = await readJson(c, CreateProject);
       const user = currentUser(c);

@@ -68,7 +68,8 @@ export class ApprovalStore {
   /** Deployments in `pending_approval` (oldest first), or one deployment whatever its status. */
   async requests(deploymentId?: string): Promise<ApprovalRequest[]> {
     const rs = await this.db.execute({
-      sql: `SELECT d.*, COALESCE(a.required, 1) AS approval_required, ${EXPIRES} AS approval_expires_at, p.name AS project_name, e.name AS environment_name
+      sql: `SELECT d.*, COALESCE(a.required, 1) AS approval_required, ${EXPIRES} AS approval_expires_at, p.name AS project_name, e.name AS environment_name,
+              (SELECT email FROM users WHERE id = d.user_id) AS user_email
             FROM deployments d
             LEFT JOIN deployment_approvals a ON a.deployment_id = d.id
             LEFT JOIN projects p ON p.id = d.project_id

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { toDeployment } from './rows.js';
+import { NAMES_SQL, toDeployment } from './rows.js';
 import { RANK_SQL } from './store.js';
 import { DEPLOYMENT_STATUSES, type Deployment } from './types.js';
 
@@ -98,7 +98,7 @@ export async function listHistory(db: Db, query: HistoryQuery, projectId?: strin
   const [count, rows] = await Promise.all([
     db.execute({ sql: `SELECT COUNT(*) AS n FROM deployments d ${clause}`, args }),
     db.execute({
-      sql: `SELECT d.*, ${RANK_SQL} AS rank FROM deployments d ${clause} ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`,
+      sql: `SELECT d.*, ${RANK_SQL} AS rank, ${NAMES_SQL} FROM deployments d ${clause} ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`,
       args: [...args, query.limit, (query.page - 1) * query.limit],
     }),
   ]);

@@ -3,18 +3,31 @@ import type { Deployment, DeploymentStatus, DeploymentStepRow, DeploymentTarget,
 
 type Row = Record<string, unknown>;
 
+/**
+ * Display names selected next to `d.*` (alias `d`): project, environment and the requester's
+ * email, read in the same statement so a list costs one query.
+ */
+export const NAMES_SQL = `(SELECT name FROM projects WHERE id = d.project_id) AS project_name,
+  (SELECT name FROM environments WHERE id = d.environment_id) AS environment_name,
+  (SELECT email FROM users WHERE id = d.user_id) AS user_email`;
+
 /** `position` is computed by the caller (rank among queued deployments of the project). */
 export function toDeployment(r: Row, position: number | null = null): Deployment {
   const startedAt = optNum(r.started_at);
   const finishedAt = optNum(r.finished_at);
   const sha = optStr(r.commit_sha);
+  const userId = optStr(r.user_id);
+  const email = optStr(r.user_email);
   return {
     id: str(r.id),
     projectId: str(r.project_id),
+    projectName: optStr(r.project_name) ?? str(r.project_id),
     environmentId: str(r.environment_id),
+    environmentName: optStr(r.environment_name) ?? str(r.environment_id),
     kind: str(r.kind) as DeploymentKind,
     trigger: str(r.trigger) as Trigger,
-    userId: optStr(r.user_id),
+    userId,
+    triggeredBy: userId && email ? { id: userId, email } : null,
     branch: optStr(r.branch),
     commit: sha ? { sha, message: optStr(r.commit_message), author: optStr(r.commit_author) } : null,
     options: JSON.parse(str(r.options) || '{}') as StoredOptions,

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { notFound } from '../errors.js';
-import { toDeployment, toStepRow, toTarget } from './rows.js';
+import { NAMES_SQL, toDeployment, toStepRow, toTarget } from './rows.js';
 import type { Deployment, DeploymentDetail, DeploymentKind, DeploymentStatus, FailureInfo, StoredOptions, Trigger } from './types.js';
 
 export interface NewDeployment {
@@ -52,7 +52,7 @@ export class DeploymentStore {
   }
 
   async find(id: string): Promise<Deployment | null> {
-    const row = (await this.db.execute({ sql: `SELECT d.*, ${RANK_SQL} AS rank FROM deployments d WHERE d.id = ?`, args: [id] })).rows[0];
+    const row = (await this.db.execute({ sql: `SELECT d.*, ${RANK_SQL} AS rank, ${NAMES_SQL} FROM deployments d WHERE d.id = ?`, args: [id] })).rows[0];
     return row ? toDeployment(row, Number(row.rank)) : null;
   }
 
@@ -75,7 +75,7 @@ export class DeploymentStore {
   /** Queued (in order) then running deployments; of one project or all. */
   async queue(projectId?: string): Promise<Deployment[]> {
     const rs = await this.db.execute({
-      sql: `SELECT d.*, ${RANK_SQL} AS rank FROM deployments d WHERE d.status IN ('queued', 'running') ${projectId ? 'AND d.project_id = ?' : ''}
+      sql: `SELECT d.*, ${RANK_SQL} AS rank, ${NAMES_SQL} FROM deployments d WHERE d.status IN ('queued', 'running') ${projectId ? 'AND d.project_id = ?' : ''}
             ORDER BY d.project_id, d.status = 'queued', d.queue_key, d.created_at`,
       args: projectId ? [projectId] : [],
     });
@@ -97,7 +97,7 @@ export class DeploymentStore {
   }
 
   async running(): Promise<Deployment[]> {
-    const rs = await this.db.execute("SELECT * FROM deployments WHERE status = 'running' ORDER BY started_at");
+    const rs = await this.db.execute(`SELECT d.*, ${NAMES_SQL} FROM deployments d WHERE d.status = 'running' ORDER BY d.started_at`);
     return rs.rows.map((r) => toDeployment(r));
   }
 

@@ -58,10 +58,15 @@ export interface FailureInfo {
 export interface Deployment {
   id: string;
   projectId: string;
+  /** Names for display (the id when the project or environment was deleted since). */
+  projectName: string;
   environmentId: string;
+  environmentName: string;
   kind: DeploymentKind;
   trigger: Trigger;
   userId: string | null;
+  /** Who requested it, so every role sees it without access to the users list; null for webhooks and schedules. */
+  triggeredBy: { id: string; email: string } | null;
   branch: string | null;
   commit: { sha: string; message: string | null; author: string | null } | null;
   options: StoredOptions;

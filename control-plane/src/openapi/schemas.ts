@@ -69,13 +69,18 @@ export const Environment = z.looseObject({
   updatedAt: ms,
 });
 
+const Person = z.object({ id: z.string(), email: z.string() });
+
 export const Deployment = z.looseObject({
   id: z.string(),
   projectId: z.string(),
+  projectName: z.string().describe('the id when the project was deleted since'),
   environmentId: z.string(),
+  environmentName: z.string(),
   kind: z.enum(['deploy', 'rollback']),
   trigger: z.enum(['manual', 'webhook', 'schedule', 'rollback', 'api']),
   userId: z.string().nullable(),
+  triggeredBy: Person.nullable().describe('who requested it; null for webhooks and schedules'),
   branch: z.string().nullable(),
   commit: z.object({ sha: z.string(), message: z.string().nullable(), author: z.string().nullable() }).nullable(),
   status: z.enum(DEPLOYMENT_STATUSES),
@@ -104,6 +109,33 @@ export const Release = z.looseObject({
   createdAt: ms,
   activatedAt: optMs,
 });
+
+const ReleaseStatus = z.enum(['staged', 'live', 'previous', 'bad']);
+export const ReleaseRow = z.looseObject({
+  releaseId: z.string(),
+  deploymentId: z.string(),
+  status: ReleaseStatus.describe('live on any server, else bad, previous, staged'),
+  commit: z.object({ sha: z.string(), message: z.string().nullable(), author: z.string().nullable() }).nullable(),
+  branch: z.string().nullable(),
+  deployedBy: Person.nullable(),
+  createdAt: ms,
+  activatedAt: optMs,
+  hasVariablesSnapshot: z.boolean(),
+  servers: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
+});
+
+export const EnvironmentOverview = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  branch: z.string(),
+  strategy: z.enum(['in-place', 'blue-green']),
+  autoDeploy: z.boolean(),
+  lock: z.looseObject({ by: z.string(), byEmail: z.string().nullable(), reason: z.string(), since: ms }).nullable(),
+  liveRelease: z
+    .looseObject({ deploymentId: z.string(), releaseId: z.string(), commit: z.string().nullable(), commitMessage: z.string().nullable(), activatedAt: optMs, by: z.string().nullable(), serverIds: z.array(z.string()) })
+    .nullable(),
+});
+export const ProjectWithEnvironments = Project.extend({ environments: z.array(EnvironmentOverview) });
 
 export const LogLine = z.record(z.string(), z.unknown()).describe('one log line: server, step, stream, ts, text');
 export const DeploymentLogPage = z.object({ lines: z.array(LogLine), next: z.string().nullable(), more: z.boolean() });
