@@ -32,6 +32,9 @@ export interface DispatcherDeps {
   logger: Logger;
 }
 
+/** Step -> agent entries kept (oldest dropped first). */
+const OWNER_CACHE_LIMIT = 10_000;
+
 /** How often a waiter re-reads the database, in case a bus event was lost (at-most-once bus). */
 const AWAIT_POLL_MS = 10_000;
 
@@ -47,6 +50,7 @@ const AWAIT_POLL_MS = 10_000;
  */
 export class Dispatcher implements AgentSessionHandler {
   readonly events = new EventEmitter();
+  private readonly owners = new Map<string, string>();
 
   constructor(private readonly d: DispatcherDeps) {}
 
@@ -150,7 +154,7 @@ export class Dispatcher implements AgentSessionHandler {
 
   async onMessage(conn: AgentConnection, msg: StepMessage): Promise<void> {
     if (msg.type === 'error') return this.onAgentError(conn, msg);
-    const owner = await this.d.steps.agentOf(msg.stepId);
+    const owner = await this.ownerOf(msg.stepId);
     if (owner !== conn.agentId) {
       conn.send({
         type: 'error',
@@ -177,6 +181,17 @@ export class Dispatcher implements AgentSessionHandler {
         conn.send({ type: 'step.ack', stepId: msg.stepId });
         return;
     }
+  }
+
+  /** A step's agent never changes: cached, so a log batch does not cost a database read. */
+  private async ownerOf(stepId: string): Promise<string | null> {
+    const known = this.owners.get(stepId);
+    if (known !== undefined) return known;
+    const owner = await this.d.steps.agentOf(stepId);
+    if (owner === null) return null;
+    if (this.owners.size >= OWNER_CACHE_LIMIT) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(stepId, owner);
+    return owner;
   }
 
   /** An agent refusing a step (bad signature, wrong agent) reports it with `ref` = the step id. */

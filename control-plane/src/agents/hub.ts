@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_FRAME_BYTES, MISSED_HEARTBEATS_OFFLINE, parseAgentMessage, PROTOCOL_VERSION, type ControlMessage } from '@devflow/protocol';
+import { MAX_FRAME_BYTES, MISSED_HEARTBEATS_OFFLINE, PROTOCOL_VERSION, type ControlMessage } from '@devflow/protocol';
 import type { Logger } from '../logger.js';
 import type { EventBus, Unsubscribe } from '../ports/event-bus.js';
 import type { ServerService } from '../servers/service.js';
@@ -9,6 +9,7 @@ import { agentTopic, type AgentCommand } from '../servers/types.js';
 import { newId } from '../crypto/random.js';
 import { rejectUpgrade } from '../ws/upgrade.js';
 import { AgentAuthError, type AgentAuthenticator } from './auth.js';
+import { parseAgentFrame } from './frames.js';
 import { CLOSE, type AgentConnection, type AgentSessionHandler, type ConnectionRegistry } from './connection.js';
 
 export interface AgentHubDeps {
@@ -117,7 +118,7 @@ export class AgentHub implements ConnectionRegistry {
 
     ws.on('message', (data, isBinary) => {
       lastHeard = Date.now();
-      const parsed = parseAgentMessage(isBinary ? Buffer.from(data as Buffer) : data.toString());
+      const parsed = parseAgentFrame(isBinary ? Buffer.from(data as Buffer) : data.toString());
       if (!parsed.ok) {
         conn.send({ type: 'error', code: parsed.code, message: parsed.error, ...(parsed.ref ? { ref: parsed.ref } : {}) });
         return;

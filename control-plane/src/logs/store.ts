@@ -26,7 +26,8 @@ export class LogStore {
 
   /** Persist a batch; returns the highest seq such that every line 1..seq is stored. */
   async append(stepId: string, lines: readonly LogLine[]): Promise<number> {
-    const sorted = [...lines].sort((a, b) => a.seq - b.seq);
+    // Agents send lines in order: copy and sort only a batch that is not.
+    const sorted = inOrder(lines) ? lines : [...lines].sort((a, b) => a.seq - b.seq);
     let start = this.acked.get(stepId);
     // Unknown step here, or the batch does not continue our mark: read the mark from the database.
     if (start === undefined || (sorted[0] && sorted[0].seq > start + 1)) start = await this.readMark(stepId);
@@ -121,4 +122,9 @@ export class LogStore {
     const rs = await this.db.execute({ sql: 'SELECT COUNT(*) AS n FROM log_lines WHERE step_id = ?', args: [stepId] });
     return Number(rs.rows[0]?.n ?? 0);
   }
+}
+
+function inOrder(lines: readonly LogLine[]): boolean {
+  for (let i = 1; i < lines.length; i++) if (lines[i]!.seq <= lines[i - 1]!.seq) return false;
+  return true;
 }
