@@ -9,22 +9,34 @@ import type { LogLevel } from './logs/logger.js';
  */
 export const DEFAULT_DATA_DIR = '/var/lib/devflow-agent';
 
+/** Blue-green switches through the server's nginx instead of the built-in proxy. */
+export interface NginxDriverConfig {
+  /** Directory for the generated `<app>.conf` upstream files, included by nginx's http block. */
+  upstreamDir: string;
+  /** How to call nginx (argv; `-t` and `-s reload` are appended). */
+  argv: string[];
+}
+
 export type AgentConfig =
   | { command: 'enroll'; dataDir: string; logLevel: LogLevel; urls: string[]; token: string; name?: string; labels: string[]; force: boolean }
-  | { command: 'run'; dataDir: string; logLevel: LogLevel }
+  | { command: 'run'; dataDir: string; logLevel: LogLevel; nginx?: NginxDriverConfig }
   | { command: 'proxy'; dataDir: string; logLevel: LogLevel; host?: string }
   | { command: 'version' }
   | { command: 'help' };
 
 export const USAGE = `Usage:
   devflow-agent enroll --url URL [--url URL2 ...] --token TOKEN [--name NAME] [--labels a,b] [--data-dir DIR] [--force]
-  devflow-agent run [--data-dir DIR]
+  devflow-agent run [--data-dir DIR] [--nginx-upstream-dir DIR [--nginx-command "nginx -c /etc/nginx/nginx.conf"]]
   devflow-agent proxy [--data-dir DIR] [--host ADDRESS]
   devflow-agent version
 
 Environment:
   DEVFLOW_AGENT_DATA_DIR   data directory (default ${DEFAULT_DATA_DIR})
   DEVFLOW_AGENT_LOG_LEVEL  debug | info | warn | error (default info)
+
+Blue-green traffic goes through the built-in proxy (devflow-agent proxy, started by the agent)
+unless --nginx-upstream-dir is given: then the agent writes an nginx upstream per app there,
+runs "nginx -t" and "nginx -s reload" (--nginx-command: how to call nginx, split on spaces).
 
 Several control-plane instances: repeat --url or separate URLs with commas; the agent
 also keeps the peer URLs the control plane hands out at enrolment, and tries them in turn.`;
@@ -50,6 +62,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
         labels: { type: 'string' },
         force: { type: 'boolean' },
         host: { type: 'string' },
+        'nginx-upstream-dir': { type: 'string' },
+        'nginx-command': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -62,7 +76,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const dataDir = resolve(dataDirRaw);
 
   const onlyFor = (allowed: string[]): void => {
-    for (const key of ['url', 'token', 'name', 'labels', 'force', 'host']) {
+    for (const key of ['url', 'token', 'name', 'labels', 'force', 'host', 'nginx-upstream-dir', 'nginx-command']) {
       if (values[key] !== undefined && !allowed.includes(key)) throw new AgentError('USAGE', `--${key} is not valid for "${command}"\n\n${USAGE}`);
     }
   };
@@ -84,9 +98,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       }
       return Object.freeze({ command, dataDir, logLevel, urls, token, labels, force: values.force === true, ...(name ? { name } : {}) });
     }
-    case 'run':
-      onlyFor([]);
-      return Object.freeze({ command, dataDir, logLevel });
+    case 'run': {
+      onlyFor(['nginx-upstream-dir', 'nginx-command']);
+      const upstreamDir = str(values['nginx-upstream-dir']);
+      const nginxCommand = str(values['nginx-command']);
+      if (nginxCommand !== undefined && !upstreamDir) throw new AgentError('USAGE', `--nginx-command needs --nginx-upstream-dir (where the upstream files go)\n\n${USAGE}`);
+      if (!upstreamDir) return Object.freeze({ command, dataDir, logLevel });
+      const argv = (nginxCommand ?? 'nginx').split(/\s+/).filter((a) => a.length > 0);
+      if (argv.length === 0) throw new AgentError('USAGE', '--nginx-command must name the nginx binary');
+      return Object.freeze({ command, dataDir, logLevel, nginx: { upstreamDir: resolve(upstreamDir), argv } });
+    }
     case 'proxy': {
       onlyFor(['host']);
       const host = str(values.host);

@@ -30,6 +30,8 @@ export interface AgentOptions {
   journalRetentionMs?: number;
   /** How often idle blue-green slots past their keep time are looked for (default 1 s). */
   slotSweepMs?: number;
+  /** The nginx driver's view of which slot is live per app (absent: ask the built-in proxy). */
+  activeSlotOf?: (app: string) => Promise<string | null>;
 }
 
 export interface RunningAgent {
@@ -118,7 +120,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (sweeping) return;
     sweeping = true;
     void anySlotFile(dataDir, '.retire.json')
-      .then(async (some) => (some ? (await import('./supervisor/retire.js')).retireDueSlots(dataDir) : []))
+      .then(async (some) => (some ? (await import('./supervisor/retire.js')).retireDueSlots(dataDir, Date.now(), options.activeSlotOf) : []))
       .then((done) => {
         for (const r of done) log.info('idle slot past its keep time', { ...r });
       })

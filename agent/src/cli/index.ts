@@ -35,7 +35,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         return 0;
       }
       case 'run': {
-        await runCommand(config.dataDir, createLogger(config.logLevel, io.err));
+        await runCommand(config.dataDir, createLogger(config.logLevel, io.err), config.nginx);
         return 0;
       }
       case 'proxy': {

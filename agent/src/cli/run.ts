@@ -1,19 +1,20 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { startAgent } from '../daemon.js';
+import { startAgent, type AgentOptions } from '../daemon.js';
+import type { NginxDriverConfig } from '../config.js';
 import { loadIdentity } from '../enroll/identity.js';
 import { AgentError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import { agentPaths } from '../paths.js';
 import { stepHandlers } from '../steps/handlers.js';
 
-/** `devflow-agent run`: the daemon, until SIGTERM/SIGINT. */
-export async function runCommand(dataDir: string, log: Logger): Promise<void> {
+/** `devflow-agent run`: the daemon, until SIGTERM/SIGINT. With `nginx`, blue-green switches go through nginx. */
+export async function runCommand(dataDir: string, log: Logger, nginx?: NginxDriverConfig): Promise<void> {
   const { identity, privateKey } = await loadIdentity(dataDir);
   const pidFile = agentPaths(dataDir).pidFile;
   await claimPidFile(pidFile);
   try {
-    const agent = await startAgent({ dataDir, identity, privateKey, handlers: stepHandlers, log });
+    const agent = await startAgent({ dataDir, identity, privateKey, log, ...(nginx ? nginxDriver(nginx) : { handlers: stepHandlers }) });
     const stop = new AbortController();
     const onSignal = (sig: string) => {
       log.info('stopping', { signal: sig });
@@ -26,6 +27,18 @@ export async function runCommand(dataDir: string, log: Logger): Promise<void> {
   } finally {
     await rm(pidFile, { force: true });
   }
+}
+
+/** traffic.switch through nginx, and the sweep reads the upstream files to know which slot is live. */
+function nginxDriver(nginx: NginxDriverConfig): Pick<AgentOptions, 'handlers' | 'activeSlotOf'> {
+  const options = { upstreamDir: nginx.upstreamDir, nginxArgv: nginx.argv };
+  return {
+    handlers: {
+      ...stepHandlers,
+      'traffic.switch': async (spec, ctx) => (await import('../proxy/nginx-step.js')).createNginxTrafficSwitch(options)(spec, ctx),
+    },
+    activeSlotOf: async (app) => (await (await import('../proxy/nginx-step.js')).readNginxUpstream(nginx.upstreamDir, app))?.slot ?? null,
+  };
 }
 
 /** One agent per data dir: two would run the same steps and fight over the spool. */

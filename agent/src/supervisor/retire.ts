@@ -38,8 +38,15 @@ export interface Retired {
   outcome: 'stopped' | 'kept: serves traffic again' | 'replaced since';
 }
 
-/** Stops every idle slot whose time is up; returns what it did (for the agent log). */
-export async function retireDueSlots(dataDir: string, now = Date.now()): Promise<Retired[]> {
+/** Where traffic goes for an app when nginx, not the built-in proxy, does the switching. */
+export type ActiveSlotOf = (app: string) => Promise<string | null>;
+
+/**
+ * Stops every idle slot whose time is up; returns what it did (for the agent log). The built-in
+ * proxy says which slot is active and whether the old one still drains; with the nginx driver,
+ * `activeSlotOf` reads the upstream file (nginx's old workers drain on their own).
+ */
+export async function retireDueSlots(dataDir: string, now = Date.now(), activeSlotOf?: ActiveSlotOf): Promise<Retired[]> {
   const done: Retired[] = [];
   for (const app of await readdir(agentPaths(dataDir).apps).catch(() => [] as string[])) {
     for (const slot of SlotName.options) {
@@ -54,7 +61,7 @@ export async function retireDueSlots(dataDir: string, now = Date.now()): Promise
       }
       const rec = parsed.data;
       const state = await readSlotState(dataDir, app, slot);
-      const proxy = await proxyView(dataDir, app, slot, state?.port ?? 0);
+      const proxy = activeSlotOf ? { active: (await activeSlotOf(app)) === slot, draining: 0 } : await proxyView(dataDir, app, slot, state?.port ?? 0);
       // Proxy down (we cannot tell where traffic goes) or still finishing requests: next sweep.
       if (proxy === null || proxy.draining > 0) continue;
       await rm(file, { force: true });
