@@ -33,7 +33,10 @@ afterEach(() => temp.cleanup());
 describe('releaseLink: shared paths and env file', () => {
   it('seeds shared/ from the first release, links every path, creates missing ones', async () => {
     const r1 = await makeRelease(dataDir, APP, 'r1', { 'storage/logs/app.log': 'log1', 'public/uploads/a.png': 'png' });
-    const outcome = await releaseLink(spec({ sharedPaths: ['storage/', 'public/uploads', 'cache/', 'data.db'] }), makeContext(dataDir).ctx);
+    const outcome = await releaseLink(
+      spec({ sharedPaths: ['storage/', 'public/uploads', 'cache/', 'data.db', 'uploads', 'config/.secrets'] }),
+      makeContext(dataDir).ctx,
+    );
 
     const shared = appPaths(dataDir, APP).shared;
     expect(outcome.output).toEqual({ reused: [] });
@@ -41,6 +44,9 @@ describe('releaseLink: shared paths and env file', () => {
     expect(await readFile(join(shared, 'public/uploads/a.png'), 'utf8')).toBe('png');
     expect((await stat(join(shared, 'cache'))).isDirectory()).toBe(true);
     expect((await stat(join(shared, 'data.db'))).isFile()).toBe(true);
+    // Without an extension a missing path is a directory: apps write files into `uploads`.
+    expect((await stat(join(shared, 'uploads'))).isDirectory()).toBe(true);
+    expect((await stat(join(shared, 'config/.secrets'))).isFile()).toBe(true);
     expect(await readlink(join(r1, 'storage'))).toBe('../../shared/storage');
     expect(await readlink(join(r1, 'public/uploads'))).toBe('../../../shared/public/uploads');
     expect(await readFile(join(r1, 'storage/logs/app.log'), 'utf8')).toBe('log1');

@@ -1,5 +1,5 @@
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import type { LogStream } from '@devflow/protocol';
 import { lstatOrNull, removeTree, writeFileAtomic } from './fs-util.js';
 import { ensureParentDirs, resolveInside } from './safe-path.js';
@@ -9,12 +9,13 @@ type Log = (stream: LogStream, text: string) => void;
 /**
  * Makes `release/<path>` a symlink to `shared/<path>`. The first release that contains the path
  * seeds `shared/` with it (moved, not copied); later releases' copies are dropped so that the
- * persistent data wins. A path ending in "/" that exists nowhere yet starts as an empty dir,
- * any other as an empty file.
+ * persistent data wins. A path that exists nowhere yet starts as an empty directory (`uploads`,
+ * `storage/`), or as an empty file when its name has an extension (`.env`, `database.sqlite`):
+ * apps create files inside such paths far more often than they expect a bare file.
  */
 export async function linkSharedPath(releaseDir: string, sharedDir: string, entry: string, log: Log): Promise<void> {
-  const wantDir = entry.endsWith('/');
   const rel = entry.replace(/\/+$/, '');
+  const wantDir = entry.endsWith('/') || !basename(rel).includes('.');
   const inRelease = resolveInside(releaseDir, rel, 'shared path');
   const inShared = resolveInside(sharedDir, rel, 'shared path');
   await ensureParentDirs(releaseDir, rel, 'shared path');
