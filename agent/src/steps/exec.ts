@@ -16,13 +16,23 @@ export const execStep: StepHandler<'exec'> = async (spec, ctx) => {
     onSpawn: (pid) => ctx.started?.(pid ?? null),
     onLine: ctx.log,
   });
-  if (r.spawnError !== undefined) throw new StepFailedError(`could not start ${JSON.stringify(spec.argv[0])}: ${r.spawnError}`);
+  if (r.spawnError !== undefined) throw new StepFailedError(`could not start ${JSON.stringify(spec.argv[0])}: ${r.spawnError}${spawnHint(spec.argv[0] ?? '', r.spawnError, spec.env)}`);
   if (!ctx.signal.aborted && r.exitCode !== 0) {
     const why = r.exitCode === null ? `was killed by ${r.signal ?? 'a signal'}` : `exited with code ${r.exitCode}`;
     throw new StepFailedError(`command ${JSON.stringify(spec.argv[0])} ${why}`, r.exitCode, r.signal);
   }
   return { exitCode: r.exitCode, signal: r.signal };
 };
+
+const COREPACK_TOOLS = new Set(['pnpm', 'yarn']);
+
+/** What the user can do about a program that is not there: the usual cause is a tool not installed on this server. */
+function spawnHint(file: string, error: string, env: Record<string, string> | undefined): string {
+  if (!error.includes('ENOENT')) return '';
+  const path = env?.PATH ?? process.env.PATH ?? '';
+  const install = COREPACK_TOOLS.has(file) ? ` (for ${file}: \`corepack enable\` or \`npm install -g ${file}\`)` : '';
+  return ` — ${file} is not installed on this server or not on the agent's PATH (${path}); install it${install} or set this stage's command`;
+}
 
 /** Absolute cwd as given; a relative one only inside the release the step names, never outside it. */
 export function resolveCwd(cwd: string | undefined, release: { app: string; releaseId: string } | undefined, dataDir: string): string {

@@ -110,6 +110,10 @@ describe('StepRunner: running steps', () => {
     expect(await doneOf('s1')).toMatchObject({ status: 'failed', exitCode: 3, error: expect.stringContaining('code 3') });
     await run('s2', exec(['devflow-no-such-binary']));
     expect(await doneOf('s2')).toMatchObject({ status: 'failed', exitCode: null, error: expect.stringContaining('ENOENT') });
+    // A missing package manager (pnpm-lock.yaml on a server without pnpm) says how to get it.
+    await run('s3', exec(['pnpm', 'install'], { env: { PATH: dir } }));
+    expect(await doneOf('s3')).toMatchObject({ status: 'failed', error: expect.stringContaining(`pnpm is not installed on this server or not on the agent's PATH (${dir})`) });
+    expect(await doneOf('s3')).toMatchObject({ error: expect.stringContaining('corepack enable') });
   });
 
   it('times out a step and kills it', async () => {
