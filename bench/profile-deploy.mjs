@@ -52,9 +52,15 @@ const cp = await startControlPlane(
   { logger: createLogger('silent'), print: () => {} },
 );
 const s = cp.services;
+const SQL = process.argv.includes('--sql');
+const sqlLog = [];
 for (const m of ['execute', 'batch', 'transaction']) {
   const orig = s.db[m].bind(s.db);
-  s.db[m] = (...a) => (bump(dbCalls), orig(...a));
+  s.db[m] = (...a) => {
+    bump(dbCalls);
+    if (SQL && phase !== 'idle') sqlLog.push(`${phase.padEnd(8)} ${m} ${(typeof a[0] === 'string' ? a[0] : Array.isArray(a[0]) ? `[${a[0].length}] ${a[0][0]?.sql ?? a[0][0]}` : a[0]?.sql ?? '').replace(/\s+/g, ' ').slice(0, 110)}`);
+    return orig(...a);
+  };
 }
 
 // ---- phase marks ----
@@ -101,11 +107,15 @@ try {
   const t = { argv: ['true'] };
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
+  /** Final status from the store, woken by the bus (no polling load of our own). */
   const finished = async (id) => {
     for (;;) {
-      const { deployment } = await api('GET', `/api/deployments/${id}`);
+      const deployment = await s.engine.store.get(id);
       if (!['queued', 'running'].includes(deployment.status)) return deployment;
-      await sleep(10);
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        void s.bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && (clearTimeout(timer), resolve())).then((u) => setTimeout(u, 250));
+      });
     }
   };
 
@@ -142,6 +152,8 @@ try {
     phase = 'idle';
     mark = () => {};
     if (d.status !== 'succeeded') throw new Error(`deployment ${d.status}: ${d.reason}`);
+    if (SQL && r === RUNS + 1) for (const line of sqlLog.splice(0)) console.log(line);
+    else sqlLog.length = 0;
     if (r >= 2) rows.push(Object.fromEntries(seen.filter(([l], k) => seen.findIndex(([m]) => m === l) === k)));
   }
   const at = (label) => median(rows.map((x) => x[label]).filter((v) => v !== undefined));

@@ -8,6 +8,7 @@ import type { Repositories } from '../repositories/index.js';
 import type { ServerService } from '../servers/service.js';
 import type { EnginePublisher } from '../events/publish.js';
 import { targetServers } from '../orchestrator/prepare.js';
+import { INSPECTED_FILES } from '../pipeline/inspect.js';
 import type { DeploymentLog } from './log.js';
 import { checkServers, PreflightError } from './preflight.js';
 import { liveRelease } from './releases.js';
@@ -60,7 +61,9 @@ export class DeploymentRequests {
     const env = await d.environments.get(project.id, envRef);
     await this.checkServerIds(env, input.serverIds);
     const branch = input.branch ?? env.branch;
-    const commit = await d.repositories.resolve(await d.projects.source(project.id), { branch, ...(input.commit ? { commit: input.commit } : {}) });
+    // The planner's files are read by the same git process, so planning at claim time needs none.
+    const target = { branch, ...(input.commit ? { commit: input.commit } : {}) };
+    const commit = await d.repositories.resolve(await d.projects.source(project.id), target, { prefetch: INSPECTED_FILES });
     const base: Omit<NewDeployment, 'status'> = {
       id: newId('dep'),
       projectId: project.id,

@@ -35,13 +35,16 @@ export function targetServers(env: Environment, serverIds: readonly string[] | u
  * the release id, and asks E1's planner for the exact steps per server.
  */
 export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promise<DeploymentPlan> {
+  const source = await d.projects.source(dep.projectId);
+  // The commit's files are read (a git process, unless the request prefetched them) while the database work below runs.
+  const inspecting = dep.kind === 'deploy' && dep.commit ? inspectCommit(d.repositories, source, dep.commit.sha) : null;
+  inspecting?.catch(() => undefined); // awaited below; this only keeps an earlier throw from leaving it unhandled
   const project = await d.projects.get(dep.projectId);
   const env = await d.environments.get(dep.projectId, dep.environmentId);
   const servers = targetServers(env, dep.options.serverIds);
   await checkServers(d.servers, servers, d.minFreeDiskBytes, { requireOnline: false });
   const planEnv = await d.environments.planEnvironment(env);
   const live = await d.releases.liveByServer(env.id);
-  const source = await d.projects.source(dep.projectId);
   const serverState = servers.map((s) => ({ serverId: s.id, liveReleaseId: live.get(s.id)?.releaseId ?? null, liveSlot: live.get(s.id)?.slot ?? null }));
 
   if (dep.kind === 'rollback') {
@@ -66,10 +69,11 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     return plan;
   }
 
-  if (!dep.commit) throw new AppError('CONFLICT', 'the deployment has no resolved commit');
-  const inspection = await inspectCommit(d.repositories, source, dep.commit.sha);
+  if (!dep.commit || !inspecting) throw new AppError('CONFLICT', 'the deployment has no resolved commit');
+  const releaseId = await newReleaseId(d.db, env.id, dep.commit.sha);
+  const inspection = await inspecting;
   const plan = planDeployment({
-    releaseId: await newReleaseId(d.db, env.id, dep.commit.sha),
+    releaseId,
     commit: dep.commit.sha,
     branch: dep.branch ?? env.branch,
     project: { preset: project.preset, repositoryUrl: source.url, ...(source.credentials ? { credentials: source.credentials } : {}) },

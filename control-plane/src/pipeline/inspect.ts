@@ -8,13 +8,16 @@ export interface CommitInspection extends RepoFacts {
   config: DevflowConfig | null;
 }
 
+/** The files inspectCommit reads (a deploy request prefetches them while resolving the commit). */
+export const INSPECTED_FILES: readonly string[] = ['package.json', DEVFLOW_YML];
+
 /**
  * What the planner needs from the repository at a commit: root files (lockfiles), package.json
  * scripts, and devflow.yml parsed and validated (PipelineConfigError when it is not valid).
  */
 export async function inspectCommit(repos: Pick<Repositories, 'readCommitFiles'>, source: RepositorySource, commit: string): Promise<CommitInspection> {
   // One read of the mirror (one git process) for the listing and both files.
-  const { rootFiles, files } = await repos.readCommitFiles(source, commit, ['package.json', DEVFLOW_YML]);
+  const { rootFiles, files } = await repos.readCommitFiles(source, commit, INSPECTED_FILES);
   const pkg = files['package.json'] ?? null;
   const packageScripts = rootFiles.includes('package.json') ? scriptsOf(pkg ?? '{}', commit) : null;
   const yml = files[DEVFLOW_YML] ?? null;

@@ -2,6 +2,8 @@ import { AppError } from '../errors.js';
 import { openGit } from './git.js';
 import { MirrorStore, type RepositorySource } from './mirror.js';
 import { assertBranch, assertCommit, assertRepoPath, branchContains, branchNotFound, listBranches, listCommits, type BranchInfo, type CommitInfo } from './read.js';
+import type { ObjectReader } from './cat-file.js';
+import { CommitFilesCache } from './files-cache.js';
 import { readCommit, readCommitFiles, withReader, type CommitFiles } from './snapshot.js';
 
 export type { RepositorySource } from './mirror.js';
@@ -23,13 +25,21 @@ export interface RepositoriesOptions {
   fetchInactivityTimeoutMs?: number;
 }
 
+export interface ResolveOptions {
+  /**
+   * Also read these files at the resolved commit, with the same git process, and keep them for
+   * the `readCommitFiles` call that will ask for them (the plan at claim time).
+   */
+  prefetch?: readonly string[];
+}
+
 /** The control plane's view of project repositories (see DESIGN "Pipeline"): all reads go through a fresh mirror. */
 export interface Repositories {
   /**
    * Branch -> its head commit; commit (full or abbreviated) -> that commit; both -> the commit,
    * which must be on the branch (the agent fetches that branch to check it out).
    */
-  resolve(source: RepositorySource, target: { branch?: string; commit?: string }): Promise<ResolvedCommit>;
+  resolve(source: RepositorySource, target: { branch?: string; commit?: string }, options?: ResolveOptions): Promise<ResolvedCommit>;
   branches(source: RepositorySource): Promise<BranchInfo[]>;
   commits(source: RepositorySource, branch: string, limit?: number): Promise<CommitInfo[]>;
   /**
@@ -49,38 +59,49 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
   const browseAge = options.browseMaxAgeMs ?? 10_000;
   const gitFor = async (source: RepositorySource, maxAgeMs: number) => openGit({ dir: await mirrors.sync(source, maxAgeMs) });
   const dirOf = (source: RepositorySource) => mirrors.pathOf(source.projectId);
+  const cache = new CommitFilesCache();
 
   /** The mirror's answer, or null when it cannot give one without a fetch (`strict`: throw what is missing instead). */
-  const resolveIn = (source: RepositorySource, target: { branch?: string; commit?: string }, strict: boolean) =>
-    withReader(dirOf(source), async (reader): Promise<ResolvedCommit | null> => {
-      const head = target.branch === undefined ? null : await readCommit(reader, `refs/heads/${target.branch}`);
-      if (target.branch !== undefined && head === null) {
-        if (strict) throw branchNotFound(target.branch);
-        return null;
+  const resolveIn = (source: RepositorySource, target: { branch?: string; commit?: string }, strict: boolean, prefetch?: readonly string[]) =>
+    withReader(dirOf(source), async (reader) => {
+      const resolved = await lookup(reader, source, target, strict);
+      if (resolved && prefetch) {
+        // Best effort: a file that cannot be read fails the deployment at planning, with its message in the log.
+        const files = await readCommitFiles(reader, resolved.sha, prefetch).catch(() => null);
+        if (files) cache.set(source.projectId, resolved.sha, prefetch, files);
       }
-      if (target.commit === undefined) return head && { ...head, branch: target.branch };
-      const commit = await readCommit(reader, target.commit);
-      if (commit === null) {
-        if (strict) throw commitNotFound(target.commit);
-        return null;
-      }
-      if (target.branch === undefined) return commit;
-      if (!(await branchContains(openGit({ dir: dirOf(source) }), commit.sha, target.branch))) {
-        if (!strict) return null; // the mirror's branch may be behind: fetch, then decide
-        throw new AppError('VALIDATION_FAILED', `commit ${target.commit} is not on branch "${target.branch}"`, { field: 'commit' });
-      }
-      return { ...commit, branch: target.branch };
+      return resolved;
     });
+
+  const lookup = async (reader: ObjectReader, source: RepositorySource, target: { branch?: string; commit?: string }, strict: boolean): Promise<ResolvedCommit | null> => {
+    const head = target.branch === undefined ? null : await readCommit(reader, `refs/heads/${target.branch}`);
+    if (target.branch !== undefined && head === null) {
+      if (strict) throw branchNotFound(target.branch);
+      return null;
+    }
+    if (target.commit === undefined) return head && { ...head, branch: target.branch };
+    const commit = await readCommit(reader, target.commit);
+    if (commit === null) {
+      if (strict) throw commitNotFound(target.commit);
+      return null;
+    }
+    if (target.branch === undefined) return commit;
+    if (!(await branchContains(openGit({ dir: dirOf(source) }), commit.sha, target.branch))) {
+      if (!strict) return null; // the mirror's branch may be behind: fetch, then decide
+      throw new AppError('VALIDATION_FAILED', `commit ${target.commit} is not on branch "${target.branch}"`, { field: 'commit' });
+    }
+    return { ...commit, branch: target.branch };
+  };
 
   /**
    * Without a fetch when the mirror is current: an explicit commit the mirror has (on the branch
    * as last fetched), or a branch whose head `ls-remote` shows is the mirror's head already.
    */
-  const resolveWithoutFetch = async (source: RepositorySource, target: { branch?: string; commit?: string }): Promise<ResolvedCommit | null> => {
+  const resolveWithoutFetch = async (source: RepositorySource, target: { branch?: string; commit?: string }, prefetch?: readonly string[]): Promise<ResolvedCommit | null> => {
     if (!(await mirrors.has(source.projectId))) return null;
-    if (target.commit !== undefined || target.branch === undefined) return resolveIn(source, target, false);
+    if (target.commit !== undefined || target.branch === undefined) return resolveIn(source, target, false, prefetch);
     const branch = target.branch;
-    const [remote, local] = await Promise.all([mirrors.remoteHead(source, branch), resolveIn(source, { branch }, false)]);
+    const [remote, local] = await Promise.all([mirrors.remoteHead(source, branch), resolveIn(source, { branch }, false, prefetch)]);
     if (remote === null) throw branchNotFound(branch);
     return local?.sha === remote ? local : null;
   };
@@ -89,26 +110,31 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
   const readFiles = async (source: RepositorySource, commit: string, paths: readonly string[]): Promise<CommitFiles> => {
     assertCommit(commit);
     for (const path of paths) assertRepoPath(path);
+    const cached = cache.get(source.projectId, commit, paths);
+    if (cached) return cached;
     const have = await mirrors.has(source.projectId);
-    const first = have ? await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths)) : null;
-    if (first) return first;
-    await mirrors.sync(source, 0);
-    const fresh = await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths));
-    if (!fresh) throw commitNotFound(commit);
-    return fresh;
+    let files = have ? await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths)) : null;
+    if (!files) {
+      await mirrors.sync(source, 0);
+      files = await withReader(dirOf(source), (r) => readCommitFiles(r, commit, paths));
+    }
+    if (!files) throw commitNotFound(commit);
+    cache.set(source.projectId, commit, paths, files);
+    return files;
   };
 
   return {
-    async resolve(source, target) {
+    async resolve(source, target, options = {}) {
       if (target.branch === undefined && target.commit === undefined) {
         throw new AppError('VALIDATION_FAILED', 'give a branch or a commit to deploy', { field: 'branch' });
       }
       if (target.branch !== undefined) assertBranch(target.branch);
       if (target.commit !== undefined) assertCommit(target.commit);
-      const early = await resolveWithoutFetch(source, target);
+      for (const path of options.prefetch ?? []) assertRepoPath(path);
+      const early = await resolveWithoutFetch(source, target, options.prefetch);
       if (early) return early;
       await mirrors.sync(source, 0);
-      const resolved = await resolveIn(source, target, true);
+      const resolved = await resolveIn(source, target, true, options.prefetch);
       if (!resolved) throw new Error('unreachable: a strict resolve throws what is missing');
       return resolved;
     },
@@ -127,7 +153,10 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
     async listRootFiles(source, commit) {
       return (await readFiles(source, commit, [])).rootFiles;
     },
-    remove: (projectId) => mirrors.remove(projectId),
+    remove: async (projectId) => {
+      cache.forget(projectId);
+      await mirrors.remove(projectId);
+    },
   };
 }
 

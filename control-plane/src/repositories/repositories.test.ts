@@ -178,6 +178,24 @@ describe('repositories', () => {
     expect((await rejects(repos.resolve(source, { branch: 'short-lived' }))).code).toBe('NOT_FOUND');
   });
 
+  it('prefetches files while resolving, and answers them later without git', async () => {
+    const head = await repos.resolve(source, { branch: 'main' }, { prefetch: ['package.json', 'devflow.yml'] });
+    const moved = `${upstream}-away`;
+    await rm(join(root, 'repos', 'p1.git'), { recursive: true, force: true });
+    execFileSync('mv', [upstream, moved]);
+    try {
+      // Neither the mirror nor the repository exists now: only the prefetched answer can be given.
+      expect(await repos.readCommitFiles(source, head.sha, ['devflow.yml', 'package.json'])).toEqual({
+        rootFiles: expect.arrayContaining(['devflow.yml', 'package.json']),
+        files: { 'devflow.yml': 'preset: node\n', 'package.json': '{"name":"app"}\n' },
+      });
+      expect((await rejects(repos.readCommitFiles(source, head.sha, ['index.js']))).code).toBe('UNAVAILABLE');
+      await expect(repos.resolve(source, { branch: 'main' }, { prefetch: ['../x'] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    } finally {
+      execFileSync('mv', [moved, upstream]);
+    }
+  });
+
   it('removes a mirror', async () => {
     await repos.remove('p1');
     expect(existsSync(join(root, 'repos', 'p1.git'))).toBe(false);
