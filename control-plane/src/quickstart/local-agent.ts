@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { localAgentEnv } from './agent-env.js';
 import type { ServerService } from '../servers/service.js';
 
 export const LOCAL_SERVER_NAME = 'local';
@@ -61,7 +62,10 @@ export class LocalAgent {
   }
 
   private spawnRun(): void {
-    const child = spawn(process.execPath, [this.o.bundle, 'run', '--data-dir', this.o.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.o.bundle, 'run', '--data-dir', this.o.dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: localAgentEnv(process.env),
+    });
     this.child = child;
     const log = this.o.logger.child({ component: 'local-agent' });
     for (const stream of [child.stdout, child.stderr]) {
@@ -95,7 +99,7 @@ export class LocalAgent {
 
 function runToEnd(file: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: localAgentEnv(process.env) });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
