@@ -21,6 +21,12 @@ describe('localAgentEnv', () => {
       ].join(':'),
     });
     // npm exports lower-case npm_* names; an upper-case NPM_CONFIG_* is the user's own setting.
-    expect(env).toEqual({ HOME: '/root', NPM_CONFIG_REGISTRY: 'http://127.0.0.1:4873', NODE_EXTRA_CA_CERTS: '/etc/ssl/ca.pem', PATH: '/opt/tools/bin:/usr/bin' });
+    expect(env).toEqual({
+      HOME: '/root',
+      NPM_CONFIG_REGISTRY: 'http://127.0.0.1:4873',
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/ca.pem',
+      PATH: '/opt/tools/bin:/usr/bin',
+      SKIP_YARN_COREPACK_CHECK: '1',
+    });
   });
 });

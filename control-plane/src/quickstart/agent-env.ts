@@ -13,6 +13,11 @@ export function localAgentEnv(parent: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     env[key] = value;
   }
   if (parent.PATH !== undefined) env.PATH = withoutNpmRunEntries(parent.PATH);
+  // The local agent's apps live under .devflow/ inside DevFlow's own checkout, and yarn 1.22.20+
+  // takes the "packageManager" of any parent package.json (yarnpkg/yarn#9015): DevFlow's npm@…
+  // would refuse every yarn app. The check exists for corepack, whose shim sets COREPACK_ROOT and
+  // skips it anyway, so this only affects a global yarn 1.
+  env.SKIP_YARN_COREPACK_CHECK ??= '1';
   return env;
 }
 
