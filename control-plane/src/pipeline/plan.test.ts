@@ -43,7 +43,7 @@ describe('planDeployment: node preset', () => {
       argv: ['npm', 'start'],
       env: { DEBUG: '1', DEVFLOW_RELEASE: '20260101120000-abc1234', DEVFLOW_COMMIT: 'abc1234def5678abc1234def5678abc1234def56' },
     });
-    expect(health!.spec).toMatchObject({ slot: { app: 'shop-production', slot: 'main' }, expectStatus: 200, deadlineMs: 60_000 });
+    expect(health!.spec).toMatchObject({ slot: { app: 'shop-production', slot: 'main' }, expectStatus: 200, deadlineMs: 30_000 });
     expect(cleanup!.spec).toMatchObject({ keep: 10, protect: ['20260101120000-abc1234', '20251231000000-0000000'] });
   });
 

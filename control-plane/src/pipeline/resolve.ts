@@ -72,7 +72,7 @@ export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
     healthcheck: hc && {
       path: hc.path ?? DEFAULT_HEALTHCHECK_PATH,
       expectStatus: hc.expectStatus ?? 200,
-      timeoutS: hc.timeout ?? 60,
+      timeoutS: hc.timeout ?? 30,
       healthyAfter: hc.healthyAfter ?? 1,
       intervalMs: Math.round((hc.interval ?? 1) * 1000),
       attemptTimeoutMs: Math.round((hc.attemptTimeout ?? 5) * 1000),
