@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_LOG_BATCH_LINES, parseAgentMessage, type AgentMessage, type StepResult } from '@devflow/protocol';
 import { silentLogger } from './logger.js';
+import { SEND_WINDOW_LINES } from './batcher.js';
 import { Outbox } from './outbox.js';
 import { spoolFile } from './spool.js';
 
@@ -44,6 +45,28 @@ describe('Outbox', () => {
     expect(wire.seqs()).toEqual(range(1, 5000));
     for (const f of wire.frames) if (f.type === 'log.batch') expect(f.lines.length).toBeLessThanOrEqual(MAX_LOG_BATCH_LINES);
     expect(wire.frames.at(-1)).toMatchObject({ type: 'step.done', stepId: 's1', result: { lastSeq: 5000 } });
+  });
+
+  it('keeps at most a window of lines unacknowledged; the rest goes out from the spool as acks arrive', async () => {
+    const wire = new Wire();
+    const box = new Outbox(dir, wire, silentLogger);
+    const w = box.open('s1');
+    const total = SEND_WINDOW_LINES * 2 + 500;
+    for (let i = 1; i <= total; i++) w.line('stdout', `line ${i}`);
+    await w.flush();
+    box.finish('s1', result(total));
+    // No ack yet: exactly one window is on the wire, and no step.done.
+    expect(wire.seqs()).toEqual(range(1, SEND_WINDOW_LINES));
+    expect(wire.frames.some((f) => f.type === 'step.done')).toBe(false);
+    // Acks in batch-sized steps, as the control plane sends them.
+    for (let acked = 2000; wire.seqs().length < total || acked <= total; acked += 2000) {
+      box.onLogAck('s1', Math.min(acked, wire.seqs().at(-1)!));
+      await new Promise((r) => setTimeout(r, 5));
+      expect(wire.seqs().length - Math.min(acked, total)).toBeLessThanOrEqual(SEND_WINDOW_LINES);
+      if (acked > total + SEND_WINDOW_LINES) break;
+    }
+    expect(wire.seqs()).toEqual(range(1, total));
+    expect(wire.frames.at(-1)).toMatchObject({ type: 'step.done', result: { lastSeq: total } });
   });
 
   it('cuts batches by size for long lines', async () => {

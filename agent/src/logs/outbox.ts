@@ -91,6 +91,7 @@ export class Outbox {
     const b = this.steps.get(stepId);
     if (!b) return;
     b.spool.ack(seq);
+    b.onAck();
     void this.dropSpoolIfDone(b);
   }
 

@@ -45,6 +45,8 @@ export class StepSpool {
   /** Highest seq on disk. */
   writtenSeq: number;
   ackedSeq = 0;
+  /** A write failed: some lines on the wire are not in the file, so it cannot be replayed from. */
+  lossy = false;
 
   private constructor(
     readonly file: string,
@@ -127,7 +129,14 @@ export class StepSpool {
       try {
         let group: string[] = [];
         let stopped = false;
-        await scan(fh, this.ackedOffset, (line) => {
+        // Start at the end of the last write wholly at or before afterSeq, not at the acked mark:
+        // the sender refills its window from here after every ack.
+        let from = this.ackedOffset;
+        for (const c of this.chunks) {
+          if (c.lastSeq > afterSeq) break;
+          from = c.end;
+        }
+        await scan(fh, from, (line) => {
           if (stopped || seqOf(line) <= afterSeq) return !stopped;
           group.push(line);
           if (group.length >= groupLines) {
@@ -185,6 +194,7 @@ export class StepSpool {
         this.chunks.push({ lastSeq, end: this.size });
       } catch (err) {
         // Disk trouble must not stop the log: the lines still go out live, only the resend copy is lost.
+        this.lossy = true;
         this.options.onError?.(err);
       }
       this.writtenSeq = lastSeq;
