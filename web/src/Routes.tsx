@@ -2,14 +2,15 @@ import type { ReactNode } from 'react';
 import { Empty } from './components/ui.js';
 import { DashboardPage } from './pages/DashboardPage.js';
 import { DeploymentPage } from './pages/DeploymentPage.js';
-import { EnvironmentSettingsPage } from './pages/EnvironmentSettingsPage.js';
+import { EnvironmentSettingsPage } from './pages/environment/EnvironmentSettingsPage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
 import { ProjectPage } from './pages/ProjectPage.js';
-import { ProjectSettingsPage } from './pages/ProjectSettingsPage.js';
+import { ProjectSettingsPage } from './pages/project/ProjectSettingsPage.js';
 import { ProjectsPage } from './pages/ProjectsPage.js';
 import { QueuePage } from './pages/QueuePage.js';
 import { ServersPage } from './pages/ServersPage.js';
 import { AccessPage } from './pages/AccessPage.js';
+import { ApprovalsPage } from './pages/approvals/ApprovalsPage.js';
 import { MetricsPage } from './pages/metrics/MetricsPage.js';
 import { Link, matchPath, useLocation } from './router/router.js';
 
@@ -24,6 +25,7 @@ const ROUTES: Route[] = [
   ['/deployments', () => <HistoryPage />],
   ['/deployments/:id', (p) => <DeploymentPage key={p.id} id={p.id!} />],
   ['/queue', () => <QueuePage />],
+  ['/approvals', () => <ApprovalsPage />],
   ['/servers', () => <ServersPage />],
   // Not /metrics: that path is the Prometheus endpoint of the control plane.
   ['/insights', () => <MetricsPage />],

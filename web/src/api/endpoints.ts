@@ -1,6 +1,7 @@
 import { api } from './client.js';
 import { withQuery } from '../router/router.js';
 import * as norm from './normalize.js';
+import type { WebhookSecret } from './feature-types.js';
 import type {
   AddedServer,
   ApiToken,
@@ -12,9 +13,9 @@ import type {
   PipelineOverrides,
   Preset,
   Project,
-  Release,
   Role,
   Server,
+  Stage,
   Strategy,
   User,
 } from './types.js';
@@ -37,63 +38,10 @@ function one<T>(data: unknown, key: string): T {
   return (record && key in record && typeof record[key] === 'object' ? record[key] : data) as T;
 }
 
-async function withEnvironments(raw: unknown): Promise<Project> {
-  const r = raw as { name?: string; environments?: unknown };
-  if (Array.isArray(r.environments)) return norm.project(raw);
-  return norm.project(raw, await environments.list(r.name ?? ''));
-}
-
 function page(data: unknown): Page<Deployment> {
-  const r = (data ?? {}) as Partial<Page<unknown>> & { deployments?: unknown[] };
-  const items = (r.items ?? r.deployments ?? []).map(norm.deployment);
+  const r = (data ?? {}) as Partial<Page<unknown>>;
+  const items = (r.items ?? []).map(norm.deployment);
   return { items, total: r.total ?? items.length, page: r.page ?? 1, limit: r.limit ?? items.length };
-}
-
-/**
- * Deployments name their project, environment and user by id; the pages show names. Names
- * come from the projects and users endpoints, cached briefly and refreshed on an unknown id.
- */
-interface NameIndex {
-  at: number;
-  projects: Map<string, string>;
-  environments: Map<string, string>;
-  users: Map<string, string>;
-}
-let nameIndex: Promise<NameIndex> | null = null;
-
-async function loadNames(): Promise<NameIndex> {
-  const [all, people] = await Promise.all([projects.list(), users.list().catch(() => [])]);
-  const index: NameIndex = { at: Date.now(), projects: new Map(), environments: new Map(), users: new Map() };
-  for (const p of all) {
-    index.projects.set(p.id, p.name);
-    for (const en of p.environments) index.environments.set(en.id, en.name);
-  }
-  for (const u of people) index.users.set(u.id, u.email);
-  return index;
-}
-
-async function named(items: Deployment[]): Promise<Deployment[]> {
-  const missing = (i: NameIndex, d: Deployment) =>
-    (d.projectName === d.projectId && !i.projects.has(d.projectId)) || (d.environmentName === d.environmentId && !i.environments.has(d.environmentId));
-  const needs = items.some((d) => d.projectName === d.projectId || d.environmentName === d.environmentId || (d.userId && !d.triggeredBy));
-  if (!needs) return items;
-  let index = nameIndex ? await nameIndex.catch(() => null) : null;
-  if (!index || Date.now() - index.at > 60_000 || items.some((d) => missing(index!, d))) {
-    nameIndex = loadNames();
-    index = await nameIndex.catch(() => null);
-  }
-  if (!index) return items;
-  const i = index;
-  return items.map((d) => ({
-    ...d,
-    projectName: d.projectName === d.projectId ? (i.projects.get(d.projectId) ?? d.projectName) : d.projectName,
-    environmentName: d.environmentName === d.environmentId ? (i.environments.get(d.environmentId) ?? d.environmentName) : d.environmentName,
-    triggeredBy: d.triggeredBy ?? (d.userId && i.users.has(d.userId) ? { id: d.userId, email: i.users.get(d.userId)! } : null),
-  }));
-}
-
-async function namedPage(p: Page<Deployment>): Promise<Page<Deployment>> {
-  return { ...p, items: await named(p.items) };
 }
 
 export interface HistoryFilters {
@@ -129,6 +77,11 @@ export interface EnvironmentInput {
   healthcheckPath?: string;
   startCommand?: string | null;
   autoRollback?: boolean;
+  bluePort?: number | null;
+  greenPort?: number | null;
+  stageTimeouts?: Partial<Record<Stage, number>>;
+  autoDeploy?: boolean;
+  approval?: { required: boolean; approvers?: number; expiresAfterSeconds?: number };
 }
 
 export interface DeployRequest extends DeployOptions {
@@ -163,14 +116,15 @@ export const servers = {
 };
 
 export const projects = {
-  /** Projects with their environments (one request per project for the environments). */
-  list: async (): Promise<Project[]> => {
-    const raw = list<unknown>(await api.get<unknown>('/api/projects'), 'projects');
-    return Promise.all(raw.map(async (r) => withEnvironments(r)));
+  /** Projects, each with its environments in summary (one request). */
+  list: () => api.get<{ projects: unknown[] }>('/api/projects').then((d) => d.projects.map(norm.projectSummary)),
+  /** One project with its environments in full. */
+  get: async (p: string): Promise<Project> => {
+    const [raw, envs] = await Promise.all([api.get<{ project: unknown }>(proj(p)), environments.list(p)]);
+    return norm.project(raw.project, envs);
   },
-  get: async (p: string): Promise<Project> => withEnvironments(one<unknown>(await api.get<unknown>(proj(p)), 'project')),
-  create: (body: ProjectInput) => api.post<unknown>('/api/projects', body).then((d) => norm.project(one(d, 'project'))),
-  update: (p: string, body: ProjectInput) => api.patch<unknown>(proj(p), body).then((d) => norm.project(one(d, 'project'))),
+  create: (body: ProjectInput) => api.post<{ project: unknown; webhook?: WebhookSecret }>('/api/projects', body),
+  update: (p: string, body: ProjectInput) => api.patch<unknown>(proj(p), body),
   remove: (p: string) => api.del<unknown>(proj(p)),
   branches: (p: string) =>
     api.get<unknown>(`${proj(p)}/branches`).then((d) =>
@@ -180,8 +134,8 @@ export const projects = {
     api
       .get<unknown>(withQuery(`${proj(p)}/commits`, { branch, limit }))
       .then((d) => list<unknown>(d, 'commits').map(norm.commit).filter((c): c is Commit => c !== null)),
-  queue: (p: string) => api.get<unknown>(`${proj(p)}/queue`).then((d) => named(list<unknown>(d, 'queue').map(norm.deployment))),
-  history: (p: string, filters: HistoryFilters) => api.get<unknown>(withQuery(`${proj(p)}/deployments`, { ...filters })).then(page).then(namedPage),
+  queue: (p: string) => api.get<{ queue: unknown[] }>(`${proj(p)}/queue`).then((d) => d.queue.map(norm.deployment)),
+  history: (p: string, filters: HistoryFilters) => api.get<unknown>(withQuery(`${proj(p)}/deployments`, { ...filters })).then(page),
   reorder: (p: string, deploymentIds: string[]) => api.post<unknown>(`${proj(p)}/queue/reorder`, { deploymentIds }),
 };
 
@@ -197,30 +151,8 @@ export const environments = {
     api.put<unknown>(`${env(p, en)}/variables`, { variables }),
   lock: (p: string, en: string, reason: string) => api.post<unknown>(`${env(p, en)}/lock`, { reason }),
   unlock: (p: string, en: string) => api.del<unknown>(`${env(p, en)}/lock`),
-  /** Releases on disk, one entry per deployment (the API lists one per server), with commit messages from history. */
-  releases: async (p: string, en: string): Promise<Release[]> => {
-    const [raw, history] = await Promise.all([
-      api.get<unknown>(`${env(p, en)}/releases`).then((d) => list<unknown>(d, 'releases').map(norm.release)),
-      deployments.history({ project: p, environment: en, limit: 100 }).catch(() => null),
-    ]);
-    const byDeployment = new Map<string, Release>();
-    for (const r of raw) {
-      const seen = byDeployment.get(r.deploymentId);
-      if (seen) {
-        seen.serverIds = [...(seen.serverIds ?? []), ...(r.serverIds ?? [])];
-        seen.live = seen.live || r.live;
-        if (seen.status !== r.status) seen.status = r.live ? 'live' : seen.status;
-      } else byDeployment.set(r.deploymentId, { ...r });
-    }
-    const commits = new Map((history?.items ?? []).map((d) => [d.id, d] as const));
-    return [...byDeployment.values()]
-      .filter((r) => r.status !== 'pruned')
-      .map((r) => {
-        const d = commits.get(r.deploymentId);
-        return d?.commit ? { ...r, commit: d.commit, branch: d.branch } : r;
-      })
-      .sort((a, b) => Number(b.createdAt ?? 0) - Number(a.createdAt ?? 0));
-  },
+  /** Releases on disk, one row per release, newest first. */
+  releases: (p: string, en: string) => api.get<{ byRelease: unknown[] }>(`${env(p, en)}/releases`).then((d) => d.byRelease.map(norm.release)),
   deploy: (p: string, en: string, body: DeployRequest) =>
     api.post<unknown>(`${env(p, en)}/deployments`, body).then((d) => norm.deployment(one(d, 'deployment'))),
   rollback: (p: string, en: string, body: RollbackRequest) =>
@@ -228,12 +160,8 @@ export const environments = {
 };
 
 export const deployments = {
-  history: (filters: HistoryFilters) => api.get<unknown>(withQuery('/api/deployments', { ...filters })).then(page).then(namedPage),
-  get: (id: string) =>
-    api
-      .get<unknown>(`/api/deployments/${e(id)}`)
-      .then((d) => named([norm.deployment(one(d, 'deployment'))]))
-      .then((list) => list[0]!),
+  history: (filters: HistoryFilters) => api.get<unknown>(withQuery('/api/deployments', { ...filters })).then(page),
+  get: (id: string) => api.get<{ deployment: unknown }>(`/api/deployments/${e(id)}`).then((d) => norm.deployment(d.deployment)),
   cancel: (id: string) => api.post<unknown>(`/api/deployments/${e(id)}/cancel`),
   logUrl: (id: string) => `/api/deployments/${e(id)}/logs`,
   streamUrl: (id: string, after: string | number | null) =>
@@ -241,7 +169,7 @@ export const deployments = {
 };
 
 export const queue = {
-  all: () => api.get<unknown>('/api/queue').then((d) => named(list<unknown>(d, 'queue').map(norm.deployment))),
+  all: () => api.get<{ queue: unknown[] }>('/api/queue').then((d) => d.queue.map(norm.deployment)),
 };
 
 export const users = {

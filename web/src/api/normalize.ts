@@ -1,9 +1,9 @@
-import type { Commit, Deployment, DeploymentTarget, Environment, FailureInfo, LiveRelease, Project, Release, Server, StepSummary } from './types.js';
+import type { Commit, Deployment, DeploymentTarget, Environment, EnvironmentSummary, FailureInfo, LiveRelease, Project, ProjectBase, ProjectSummary, Release, Server, StepSummary } from './types.js';
 
 /**
- * The control plane's answers turned into the shapes the pages use. The engine is young and
- * some fields have two spellings (`position`/`queuePosition`, `servers`/`serverIds`); each is
- * resolved here, once, instead of in every page.
+ * The control plane's answers turned into the shapes the pages use: `position` becomes
+ * `queuePosition`, a live release's sha + message one Commit, missing optional fields
+ * defaults — resolved here, once, instead of in every page.
  */
 type Raw = Record<string, unknown>;
 const obj = (v: unknown): Raw => (v && typeof v === 'object' ? (v as Raw) : {});
@@ -23,44 +23,61 @@ export function commit(raw: unknown): Commit | null {
 function liveRelease(raw: unknown): LiveRelease | null {
   if (!raw) return null;
   const r = obj(raw);
-  const by = r.by ?? r.byEmail ?? r.deployedBy;
+  const sha = str(r.commit);
+  const message = str(r.commitMessage);
   return {
     deploymentId: str(r.deploymentId) ?? '',
     releaseId: str(r.releaseId),
-    commit: typeof r.commit === 'string' ? r.commit : commit(r.commit),
+    // The list answers the commit's message next to its sha; one environment answers the sha only.
+    commit: sha && message !== null ? { sha, message, author: '' } : sha,
     at: instant(r.activatedAt ?? r.at),
-    by: typeof by === 'string' ? by : str(obj(by).email),
+    by: str(r.by),
+  };
+}
+
+function lock(raw: unknown): EnvironmentSummary['lock'] {
+  if (!raw) return null;
+  const l = obj(raw);
+  return { by: str(l.byEmail) ?? str(l.by), reason: str(l.reason), since: instant(l.since) ?? 0 };
+}
+
+export function environmentSummary(raw: unknown): EnvironmentSummary {
+  const r = obj(raw);
+  return {
+    id: str(r.id) ?? '',
+    name: str(r.name) ?? '',
+    branch: str(r.branch) ?? 'main',
+    strategy: r.strategy === 'blue-green' ? 'blue-green' : 'in-place',
+    autoDeploy: r.autoDeploy === true,
+    lock: lock(r.lock),
+    liveRelease: liveRelease(r.liveRelease),
   };
 }
 
 export function environment(raw: unknown): Environment {
   const r = obj(raw);
   const servers = Array.isArray(r.servers) ? (r.servers as Environment['servers']) : [];
-  const lock = r.lock ? obj(r.lock) : null;
+  const approval = obj(r.approval);
+  const slots = r.slotPorts ? obj(r.slotPorts) : null;
   return {
-    id: str(r.id) ?? '',
+    ...environmentSummary(raw),
     projectId: str(r.projectId) ?? '',
-    name: str(r.name) ?? '',
-    branch: str(r.branch) ?? 'main',
-    serverIds: Array.isArray(r.serverIds) ? (r.serverIds as string[]) : servers.map((s) => s.id),
+    serverIds: servers.map((s) => s.id),
     servers,
-    strategy: r.strategy === 'blue-green' ? 'blue-green' : 'in-place',
     keepReleases: num(r.keepReleases) ?? 10,
-    variables: Array.isArray(r.variables) ? r.variables.map((v) => (typeof v === 'string' ? v : (str(obj(v).key) ?? ''))) : [],
+    variables: Array.isArray(r.variables) ? r.variables.filter((v): v is string => typeof v === 'string') : [],
     pipeline: obj(r.pipeline),
     port: num(r.port),
+    slotPorts: slots && num(slots.blue) !== null && num(slots.green) !== null ? { blue: num(slots.blue)!, green: num(slots.green)! } : null,
+    stageTimeouts: obj(r.stageTimeouts) as Environment['stageTimeouts'],
     healthcheckPath: str(r.healthcheckPath),
     startCommand: str(r.startCommand),
     autoRollback: r.autoRollback === true,
-    lock: lock
-      ? { by: str(lock.byEmail) ?? str(lock.by) ?? str(obj(lock.lockedBy).email) ?? str(lock.lockedBy), reason: str(lock.reason), since: instant(lock.since) ?? 0 }
-      : null,
-    liveRelease: liveRelease(r.liveRelease),
+    approval: { required: approval.required === true, approvers: num(approval.approvers) ?? 1, expiresAfterSeconds: num(approval.expiresAfterSeconds) ?? 86_400 },
   };
 }
 
-export function project(raw: unknown, environments?: Environment[]): Project {
-  const r = obj(raw);
+function projectBase(r: Record<string, unknown>): ProjectBase {
   const creds = obj(r.credentials);
   return {
     id: str(r.id) ?? '',
@@ -69,8 +86,18 @@ export function project(raw: unknown, environments?: Environment[]): Project {
     preset: (str(r.preset) ?? 'custom') as Project['preset'],
     defaultBranch: str(r.defaultBranch) ?? 'main',
     credentials: { sshPrivateKey: creds.sshPrivateKey === true, httpsToken: creds.httpsToken === true },
-    environments: environments ?? (Array.isArray(r.environments) ? r.environments.map(environment) : []),
   };
+}
+
+/** A project from the list, with its environments in summary. */
+export function projectSummary(raw: unknown): ProjectSummary {
+  const r = obj(raw);
+  return { ...projectBase(r), environments: Array.isArray(r.environments) ? r.environments.map(environmentSummary) : [] };
+}
+
+/** One project with its environments in full (from the environments endpoint). */
+export function project(raw: unknown, environments: Environment[]): Project {
+  return { ...projectBase(obj(raw)), environments };
 }
 
 export function server(raw: unknown): Server {
@@ -103,26 +130,19 @@ function target(raw: unknown): DeploymentTarget {
   };
 }
 
-function nameOf(value: unknown, fallback: unknown): string {
-  if (typeof value === 'string') return value;
-  return str(obj(value).name) ?? str(fallback) ?? '';
-}
-
 export function deployment(raw: unknown): Deployment {
   const r = obj(raw);
-  const user = r.triggeredBy ?? r.user;
-  const userObj = obj(user);
-  const email = str(userObj.email) ?? str(r.userEmail);
+  const by = r.triggeredBy ? obj(r.triggeredBy) : null;
   return {
     id: str(r.id) ?? '',
     projectId: str(r.projectId) ?? '',
-    projectName: nameOf(r.projectName ?? r.project, r.projectId),
+    projectName: str(r.projectName) ?? str(r.projectId) ?? '',
     environmentId: str(r.environmentId) ?? '',
-    environmentName: nameOf(r.environmentName ?? r.environment, r.environmentId),
+    environmentName: str(r.environmentName) ?? str(r.environmentId) ?? '',
     kind: r.kind === 'rollback' ? 'rollback' : 'deploy',
     trigger: str(r.trigger) ?? 'manual',
-    triggeredBy: email ? { id: str(userObj.id) ?? str(r.userId) ?? '', email } : null,
-    userId: str(r.userId) ?? str(userObj.id),
+    triggeredBy: by && str(by.email) ? { id: str(by.id) ?? '', email: str(by.email)! } : null,
+    userId: str(r.userId),
     branch: str(r.branch),
     commit: commit(r.commit),
     options: obj(r.options),
@@ -139,17 +159,21 @@ export function deployment(raw: unknown): Deployment {
   };
 }
 
+/** One row of `byRelease` (control-plane/src/deployments/release-rows.ts). */
 export function release(raw: unknown): Release {
   const r = obj(raw);
+  const by = r.deployedBy ? obj(r.deployedBy) : null;
+  const status = str(r.status);
   return {
-    deploymentId: str(r.deploymentId) ?? str(r.id) ?? '',
-    releaseId: str(r.releaseId) ?? undefined,
-    commit: commit(r.commit ?? r.commitSha),
+    releaseId: str(r.releaseId) ?? '',
+    deploymentId: str(r.deploymentId) ?? '',
+    status: status === 'live' || status === 'bad' || status === 'staged' ? status : 'previous',
+    commit: commit(r.commit),
     branch: str(r.branch),
-    status: str(r.status) ?? undefined,
-    createdAt: instant(r.createdAt ?? r.at ?? r.activatedAt) ?? undefined,
-    live: r.live === true || r.current === true || r.status === 'live',
-    hasVariablesSnapshot: typeof r.hasVariablesSnapshot === 'boolean' ? r.hasVariablesSnapshot : typeof r.variablesSnapshot === 'boolean' ? r.variablesSnapshot : undefined,
-    serverIds: Array.isArray(r.serverIds) ? (r.serverIds as string[]) : str(r.serverId) ? [str(r.serverId)!] : undefined,
+    deployedBy: by && str(by.email) ? { id: str(by.id) ?? '', email: str(by.email)! } : null,
+    createdAt: instant(r.createdAt) ?? 0,
+    activatedAt: instant(r.activatedAt),
+    hasVariablesSnapshot: r.hasVariablesSnapshot === true,
+    servers: Array.isArray(r.servers) ? (r.servers as Release['servers']) : [],
   };
 }

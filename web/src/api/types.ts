@@ -90,36 +90,65 @@ export interface LiveRelease {
   by?: string | null;
 }
 
-export interface Environment {
+/** What the project list carries of each environment (GET /api/projects). */
+export interface EnvironmentSummary {
   id: string;
-  projectId: string;
   name: string;
   branch: string;
+  strategy: Strategy;
+  autoDeploy: boolean;
+  lock: EnvLock | null;
+  liveRelease: LiveRelease | null;
+}
+
+export interface ApprovalSetting {
+  required: boolean;
+  approvers: number;
+  expiresAfterSeconds: number;
+}
+
+export interface Environment extends EnvironmentSummary {
+  projectId: string;
   serverIds: string[];
   servers: { id: string; name: string; status: string }[];
-  strategy: Strategy;
   keepReleases: number;
   /** Variable names; values are never returned. */
   variables: string[];
   pipeline: PipelineOverrides;
   port: number | null;
+  /** Effective blue/green ports (default port + 1 and port + 2); null without a port. */
+  slotPorts: { blue: number; green: number } | null;
+  /** Effective seconds per stage (defaults with overrides). */
+  stageTimeouts: Partial<Record<Stage, number>>;
   healthcheckPath: string | null;
   startCommand: string | null;
   autoRollback: boolean;
-  lock: EnvLock | null;
-  liveRelease: LiveRelease | null;
+  approval: ApprovalSetting;
 }
 
-export interface Project {
+export interface ProjectBase {
   id: string;
   name: string;
   repositoryUrl: string;
   preset: Preset;
   defaultBranch: string;
   credentials: { sshPrivateKey: boolean; httpsToken: boolean };
-  /** Filled by the console from the environments endpoint when the project answer has none. */
+}
+
+/** One project with its environments in full (the project page and settings). */
+export interface Project extends ProjectBase {
   environments: Environment[];
 }
+
+/** A project as the list answers it: environments in summary. */
+export interface ProjectSummary extends ProjectBase {
+  environments: EnvironmentSummary[];
+}
+
+/** Stage timeouts the control plane applies when none is set (README, Pipeline). */
+export const DEFAULT_STAGE_TIMEOUTS: Record<Stage, number> = {
+  fetch: 300, link: 120, install: 900, build: 900, migrate: 600, activate: 120, cache: 300, restart: 120, healthcheck: 120, cleanup: 300,
+};
 
 export const DEPLOYMENT_STATUSES = [
   'pending_approval',
@@ -226,19 +255,19 @@ export interface LogLine {
   text: string;
 }
 
-/** A release still on disk on the environment's servers: a rollback target. */
+/** A release still on disk on the environment's servers, one row per release: a rollback target. */
 export interface Release {
+  releaseId: string;
   deploymentId: string;
-  releaseId?: string;
-  /** live, previous, staged, bad (failed its health check) or pruned. */
-  status?: string;
+  /** live on any server, else bad (failed its health check), previous, staged. */
+  status: 'live' | 'previous' | 'bad' | 'staged';
   commit: Commit | null;
-  branch?: string | null;
-  createdAt?: Instant;
-  at?: Instant;
-  live?: boolean;
-  hasVariablesSnapshot?: boolean;
-  serverIds?: string[];
+  branch: string | null;
+  deployedBy: { id: string; email: string } | null;
+  createdAt: Instant;
+  activatedAt: Instant | null;
+  hasVariablesSnapshot: boolean;
+  servers: { id: string; name: string; status: string }[];
 }
 
 export interface ApiToken {

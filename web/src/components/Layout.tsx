@@ -9,6 +9,7 @@ const NAV: Array<{ to: string; label: string; match: (path: string) => boolean }
   { to: '/projects', label: 'Projects', match: (p) => p.startsWith('/projects') },
   { to: '/deployments', label: 'History', match: (p) => p.startsWith('/deployments') },
   { to: '/queue', label: 'Queue', match: (p) => p.startsWith('/queue') },
+  { to: '/approvals', label: 'Approvals', match: (p) => p.startsWith('/approvals') },
   { to: '/servers', label: 'Servers', match: (p) => p.startsWith('/servers') },
   { to: '/insights', label: 'Metrics', match: (p) => p.startsWith('/insights') },
   { to: '/settings/access', label: 'Access', match: (p) => p.startsWith('/settings') },

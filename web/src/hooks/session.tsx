@@ -22,3 +22,8 @@ export function canDeploy(user: User): boolean {
 export function canManage(user: User): boolean {
   return user.role === 'admin' || user.role === 'maintainer';
 }
+
+/** Roles that may approve or reject a deployment waiting for approval (never their own request). */
+export function canApprove(user: User): boolean {
+  return user.role === 'admin' || user.role === 'maintainer' || user.role === 'approver';
+}

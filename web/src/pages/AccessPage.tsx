@@ -1,8 +1,7 @@
-import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../api/client.js';
+import { useState } from 'react';
 import { tokens, users } from '../api/endpoints.js';
 import type { Role } from '../api/types.js';
-import { CopyButton } from '../components/CopyButton.js';
+import { FormError, ShownOnce, submitWith, useAction } from '../components/forms.js';
 import { Ago, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { isAdmin, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
@@ -25,28 +24,16 @@ function TokensSection() {
   const list = useApi(() => tokens.list(), []);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const t = await tokens.create(name.trim());
-      setCreated({ name: name.trim(), token: t.token });
-      setName('');
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+  const action = useAction();
+  const create = async () => {
+    const t = await tokens.create(name.trim());
+    setCreated({ name: name.trim(), token: t.token });
+    setName('');
+    list.reload();
   };
-  const revoke = async (id: string, tokenName: string) => {
+  const revoke = (id: string, tokenName: string) => {
     if (!window.confirm(`Revoke “${tokenName}”? Anything using it stops working at once.`)) return;
-    setError(null);
-    try {
-      await tokens.remove(id);
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+    void action.run(() => tokens.remove(id)).then(list.reload);
   };
   return (
     <section className="card">
@@ -54,19 +41,7 @@ function TokensSection() {
       <p className="muted small">
         For the <code>devflow</code> CLI and CI jobs: send as <code>Authorization: Bearer &lt;token&gt;</code>. A token acts with your role.
       </p>
-      {created && (
-        <div className="state state-ok">
-          <div>
-            Token “{created.name}” — copy it now, it is not shown again:
-          </div>
-          <div className="install-cmd">
-            <pre>
-              <code>{created.token}</code>
-            </pre>
-            <CopyButton text={created.token} />
-          </div>
-        </div>
-      )}
+      {created && <ShownOnce title={`Token “${created.name}”`} value={created.token} />}
       {list.error ? (
         <ErrorBox error={list.error} retry={list.reload} />
       ) : !list.data ? (
@@ -90,24 +65,20 @@ function TokensSection() {
                   )}
                 </span>
               </span>
-              <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => void revoke(t.id, t.name)}>
+              <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => revoke(t.id, t.name)}>
                 Revoke
               </button>
             </li>
           ))}
         </ul>
       )}
-      <form className="inline-form" onSubmit={(event) => void create(event)}>
+      <form className="inline-form" onSubmit={submitWith(action, create)}>
         <input aria-label="Token name" required placeholder="e.g. github-actions" value={name} onChange={(e) => setName(e.target.value)} />
         <button type="submit" className="btn">
           Create token
         </button>
       </form>
-      {error && (
-        <div className="state state-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError error={action.error} />
     </section>
   );
 }
@@ -117,18 +88,12 @@ function UsersSection() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('deployer');
-  const [error, setError] = useState<string | null>(null);
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      await users.create(email.trim(), password, role);
-      setEmail('');
-      setPassword('');
-      list.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+  const action = useAction();
+  const create = async () => {
+    await users.create(email.trim(), password, role);
+    setEmail('');
+    setPassword('');
+    list.reload();
   };
   return (
     <section className="card">
@@ -146,7 +111,7 @@ function UsersSection() {
           ))}
         </ul>
       )}
-      <form className="inline-form" onSubmit={(event) => void create(event)}>
+      <form className="inline-form" onSubmit={submitWith(action, create)}>
         <input aria-label="Email" type="email" required placeholder="email" value={email} onChange={(e) => setEmail(e.target.value)} />
         <input aria-label="Password" type="password" required minLength={12} placeholder="password (12+ characters)" value={password} onChange={(e) => setPassword(e.target.value)} />
         <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
@@ -160,11 +125,7 @@ function UsersSection() {
           Add user
         </button>
       </form>
-      {error && (
-        <div className="state state-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError error={action.error} />
     </section>
   );
 }

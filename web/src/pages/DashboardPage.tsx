@@ -1,4 +1,6 @@
 import { deployments, projects, queue, servers } from '../api/endpoints.js';
+import { approvals } from '../api/features.js';
+import { Async } from '../components/Async.js';
 import { DeploymentTable, LiveReleaseLabel } from '../components/deployment-bits.js';
 import { Ago, Empty, ErrorBox, Loading, PageHeader, Status } from '../components/ui.js';
 import { useApi } from '../hooks/useApi.js';
@@ -11,11 +13,13 @@ export function DashboardPage() {
   const active = useApi(() => queue.all(), []);
   const serverList = useApi(() => servers.list(), []);
   const recent = useApi(() => deployments.history({ limit: 8 }), []);
+  const pending = useApi(() => approvals.pending(), []);
 
   useLive(['deployment', 'queue'], () => {
     active.reload();
     recent.reload();
     projectList.reload();
+    pending.reload();
   });
   useLive(['server'], () => serverList.reload());
 
@@ -25,18 +29,20 @@ export function DashboardPage() {
   return (
     <div className="page">
       <PageHeader title="Dashboard" sub="Live releases, deployments in progress and server health." />
+      {pending.data && pending.data.length > 0 && (
+        <section className="card" aria-label="Waiting for approval">
+          <h2>
+            Waiting for approval <Link to="/approvals" className="small">approve or reject →</Link>
+          </h2>
+          <DeploymentTable items={pending.data.map((r) => r.deployment)} />
+        </section>
+      )}
       <div className="grid-2">
         <section className="card">
           <h2>Running and queued</h2>
-          {active.error ? (
-            <ErrorBox error={active.error} retry={active.reload} />
-          ) : !active.data ? (
-            <Loading what="the queue" />
-          ) : active.data.length === 0 ? (
-            <Empty title="Nothing is deploying right now." />
-          ) : (
-            <DeploymentTable items={active.data} />
-          )}
+          <Async resource={active} what="the queue" empty={{ title: 'Nothing is deploying right now.' }}>
+            {(items) => <DeploymentTable items={items} />}
+          </Async>
         </section>
         <section className="card">
           <h2>
@@ -113,15 +119,9 @@ export function DashboardPage() {
         <h2>
           Recent deployments <Link to="/deployments" className="small">all history →</Link>
         </h2>
-        {recent.error ? (
-          <ErrorBox error={recent.error} retry={recent.reload} />
-        ) : !recent.data ? (
-          <Loading what="deployments" />
-        ) : recent.data.items.length === 0 ? (
-          <Empty title="No deployments yet." />
-        ) : (
-          <DeploymentTable items={recent.data.items} />
-        )}
+        <Async resource={recent} what="deployments" empty={{ title: 'No deployments yet.' }} isEmpty={(p) => p.items.length === 0}>
+          {(p) => <DeploymentTable items={p.items} />}
+        </Async>
       </section>
     </div>
   );

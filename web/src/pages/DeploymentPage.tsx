@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { errorMessage } from '../api/client.js';
-import { deployments, projects } from '../api/endpoints.js';
+import { deployments } from '../api/endpoints.js';
 import { ACTIVE_STATUSES, type Deployment, type Environment } from '../api/types.js';
 import { CommitLabel, triggerText } from '../components/deployment-bits.js';
 import { dateTime, duration, toMs } from '../components/format.js';
+import { FormError, useAction } from '../components/forms.js';
 import { ErrorBox, Loading, PageHeader, Status } from '../components/ui.js';
 import { canDeploy, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
@@ -12,7 +12,8 @@ import { LogViewer } from '../log/LogViewer.js';
 import { LogStore } from '../log/store.js';
 import { useLogStream } from '../log/useLogStream.js';
 import { Link } from '../router/router.js';
-import { RollbackDialog } from './RollbackDialog.js';
+import { ApprovalPanel } from './approvals/ApprovalPanel.js';
+import { RollbackDialog, environmentOf } from './RollbackDialog.js';
 import { StepProgress } from './StepProgress.js';
 
 /** One deployment: summary, per-server step progress, and the live log. */
@@ -20,8 +21,7 @@ export function DeploymentPage({ id }: { id: string }) {
   const { user } = useSession();
   const detail = useApi(() => deployments.get(id), [id]);
   const store = useMemo(() => new LogStore(), [id]);
-  const [cancelling, setCancelling] = useState(false);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const action = useAction();
   const [rollbackEnv, setRollbackEnv] = useState<Environment | null>(null);
 
   const streamState = useLogStream(id, store, () => detail.reload());
@@ -40,29 +40,8 @@ export function DeploymentPage({ id }: { id: string }) {
   const serverNames: Record<string, string> = {};
   for (const t of d.targets ?? []) serverNames[t.serverId] = t.serverName;
 
-  const cancel = async () => {
-    setCancelling(true);
-    setActionError(null);
-    try {
-      await deployments.cancel(d.id);
-      detail.reload();
-    } catch (err) {
-      setActionError(errorMessage(err));
-    } finally {
-      setCancelling(false);
-    }
-  };
-  const openRollback = async () => {
-    setActionError(null);
-    try {
-      const project = await projects.get(d.projectName);
-      const env = project.environments.find((e) => e.id === d.environmentId || e.name === d.environmentName);
-      if (!env) throw new Error(`Environment ${d.environmentName} no longer exists.`);
-      setRollbackEnv(env);
-    } catch (err) {
-      setActionError(errorMessage(err));
-    }
-  };
+  const cancel = () => void action.run(() => deployments.cancel(d.id)).then(detail.reload);
+  const openRollback = () => void action.run(async () => setRollbackEnv(await environmentOf(d)));
 
   return (
     <div className="page page-deployment">
@@ -77,23 +56,20 @@ export function DeploymentPage({ id }: { id: string }) {
         actions={
           <>
             {active && canDeploy(user) && (
-              <button type="button" className="btn btn-danger" disabled={cancelling} onClick={() => void cancel()}>
-                {cancelling ? 'Cancelling…' : d.status === 'running' ? 'Cancel deployment' : 'Cancel'}
+              <button type="button" className="btn btn-danger" disabled={action.busy} onClick={cancel}>
+                {d.status === 'running' ? 'Cancel deployment' : 'Cancel'}
               </button>
             )}
             {!active && d.status === 'succeeded' && canDeploy(user) && (
-              <button type="button" className="btn" onClick={() => void openRollback()}>
+              <button type="button" className="btn" disabled={action.busy} onClick={openRollback}>
                 Roll back…
               </button>
             )}
           </>
         }
       />
-      {actionError && (
-        <div className="state state-error" role="alert">
-          {actionError}
-        </div>
-      )}
+      <FormError error={action.error} />
+      {d.status === 'pending_approval' && <ApprovalPanel deploymentId={d.id} onDecided={detail.reload} />}
       {d.reason && (
         <div className={d.status === 'failed' || d.status === 'timed_out' ? 'state state-error' : 'state state-warn'} data-testid="deployment-reason">
           {d.reason}

@@ -1,15 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
-import { errorMessage } from '../api/client.js';
-import { deployments, projects, users, type HistoryFilters } from '../api/endpoints.js';
+import { deployments, users, type HistoryFilters } from '../api/endpoints.js';
+import { ProjectEnvFilter } from '../components/ProjectEnvFilter.js';
 import { DEPLOYMENT_STATUSES, type Deployment, type Environment } from '../api/types.js';
 import { DeploymentTable } from '../components/deployment-bits.js';
 import { STATUS_LABEL } from '../components/format.js';
+import { FormError, useAction } from '../components/forms.js';
 import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { canDeploy, isAdmin, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
 import { navigate, useLocation, withQuery } from '../router/router.js';
-import { RollbackDialog } from './RollbackDialog.js';
+import { RollbackDialog, environmentOf } from './RollbackDialog.js';
 
 const LIMIT = 25;
 const KEYS = ['project', 'environment', 'status', 'kind', 'user', 'from', 'to', 'q'] as const;
@@ -25,11 +26,10 @@ export function HistoryPage() {
   }
   const key = JSON.stringify(filters);
   const list = useApi(() => deployments.history(apiFilters(filters)), [key]);
-  const projectList = useApi(() => projects.list(), []);
   const userList = useApi(() => (isAdmin(user) ? users.list() : Promise.resolve([])), [user.role]);
   const [search, setSearch] = useState(filters.q ?? '');
   const [rollback, setRollback] = useState<{ project: string; env: Environment; to: string } | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
+  const action = useAction();
   const searchInput = useRef<HTMLInputElement>(null);
   useLive(['deployment'], () => list.reload());
 
@@ -59,23 +59,8 @@ export function HistoryPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const envNames = [
-    ...new Set(
-      (projectList.data ?? []).filter((p) => !filters.project || p.name === filters.project).flatMap((p) => p.environments.map((e) => e.name)),
-    ),
-  ];
 
-  const openRollback = async (d: Deployment) => {
-    setActionError(null);
-    try {
-      const project = await projects.get(d.projectName);
-      const env = project.environments.find((e) => e.id === d.environmentId || e.name === d.environmentName);
-      if (!env) throw new Error(`Environment ${d.environmentName} no longer exists.`);
-      setRollback({ project: project.name, env, to: d.id });
-    } catch (err) {
-      setActionError(errorMessage(err));
-    }
-  };
+  const openRollback = (d: Deployment) => void action.run(async () => setRollback({ project: d.projectName, env: await environmentOf(d), to: d.id }));
 
   const page = list.data;
   const pages = page ? Math.max(1, Math.ceil(page.total / page.limit)) : 1;
@@ -94,22 +79,7 @@ export function HistoryPage() {
           value={search}
           onChange={(e) => setSearch(e.target.value)}
         />
-        <select aria-label="Project" value={filters.project ?? ''} onChange={(e) => set({ project: e.target.value || undefined, environment: undefined })}>
-          <option value="">All projects</option>
-          {(projectList.data ?? []).map((p) => (
-            <option key={p.id} value={p.name}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Environment" value={filters.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
-          <option value="">All environments</option>
-          {envNames.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <ProjectEnvFilter project={filters.project} environment={filters.environment} onChange={set} />
         <select aria-label="Status" value={filters.status ?? ''} onChange={(e) => set({ status: e.target.value || undefined })}>
           <option value="">Any status</option>
           {DEPLOYMENT_STATUSES.map((s) => (
@@ -154,11 +124,7 @@ export function HistoryPage() {
           </button>
         )}
       </section>
-      {actionError && (
-        <div className="state state-error" role="alert">
-          {actionError}
-        </div>
-      )}
+      <FormError error={action.error} />
       {list.error ? (
         <ErrorBox error={list.error} retry={list.reload} />
       ) : !page ? (
@@ -173,7 +139,7 @@ export function HistoryPage() {
               canDeploy(user)
                 ? (d) =>
                     d.status === 'succeeded' ? (
-                      <button type="button" className="btn btn-small" onClick={() => void openRollback(d)}>
+                      <button type="button" className="btn btn-small" onClick={() => openRollback(d)}>
                         Roll back to this
                       </button>
                     ) : null

@@ -5,6 +5,7 @@ import type { Environment, Project, Server } from '../api/types.js';
 import { DeploymentTable, LiveReleaseLabel } from '../components/deployment-bits.js';
 import { personName } from '../components/format.js';
 import { QueuePanel } from '../components/QueuePanel.js';
+import { Async } from '../components/Async.js';
 import { Dialog } from '../components/Dialog.js';
 import { Ago, Empty, ErrorBox, Field, Loading, PageHeader, Status } from '../components/ui.js';
 import { canDeploy, canManage, useSession } from '../hooks/session.js';
@@ -74,15 +75,9 @@ export function ProjectPage({ project }: { project: string }) {
             all →
           </Link>
         </h2>
-        {recent.error ? (
-          <ErrorBox error={recent.error} retry={recent.reload} />
-        ) : !recent.data ? (
-          <Loading what="deployments" />
-        ) : recent.data.items.length === 0 ? (
-          <Empty title="Not deployed yet." >Press Deploy on an environment above.</Empty>
-        ) : (
-          <DeploymentTable items={recent.data.items} showProject={false} />
-        )}
+        <Async resource={recent} what="deployments" empty={{ title: 'Not deployed yet.', hint: 'Press Deploy on an environment above.' }} isEmpty={(x) => x.items.length === 0}>
+          {(x) => <DeploymentTable items={x.items} showProject={false} />}
+        </Async>
       </section>
       {open?.kind === 'deploy' && <DeployDialog project={p} env={open.env} servers={serverList.data ?? []} onClose={() => setOpen(null)} />}
       {open?.kind === 'rollback' && <RollbackDialog project={p.name} env={open.env} onClose={() => setOpen(null)} />}

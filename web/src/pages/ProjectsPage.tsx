@@ -1,10 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { errorMessage } from '../api/client.js';
 import { environments, projects } from '../api/endpoints.js';
 import type { Preset } from '../api/types.js';
 import { Dialog } from '../components/Dialog.js';
 import { LiveReleaseLabel } from '../components/deployment-bits.js';
-import { Empty, ErrorBox, Field, Loading, PageHeader } from '../components/ui.js';
+import { Async } from '../components/Async.js';
+import { DialogFooter, FormError, submitWith, useAction } from '../components/forms.js';
+import { Field, PageHeader } from '../components/ui.js';
 import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
@@ -35,51 +37,52 @@ export function ProjectsPage() {
           )
         }
       />
-      {list.error ? (
-        <ErrorBox error={list.error} retry={list.reload} />
-      ) : !list.data ? (
-        <Loading what="projects" />
-      ) : list.data.length === 0 ? (
-        <Empty title="No projects yet.">
-          {canManage(user) ? 'A project is a git repository plus the environments it deploys to. Create one to start.' : 'Ask an admin to create one.'}
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Project</th>
-                <th className="hide-narrow">Repository</th>
-                <th>Environments</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((p) => (
-                <tr key={p.id}>
-                  <td>
-                    <Link to={`/projects/${encodeURIComponent(p.name)}`} className="strong">
-                      {p.name}
-                    </Link>{' '}
-                    <span className="tag">{p.preset}</span>
-                  </td>
-                  <td className="hide-narrow mono small">{p.repositoryUrl}</td>
-                  <td>
-                    {p.environments.length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      p.environments.map((env) => (
-                        <div key={env.id} className="small">
-                          <strong>{env.name}</strong> <LiveReleaseLabel release={env.liveRelease} />
-                        </div>
-                      ))
-                    )}
-                  </td>
+      <Async
+        resource={list}
+        what="projects"
+        empty={{
+          title: 'No projects yet.',
+          hint: canManage(user) ? 'A project is a git repository plus the environments it deploys to. Create one to start.' : 'Ask an admin to create one.',
+        }}
+      >
+        {(items) => (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Project</th>
+                  <th className="hide-narrow">Repository</th>
+                  <th>Environments</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {items.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link to={`/projects/${encodeURIComponent(p.name)}`} className="strong">
+                        {p.name}
+                      </Link>{' '}
+                      <span className="tag">{p.preset}</span>
+                    </td>
+                    <td className="hide-narrow mono small">{p.repositoryUrl}</td>
+                    <td>
+                      {p.environments.length === 0 ? (
+                        <span className="muted">none</span>
+                      ) : (
+                        p.environments.map((env) => (
+                          <div key={env.id} className="small">
+                            <strong>{env.name}</strong> <LiveReleaseLabel release={env.liveRelease} />
+                          </div>
+                        ))
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Async>
       {creating && <CreateProjectDialog onClose={() => setCreating(false)} />}
     </div>
   );
@@ -91,49 +94,33 @@ function CreateProjectDialog({ onClose }: { onClose: () => void }) {
   const [preset, setPreset] = useState<Preset>('node');
   const [envName, setEnvName] = useState('production');
   const [branch, setBranch] = useState('main');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await projects.create({ name: name.trim(), repositoryUrl: repositoryUrl.trim(), preset, defaultBranch: branch.trim() || 'main' });
-      if (envName.trim()) {
-        try {
-          await environments.create(project.name, { name: envName.trim(), branch: branch.trim() || 'main' });
-        } catch (err) {
-          // The project exists; send the user to it with the reason the environment failed.
-          navigate(`/projects/${encodeURIComponent(project.name)}/settings?error=${encodeURIComponent(errorMessage(err))}`);
-          return;
-        }
+  const create = async () => {
+    const { project } = await projects.create({ name: name.trim(), repositoryUrl: repositoryUrl.trim(), preset, defaultBranch: branch.trim() || 'main' });
+    const created = (project as { name: string }).name;
+    if (envName.trim()) {
+      try {
+        await environments.create(created, { name: envName.trim(), branch: branch.trim() || 'main' });
+      } catch (err) {
+        // The project exists; send the user to it with the reason the environment failed.
+        navigate(`/projects/${encodeURIComponent(created)}/settings?error=${encodeURIComponent(errorMessage(err))}`);
+        return;
       }
-      navigate(`/projects/${encodeURIComponent(project.name)}`);
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
     }
+    navigate(`/projects/${encodeURIComponent(created)}`);
   };
 
   return (
     <Dialog title="New project" onClose={onClose}>
-      <form className="form" onSubmit={(event) => void submit(event)}>
+      <form className="form" onSubmit={submitWith(action, create)}>
         <Field label="Name" hint="Lowercase letters, digits and dashes; used in paths on your servers.">
           <input required pattern="[a-z0-9][a-z0-9-]*" value={name} onChange={(e) => setName(e.target.value)} placeholder="shop" autoFocus />
         </Field>
         <Field label="Repository" hint="https://, ssh://, git@host:path, or an absolute path on the control plane.">
           <input required value={repositoryUrl} onChange={(e) => setRepositoryUrl(e.target.value)} placeholder="https://github.com/acme/shop.git" />
         </Field>
-        <Field label="Preset" hint="The default pipeline; every stage can be changed later in settings.">
-          <select value={preset} onChange={(e) => setPreset(e.target.value as Preset)}>
-            {PRESETS.map((p) => (
-              <option key={p.value} value={p.value}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <PresetField value={preset} onChange={setPreset} hint="The default pipeline; every stage can be changed later in settings." />
         <div className="form-row">
           <Field label="First environment" hint="Leave empty to add environments later.">
             <input value={envName} onChange={(e) => setEnvName(e.target.value)} />
@@ -142,20 +129,23 @@ function CreateProjectDialog({ onClose }: { onClose: () => void }) {
             <input value={branch} onChange={(e) => setBranch(e.target.value)} disabled={!envName.trim()} />
           </Field>
         </div>
-        {error && (
-          <div className="state state-error" role="alert">
-            {error}
-          </div>
-        )}
-        <footer className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create project'}
-          </button>
-        </footer>
+        <FormError error={action.error} />
+        <DialogFooter onCancel={onClose} busy={action.busy} label="Create project" busyLabel="Creating…" />
       </form>
     </Dialog>
+  );
+}
+
+export function PresetField({ value, onChange, hint }: { value: Preset; onChange: (preset: Preset) => void; hint: string }) {
+  return (
+    <Field label="Preset" hint={hint}>
+      <select value={value} onChange={(e) => onChange(e.target.value as Preset)}>
+        {PRESETS.map((p) => (
+          <option key={p.value} value={p.value}>
+            {p.label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../api/client.js';
+import { useState } from 'react';
 import { servers } from '../api/endpoints.js';
 import type { AddedServer, Server } from '../api/types.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { Dialog } from '../components/Dialog.js';
 import { labelList, parseLabels } from '../components/format.js';
+import { DialogFooter, FormError, submitWith, useAction } from '../components/forms.js';
 import { Field } from '../components/ui.js';
 
 /** Adding a server (and showing its install line) and editing its name and labels. */
@@ -29,89 +29,70 @@ export function InstallLine({ name, added, onDone }: { name: string; added: Adde
   );
 }
 
-export function AddServerDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string, added: AddedServer) => void }) {
-  const [name, setName] = useState('');
-  const [labels, setLabels] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onAdded(name.trim(), await servers.add(name.trim(), parseLabels(labels)));
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  };
+/** Name and labels of a server: the same form adds one and edits one. */
+function ServerDialog({
+  title,
+  initial,
+  labelsHint,
+  submitLabel,
+  busyLabel,
+  save,
+  onClose,
+}: {
+  title: string;
+  initial: { name: string; labels: string };
+  labelsHint: string;
+  submitLabel: string;
+  busyLabel: string;
+  save: (name: string, labels: Record<string, string>) => Promise<unknown>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(initial.name);
+  const [labels, setLabels] = useState(initial.labels);
+  const action = useAction();
   return (
-    <Dialog title="Add a server" onClose={onClose}>
-      <form className="form" onSubmit={(event) => void submit(event)}>
+    <Dialog title={title} onClose={onClose}>
+      <form className="form" onSubmit={submitWith(action, () => save(name.trim(), parseLabels(labels)))}>
         <Field label="Name" hint="How this server shows up in DevFlow, e.g. web-1.">
           <input required value={name} onChange={(e) => setName(e.target.value)} autoFocus />
         </Field>
-        <Field label="Labels" hint="Optional, comma separated: web, region=eu.">
+        <Field label="Labels" hint={labelsHint}>
           <input value={labels} onChange={(e) => setLabels(e.target.value)} />
         </Field>
-        {error && (
-          <div className="state state-error" role="alert">
-            {error}
-          </div>
-        )}
-        <footer className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add and show install line'}
-          </button>
-        </footer>
+        <FormError error={action.error} />
+        <DialogFooter onCancel={onClose} busy={action.busy} label={submitLabel} busyLabel={busyLabel} />
       </form>
     </Dialog>
   );
 }
 
-export function EditServerDialog({ server, onClose, onSaved }: { server: Server; onClose: () => void; onSaved: () => void }) {
-  const [name, setName] = useState(server.name);
-  const [labels, setLabels] = useState(labelList(server.labels).join(', '));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await servers.update(server.id, { name: name.trim(), labels: parseLabels(labels) });
-      onSaved();
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  };
+export function AddServerDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (name: string, added: AddedServer) => void }) {
   return (
-    <Dialog title={`Edit ${server.name}`} onClose={onClose}>
-      <form className="form" onSubmit={(event) => void submit(event)}>
-        <Field label="Name">
-          <input required value={name} onChange={(e) => setName(e.target.value)} autoFocus />
-        </Field>
-        <Field label="Labels" hint="Comma separated: web, region=eu.">
-          <input value={labels} onChange={(e) => setLabels(e.target.value)} />
-        </Field>
-        {error && (
-          <div className="state state-error" role="alert">
-            {error}
-          </div>
-        )}
-        <footer className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </footer>
-      </form>
-    </Dialog>
+    <ServerDialog
+      title="Add a server"
+      initial={{ name: '', labels: '' }}
+      labelsHint="Optional, comma separated: web, region=eu."
+      submitLabel="Add and show install line"
+      busyLabel="Adding…"
+      save={async (name, labels) => onAdded(name, await servers.add(name, labels))}
+      onClose={onClose}
+    />
+  );
+}
+
+export function EditServerDialog({ server, onClose, onSaved }: { server: Server; onClose: () => void; onSaved: () => void }) {
+  return (
+    <ServerDialog
+      title={`Edit ${server.name}`}
+      initial={{ name: server.name, labels: labelList(server.labels).join(', ') }}
+      labelsHint="Comma separated: web, region=eu."
+      submitLabel="Save"
+      busyLabel="Saving…"
+      save={async (name, labels) => {
+        await servers.update(server.id, { name, labels });
+        onSaved();
+      }}
+      onClose={onClose}
+    />
   );
 }

@@ -1,4 +1,4 @@
-import { projects } from '../../api/endpoints.js';
+import { ProjectEnvFilter } from '../../components/ProjectEnvFilter.js';
 import { duration } from '../../components/format.js';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../components/ui.js';
 import { useApi } from '../../hooks/useApi.js';
@@ -31,32 +31,13 @@ export function MetricsPage() {
     bucket: query.get('bucket') === 'hour' ? 'hour' : 'day',
   };
   const data = useApi(() => fetchMetrics(filters), [JSON.stringify(filters)]);
-  const projectList = useApi(() => projects.list(), []);
-  const envNames = [
-    ...new Set((projectList.data ?? []).filter((p) => !filters.project || p.name === filters.project).flatMap((p) => p.environments.map((e) => e.name))),
-  ];
   const set = (changes: Partial<MetricsFilters>) => navigate(withQuery('/insights', { ...filters, ...changes }), { replace: true });
 
   return (
     <div className="page">
       <PageHeader title="Metrics" sub="How often you ship, how often it works, how fast you recover." />
       <section className="filters card" aria-label="Filters">
-        <select aria-label="Project" value={filters.project ?? ''} onChange={(e) => set({ project: e.target.value || undefined, environment: undefined })}>
-          <option value="">All projects</option>
-          {(projectList.data ?? []).map((p) => (
-            <option key={p.id} value={p.name}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Environment" value={filters.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
-          <option value="">All environments</option>
-          {envNames.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        <ProjectEnvFilter project={filters.project} environment={filters.environment} onChange={set} />
         <label className="date-filter">
           From <input type="date" aria-label="From date" value={filters.from} onChange={(e) => e.target.value && set({ from: e.target.value })} />
         </label>

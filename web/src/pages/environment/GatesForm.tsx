@@ -1,0 +1,44 @@
+import { useState } from 'react';
+import { environments } from '../../api/endpoints.js';
+import type { Environment } from '../../api/types.js';
+import { Check, SettingsForm } from '../../components/forms.js';
+import { Field } from '../../components/ui.js';
+import { Link } from '../../router/router.js';
+
+/** Who and what may start a deployment: approval rule and deploy-on-push. */
+export function GatesForm({ project, env, readOnly, onSaved }: { project: string; env: Environment; readOnly: boolean; onSaved: () => void }) {
+  const [required, setRequired] = useState(env.approval.required);
+  const [approvers, setApprovers] = useState(String(env.approval.approvers));
+  const [hours, setHours] = useState(String(Math.round((env.approval.expiresAfterSeconds / 3600) * 100) / 100));
+  const [autoDeploy, setAutoDeploy] = useState(env.autoDeploy);
+
+  const save = async () => {
+    await environments.update(project, env.name, {
+      autoDeploy,
+      approval: { required, approvers: Number(approvers), expiresAfterSeconds: Math.max(1, Math.round(Number(hours) * 3600)) },
+    });
+    onSaved();
+  };
+
+  return (
+    <SettingsForm title="Approvals and automatic deploys" save={save} label="Save approvals" readOnly={readOnly}>
+      <Check checked={required} onChange={setRequired}>
+        Deployments need approval <span className="muted small">(requests wait until approvers other than the requester agree; rollbacks never wait)</span>
+      </Check>
+      <div className="form-row">
+        <Field label="Approvals needed">
+          <input type="number" min={1} max={10} required disabled={!required} value={approvers} onChange={(e) => setApprovers(e.target.value)} />
+        </Field>
+        <Field label="Expires after (hours)" hint="A request nobody approved by then is rejected.">
+          <input type="number" min={0.01} max={720} step="any" required disabled={!required} value={hours} onChange={(e) => setHours(e.target.value)} />
+        </Field>
+      </div>
+      <Check checked={autoDeploy} onChange={setAutoDeploy}>
+        Deploy automatically when <code>{env.branch}</code> is pushed{' '}
+        <span className="muted small">
+          (needs the project’s <Link to={`/projects/${encodeURIComponent(project)}/settings#webhook`}>push webhook</Link>)
+        </span>
+      </Check>
+    </SettingsForm>
+  );
+}
