@@ -91,7 +91,10 @@ describe('devflow login', () => {
 
 describe('devflow catalogue commands', () => {
   it('creates and shows projects and environments, sets variables, locks and unlocks', async () => {
-    expect((await cli(['projects', 'create', 'shop', '--repo', repo, '--preset', 'node'])).code).toBe(0);
+    const project = await cli(['projects', 'create', 'shop', '--repo', repo, '--preset', 'node']);
+    expect(project.code).toBe(0);
+    // The webhook secret is only ever in this answer, so the CLI must show it.
+    expect(project.out).toMatch(new RegExp(`URL     ${cp.url}/webhooks/prj_\\S+\n  secret  [0-9a-f]{32,}\n`));
     const badRepo = await cli(['projects', 'create', 'evil', '--repo', 'ext::sh -c id']);
     expect([badRepo.code, badRepo.err]).toEqual([3, expect.stringContaining('repositoryUrl')]);
     const server = await cli(['servers', 'add', 'web1', '--label', 'role=web', '--json']);

@@ -40,8 +40,16 @@ export const projects: Command = {
           ...(values.branch ? { defaultBranch: values.branch } : {}),
           ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
         };
-        const res = await client.json<{ project: { name: string; id: string } }>('/api/projects', { method: 'POST', body });
-        ctx.out(values.json ? json(res) : `Created project ${res.project.name} (${res.project.id})\n`);
+        const res = await client.json<{ project: { name: string; id: string }; webhook?: { url: string; secret: string } }>('/api/projects', {
+          method: 'POST',
+          body,
+        });
+        if (values.json) ctx.out(json(res));
+        else {
+          ctx.out(`Created project ${res.project.name} (${res.project.id})\n`);
+          // The secret is shown once by the API: a CLI that dropped it would force a rotation.
+          if (res.webhook) ctx.out(`Push webhook (secret shown once, see README "Webhooks"):\n  URL     ${res.webhook.url}\n  secret  ${res.webhook.secret}\n`);
+        }
         return 0;
       }
       case 'show': {
