@@ -5,27 +5,36 @@ import { createClient, type Client } from '@libsql/client';
 
 export type Db = Client;
 
+/** How long a write waits for another connection's (or another instance's) write lock. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Connections the client pools for a local file (libsql's default is 20). */
+const FILE_POOL = 8;
+
 /**
  * A libsql client for `file:` (embedded) or `libsql://` / `http(s)://` (sqld, Turso) URLs.
  * For a local file: the directory is created, WAL mode lets readers run beside the writer,
  * and a busy timeout makes concurrent writers wait instead of failing.
+ *
+ * The client pools connections and PRAGMAs other than journal_mode hold per connection, so
+ * every pooled connection is opened here and set up: `synchronous = NORMAL` (without it each
+ * commit fsyncs; under load that made every write cost milliseconds) and `foreign_keys = ON`.
  */
-/** How long a write waits for another connection's (or another instance's) write lock. */
-const BUSY_TIMEOUT_MS = 5000;
-
 export async function openDb(url: string, authToken?: string): Promise<Db> {
-  if (url.startsWith('file:')) {
+  const file = url.startsWith('file:');
+  if (file) {
     const path = url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
     mkdirSync(dirname(path), { recursive: true });
   }
-  // The client pools connections: a busy timeout set by PRAGMA would reach only the first one,
-  // so it goes in the options (every pooled connection waits for a writer in another process).
-  const db = createClient({ url, ...(authToken ? { authToken } : {}), ...(url.startsWith('file:') ? { timeout: BUSY_TIMEOUT_MS } : {}) });
-  if (url.startsWith('file:')) {
+  const db = createClient({ url, ...(authToken ? { authToken } : {}), ...(file ? { timeout: BUSY_TIMEOUT_MS, concurrency: FILE_POOL } : {}) });
+  if (file) {
     await db.execute('PRAGMA journal_mode = WAL');
-    await db.execute('PRAGMA synchronous = NORMAL');
+    // Calls started together each borrow their own connection: this reaches all of them.
+    const everyConnection = (sql: string) => Promise.all(Array.from({ length: FILE_POOL }, () => db.execute(sql)));
+    await everyConnection('PRAGMA synchronous = NORMAL');
+    await everyConnection('PRAGMA foreign_keys = ON');
+  } else {
+    await db.execute('PRAGMA foreign_keys = ON');
   }
-  await db.execute('PRAGMA foreign_keys = ON');
   return db;
 }
 
