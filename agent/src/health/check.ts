@@ -58,7 +58,21 @@ export async function healthCheck(spec: StepSpecOf<'health.check'>, ctx: StepCon
     if (spec.stopSlotOnFailure) await stopUnhealthy(ctx, spec.slot.app, spec.slot.slot);
   }
   throw new StepFailedError(
-    `health check failed: ${spec.url} never answered ${spec.expectStatus} — ${gaveUpBecause}; ${attempt} attempts, last result: ${last}`,
+    `health check failed: ${spec.url} never answered ${spec.expectStatus} — ${gaveUpBecause}; ${attempt} attempts, last result: ${last}${unsupervisedHint(spec, last)}`,
+  );
+}
+
+/**
+ * Without a slot DevFlow started no process (preset static or laravel, `start: false`): a refused
+ * connection then means the user's own web server is missing, which the bare error does not say.
+ */
+function unsupervisedHint(spec: StepSpecOf<'health.check'>, last: string): string {
+  if (spec.slot || last !== 'ECONNREFUSED') return '';
+  const { host } = new URL(spec.url);
+  return (
+    `. Nothing listens on ${host}, and DevFlow starts no process for this environment (no start command):` +
+    ' serve the release with your web server (nginx, Caddy, php-fpm …) on that port, set a start command,' +
+    ' or turn the health check off (healthcheck: false)'
   );
 }
 

@@ -80,6 +80,13 @@ describe('health.check', () => {
     expect(ctx.text()).toContain('[green] version 7 stopping');
   });
 
+  it('says so when nothing listens and no slot is supervised (a static site without a web server)', async () => {
+    const port = await freePort();
+    const err = await healthCheck(check(port, { deadlineMs: 200 }), stepContext(dataDir)).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`last result: ECONNREFUSED. Nothing listens on 127.0.0.1:${port}, and DevFlow starts no process`);
+    expect((err as Error).message).toContain('healthcheck: false');
+  });
+
   describe('against a server that accepts and never answers', () => {
     let server: Server;
     const sockets = new Set<Socket>();
