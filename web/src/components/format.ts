@@ -29,6 +29,11 @@ export function timeAgo(iso: When, now = Date.now()): string {
   const t = toMs(iso);
   if (Number.isNaN(t)) return String(iso);
   const s = Math.round((now - t) / 1000);
+  // A future instant (an approval's expiry, a next run) reads "in 2 h".
+  if (s < -5) {
+    const mirrored = timeAgo(2 * now - t, now);
+    return mirrored.endsWith(' ago') ? `in ${mirrored.slice(0, -4)}` : new Date(t).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  }
   if (s < 5) return 'just now';
   if (s < 60) return `${s}s ago`;
   const m = Math.round(s / 60);
