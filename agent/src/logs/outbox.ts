@@ -1,13 +1,16 @@
 import type { LogStream, StepResult } from '@devflow/protocol';
 import type { Logger } from './logger.js';
 import { StepBatcher, type Transport } from './batcher.js';
-import { encodeLine, StepSpool, type SpoolOptions } from './spool.js';
+import { encodeLine, FULL_LINES, StepSpool, type SpoolOptions } from './spool.js';
 
 /** What a running step writes its (already masked) output into. */
 export interface StepLogWriter {
   line(stream: LogStream, text: string): void;
   /** Seq of the last line so far. */
   readonly lastSeq: number;
+  /** Too many lines wait for the disk: the producer should pause until `drained()` resolves. */
+  readonly full: boolean;
+  drained(): Promise<void>;
   /** Flush the spool; every line is on disk and handed to the sender when this resolves. */
   flush(): Promise<void>;
 }
@@ -42,6 +45,10 @@ export class Outbox {
       get lastSeq() {
         return seq;
       },
+      get full() {
+        return spool.pendingLines >= FULL_LINES;
+      },
+      drained: () => spool.drained(),
       flush: () => spool.flush(),
     };
   }

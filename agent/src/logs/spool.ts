@@ -29,6 +29,14 @@ export const seqOf = (json: string): number => Number(json.slice(7, json.indexOf
 /** Step ids come from the network: encoded so that no id can name a path outside the spool dir. */
 export const spoolFile = (dir: string, stepId: string): string => join(dir, `${encodeURIComponent(stepId)}.jsonl`);
 
+/**
+ * Backpressure: a step whose output reaches FULL_LINES lines not yet on disk is paused (its pipes
+ * are not read, so the process blocks on write) until DRAINED_LINES remain. Without it a step
+ * printing faster than the disk or the link held its whole output in the agent's memory.
+ */
+export const FULL_LINES = 20_000;
+export const DRAINED_LINES = 4_000;
+
 export class StepSpool {
   private buffer: string[] = [];
   private bufferFirstSeq = 0;
@@ -47,6 +55,9 @@ export class StepSpool {
   ackedSeq = 0;
   /** A write failed: some lines on the wire are not in the file, so it cannot be replayed from. */
   lossy = false;
+  /** Lines handed to `append` and not yet on disk (buffered or in the write queue). */
+  pendingLines = 0;
+  private drainWaiters: (() => void)[] = [];
 
   private constructor(
     readonly file: string,
@@ -100,8 +111,15 @@ export class StepSpool {
       this.timer ??= setTimeout(() => this.flushBuffer(), this.options.flushMs ?? 10);
     }
     this.buffer.push(json);
+    this.pendingLines++;
     this.lastSeq = seq;
     if (this.buffer.length >= (this.options.flushLines ?? 2000)) this.flushBuffer();
+  }
+
+  /** Resolves once at most DRAINED_LINES lines wait for the disk (at once if that is already so). */
+  drained(): Promise<void> {
+    if (this.pendingLines <= DRAINED_LINES || this.removed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** Write whatever is buffered and wait until every write so far is on disk. */
@@ -157,6 +175,7 @@ export class StepSpool {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.buffer = [];
+    for (const w of this.drainWaiters.splice(0)) w();
     await this.enqueue(async () => {
       this.removed = true;
       await this.fh?.close();
@@ -198,6 +217,8 @@ export class StepSpool {
         this.options.onError?.(err);
       }
       this.writtenSeq = lastSeq;
+      this.pendingLines -= lines.length;
+      if (this.pendingLines <= DRAINED_LINES && this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w();
       this.options.onFlushed?.(lines, firstSeq, lastSeq);
     });
   }

@@ -53,6 +53,43 @@ describe('runCommand', () => {
     expect(lines).toEqual([`${dir} yes`]);
   });
 
+  it('stops reading while the consumer is full, and loses no line', async () => {
+    let pending = 0;
+    let most = 0;
+    let pauses = 0;
+    const waiting: (() => void)[] = [];
+    // A slow consumer: 2,000 lines every 5 ms, far slower than seq prints.
+    const disk = setInterval(() => {
+      pending = Math.max(0, pending - 2000);
+      if (pending <= 2000) for (const w of waiting.splice(0)) w();
+    }, 5);
+    const seen: string[] = [];
+    try {
+      const r = await runCommand(['seq', '1', '100000'], {
+        onLine: (_s, line) => {
+          seen.push(line);
+          most = Math.max(most, ++pending);
+        },
+        backpressure: {
+          full: () => pending >= 10_000,
+          drained: () => {
+            pauses++;
+            return new Promise<void>((resolve) => waiting.push(resolve));
+          },
+        },
+      });
+      expect(r.exitCode).toBe(0);
+    } finally {
+      clearInterval(disk);
+    }
+    expect(seen.length).toBe(100_000);
+    expect(seen[0]).toBe('1');
+    expect(seen.at(-1)).toBe('100000');
+    expect(pauses).toBeGreaterThan(0);
+    // At most one pipe's worth (64 KiB, ~10,000 short lines) past the mark.
+    expect(most).toBeLessThan(10_000 + 20_000);
+  });
+
   it('reports the pid of the started child', async () => {
     let pid: number | undefined;
     await runCommand(['true'], { onSpawn: (p) => (pid = p) });

@@ -10,6 +10,8 @@ export interface RunOptions {
   killGraceMs?: number;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   onSpawn?: (pid: number | undefined) => void;
+  /** While `full()`, stdout and stderr are not read (the process blocks on write) until `drained()` resolves. */
+  backpressure?: { full: () => boolean; drained: () => Promise<void> };
 }
 
 /** A command's result is data, for success and failure alike (never thrown). */
@@ -68,8 +70,27 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
 
   const out = new LineSplitter((line) => options.onLine?.('stdout', line));
   const err = new LineSplitter((line) => options.onLine?.('stderr', line));
-  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+  let paused = false;
+  const throttle = (): void => {
+    const bp = options.backpressure;
+    if (!bp || paused || !bp.full()) return;
+    paused = true;
+    child.stdout?.pause();
+    child.stderr?.pause();
+    void bp.drained().then(() => {
+      paused = false;
+      child.stdout?.resume();
+      child.stderr?.resume();
+    });
+  };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out.push(chunk);
+    throttle();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err.push(chunk);
+    throttle();
+  });
 
   // When the direct child exits, whatever it left in its group (a `cmd &` still holding our
   // stdout pipe) is killed at once: otherwise the pipe never closes and the step never ends.

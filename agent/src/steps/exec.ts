@@ -15,6 +15,7 @@ export const execStep: StepHandler<'exec'> = async (spec, ctx) => {
     signal: ctx.signal,
     onSpawn: (pid) => ctx.started?.(pid ?? null),
     onLine: ctx.log,
+    ...(ctx.logFull && ctx.logDrained ? { backpressure: { full: ctx.logFull, drained: () => ctx.logDrained!() } } : {}),
   });
   if (r.spawnError !== undefined) throw new StepFailedError(`could not start ${JSON.stringify(spec.argv[0])}: ${r.spawnError}${spawnHint(spec.argv[0] ?? '', r.spawnError, spec.env)}`);
   if (!ctx.signal.aborted && r.exitCode !== 0) {

@@ -7,6 +7,12 @@ export interface StepContext {
   readonly dataDir: string;
   /** Emit one log line (no trailing newline). Secret masking and sequencing are done by the runner. */
   log(stream: LogStream, text: string): void;
+  /**
+   * Backpressure on `log`: true while too many lines wait for the disk. A handler reading a
+   * process's output stops reading until `logDrained()` resolves (optional: the runner sets both).
+   */
+  readonly logFull?: () => boolean;
+  logDrained?(): Promise<void>;
   /** Aborted when the step is cancelled or times out; handlers stop their work and return. */
   readonly signal: AbortSignal;
   /**

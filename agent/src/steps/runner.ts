@@ -100,6 +100,8 @@ export class StepRunner {
       dataDir: deps.dataDir,
       signal: abort.signal,
       log: (stream, text) => writer.line(stream, mask(text)),
+      logFull: () => writer.full,
+      logDrained: () => writer.drained(),
       started: sendStarted,
     };
     const timer = setTimeout(() => abort.abort('timeout' satisfies AbortReason), spec.timeoutMs);
