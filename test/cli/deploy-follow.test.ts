@@ -2,11 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningControlPlane } from '../helpers/control-plane.js';
+import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
 import { REPO_ROOT, requireBuilt } from '../helpers/repo.js';
 import { removeTempDirs } from '../helpers/temp.js';
-import { Api, ExampleRepo, freePort, httpGet, startAgent, startEngineControlPlane, type TestAgent } from '../engine/helpers.js';
+import { startAgent, type TestAgent } from '../helpers/agent.js';
+import { Api } from '../helpers/api.js';
+import { ExampleRepo } from '../helpers/example-repo.js';
+import { freePort, httpGet } from '../helpers/net.js';
 
 /** The real `devflow` binary, as a user runs it. */
 const CLI = join(REPO_ROOT, 'control-plane/dist/cli.js');

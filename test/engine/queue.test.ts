@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningControlPlane } from '../helpers/control-plane.js';
+import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { Api, deployment, ExampleRepo, freePort, httpGet, prepareAppDir, startAgent, startEngineControlPlane, waitFinal, type DeploymentView, type TestAgent } from './helpers.js';
+import { prepareAppDir, startAgent, type TestAgent } from '../helpers/agent.js';
+import { Api, deployment, waitFinal, type DeploymentView } from '../helpers/api.js';
+import { ExampleRepo } from '../helpers/example-repo.js';
+import { freePort, httpGet } from '../helpers/net.js';
 
 /**
  * Queue, cancel, manual options, history, live log and a control-plane restart, against a real

@@ -7,7 +7,8 @@ import { TestProcess } from '../helpers/processes.js';
 import { CONTROL_PLANE_MAIN, requireBuilt } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { Api, ExampleRepo, waitFinal, type DeploymentView } from '../engine/helpers.js';
+import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
+import { ExampleRepo } from '../helpers/example-repo.js';
 
 /**
  * "Deploy behind firewalls without inbound SSH": the target server lives in its own network

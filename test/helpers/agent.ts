@@ -1,6 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Api } from './api.js';
+import { addServer } from './control-plane.js';
 import { AGENT_BIN, requireBuilt } from './repo.js';
 import { spawnNode, type TestProcess } from './processes.js';
 import { tempDir } from './temp.js';
+import { waitFor } from './wait.js';
 
 /** `devflow-agent enroll --url --token --name --data-dir`; resolves with the data dir once it succeeded. */
 export async function enrollAgent(url: string, token: string, name: string, dataDir = tempDir('devflow-agent-')): Promise<string> {
@@ -15,4 +20,30 @@ export async function enrollAgent(url: string, token: string, name: string, data
 export function runAgent(dataDir: string, env: Record<string, string> = {}): TestProcess {
   requireBuilt(AGENT_BIN);
   return spawnNode('agent', AGENT_BIN, ['run', '--data-dir', dataDir], { LOG_LEVEL: 'info', ...env });
+}
+
+export interface TestAgent {
+  id: string;
+  name: string;
+  dataDir: string;
+  /** Loopback address its copy of the app binds. */
+  host: string;
+  proc: TestProcess;
+}
+
+/** Add a server through the API, enrol a real agent process for it and wait until it is online. */
+export async function startAgent(api: Api, name: string, host: string): Promise<TestAgent> {
+  const { id, enrollToken } = await addServer(api.url, name);
+  const dataDir = await enrollAgent(api.url, enrollToken, name);
+  const agent: TestAgent = { id, name, dataDir, host, proc: runAgent(dataDir) };
+  await waitFor(`agent ${name} online`, async () => (await api.call<{ server: { status: string } }>('GET', `/api/servers/${id}`)).body.server?.status === 'online');
+  return agent;
+}
+
+/** Where the agent keeps the app; `shared/host.txt` tells the example app which address to bind. */
+export function prepareAppDir(agent: TestAgent, app: string): string {
+  const shared = join(agent.dataDir, 'apps', app, 'shared');
+  mkdirSync(shared, { recursive: true });
+  writeFileSync(join(shared, 'host.txt'), agent.host);
+  return join(agent.dataDir, 'apps', app);
 }

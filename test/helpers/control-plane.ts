@@ -37,6 +37,11 @@ export async function startControlPlaneProcess(options: { dataDir?: string; port
   return { process: proc, url, port: Number(new URL(url).port), dataDir };
 }
 
+/** A control plane for deployment tests: 500 ms heartbeats, and a 1-byte free-disk floor so the test host's disk never refuses a deployment. */
+export async function startEngineControlPlane(env: Record<string, string> = {}, dataDir?: string): Promise<RunningControlPlane> {
+  return startControlPlaneProcess({ ...(dataDir ? { dataDir } : {}), env: { DEVFLOW_HEARTBEAT_INTERVAL_MS: '500', DEVFLOW_MIN_FREE_DISK_BYTES: '1', ...env } });
+}
+
 /** Log in through the API; returns headers for further JSON calls (cookie + CSRF header). */
 export async function adminSession(url: string): Promise<Record<string, string>> {
   const res = await fetch(`${url}/api/auth/login`, {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningControlPlane } from '../helpers/control-plane.js';
-import { E2E_ADMIN_EMAIL } from '../helpers/control-plane.js';
+import { E2E_ADMIN_EMAIL, startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { Api, ExampleRepo, freePort, prepareAppDir, startAgent, startEngineControlPlane, waitFinal } from '../engine/helpers.js';
+import { prepareAppDir, startAgent } from '../helpers/agent.js';
+import { Api, waitFinal } from '../helpers/api.js';
+import { ExampleRepo } from '../helpers/example-repo.js';
+import { freePort } from '../helpers/net.js';
 import { slackCheck } from '../../control-plane/src/notifications/provider-checks.js';
 import { HttpReceiver, SmtpReceiver } from '../../control-plane/src/notifications/test-support.js';
 

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningControlPlane } from '../helpers/control-plane.js';
+import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
-import { Api, ExampleRepo, freePort, httpGet, prepareAppDir, startAgent, startEngineControlPlane, waitFinal, type DeploymentView, type TestAgent } from '../engine/helpers.js';
+import { prepareAppDir, startAgent, type TestAgent } from '../helpers/agent.js';
+import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
+import { ExampleRepo } from '../helpers/example-repo.js';
+import { freePort, httpGet } from '../helpers/net.js';
 import {
   bitbucketDelivery, bitbucketPushPayload, githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload, type Delivery,
 } from '../../control-plane/src/webhooks/testing/payloads.js';

@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAgent } from '../helpers/agent.js';
-import type { RunningControlPlane } from '../helpers/control-plane.js';
+import { runAgent, startAgent, type TestAgent } from '../helpers/agent.js';
+import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
+import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
+import { freePort } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { Api, freePort, startAgent, startEngineControlPlane, waitFinal, type DeploymentView, type TestAgent } from '../engine/helpers.js';
 
 const APP_SOURCE = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'app.cjs');
 const git = (cwd: string, ...args: string[]) =>
