@@ -170,6 +170,7 @@ try {
   // ---- six steps straight through the dispatcher: send / agent start / run+result / resolve ----
   const app = 'bench-prod';
   const split = { send: [], toStart: [], toDone: [], total: [] };
+  const byIndex = [[], [], [], [], [], []];
   const sixDb = [];
   for (let r = 0; r < RUNS + 2; r++) {
     const specs = [
@@ -180,7 +181,7 @@ try {
     const before = dbCalls.get('six') ?? 0;
     phase = 'six';
     const t0 = performance.now();
-    for (const spec of specs) {
+    for (const [k, spec] of specs.entries()) {
       const a = performance.now();
       let sentAt, startedAt;
       const onSent = () => (sentAt ??= performance.now());
@@ -196,6 +197,7 @@ try {
         split.send.push(sentAt - a);
         split.toStart.push(startedAt - sentAt);
         split.toDone.push(end - startedAt);
+        byIndex[k].push(end - a);
       }
     }
     if (r >= 2) split.total.push(performance.now() - t0);
@@ -203,6 +205,7 @@ try {
     if (r >= 2) sixDb.push((dbCalls.get('six') ?? 0) - before);
   }
   console.log(`\nSix steps through the dispatcher, medians of ${RUNS}: total ${median(split.total).toFixed(1)} ms; per step: runStep->sent ${median(split.send).toFixed(1)}, sent->started ${median(split.toStart).toFixed(1)}, started->result ${median(split.toDone).toFixed(1)}; db round trips per 6 steps ${median(sixDb)}`);
+  console.log(`per step, request -> result: ${byIndex.map((xs, k) => `${k === 0 ? 'git.sync' : k === 5 ? 'activate' : 'true'} ${median(xs).toFixed(1)}`).join(', ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await cp.close();
