@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * A file or folder of the DevFlow checkout (agent bundle, install script, systemd units, web build),
- * seen from control-plane/src/<dir> during tests or control-plane/dist when built.
+ * A file or folder of the DevFlow checkout (agent bundle, install script, systemd units, web build,
+ * quick-start example), seen from control-plane/src/<dir> during tests or control-plane/dist when built.
  */
 export function findRepoPath(relativePath: string): string | undefined {
   for (const up of ['../../../', '../../']) {

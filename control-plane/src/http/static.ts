@@ -1,18 +1,14 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../api/env.js';
+import { findRepoPath } from '../distribution/repo-files.js';
 
 /** Repository `web/dist`, seen from control-plane/src/http or control-plane/dist. */
 export function defaultWebDir(): string | undefined {
-  for (const rel of ['../../../web/dist', '../../web/dist']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  }
-  return undefined;
+  const index = findRepoPath('web/dist/index.html');
+  return index && dirname(index);
 }
 
 /**

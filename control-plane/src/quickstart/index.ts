@@ -3,7 +3,7 @@ import type { Services } from '../services.js';
 import { ensureExampleProject, EXAMPLE_ENVIRONMENT, EXAMPLE_PROJECT } from './example-project.js';
 import { ensureExampleRepo } from './example-repo.js';
 import { LocalAgent, LocalAgentError } from './local-agent.js';
-import { findInRepository } from './locate.js';
+import { findRepoPath } from '../distribution/repo-files.js';
 
 export interface QuickstartOptions {
   services: Services;
@@ -34,8 +34,8 @@ export interface Quickstart {
 export async function startQuickstart(o: QuickstartOptions): Promise<Quickstart> {
   const { services } = o;
   const dataDir = services.config.dataDir;
-  const bundle = o.bundle ?? findInRepository('agent/dist/devflow-agent.js');
-  const source = o.exampleSource ?? findInRepository('deploy/examples/node-hello');
+  const bundle = o.bundle ?? findRepoPath('agent/dist/devflow-agent.js');
+  const source = o.exampleSource ?? findRepoPath('deploy/examples/node-hello');
   if (!bundle) throw new LocalAgentError('quick start: agent/dist/devflow-agent.js not found; run `npm run build` (or set DEVFLOW_QUICKSTART=off)');
   if (!source) throw new LocalAgentError('quick start: deploy/examples/node-hello not found next to this installation (or set DEVFLOW_QUICKSTART=off)');
 

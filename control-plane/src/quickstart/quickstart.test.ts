@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
 import { startQuickstart, type Quickstart } from './index.js';
-import { findInRepository } from './locate.js';
+import { findRepoPath } from '../distribution/repo-files.js';
 
 let cp: TestControlPlane;
 let qs: Quickstart | undefined;
@@ -25,7 +25,7 @@ const start = () =>
   startQuickstart({ services: cp.services, port: cp.port, url: cp.url, print: (l) => printed.push(l), examplePort, onlineTimeoutMs: 30_000 });
 
 beforeAll(async () => {
-  if (!findInRepository('agent/dist/devflow-agent.js')) throw new Error('agent/dist/devflow-agent.js is not built: run `npm run build` first');
+  if (!findRepoPath('agent/dist/devflow-agent.js')) throw new Error('agent/dist/devflow-agent.js is not built: run `npm run build` first');
   cp = await startTestControlPlane({ DEVFLOW_HEARTBEAT_INTERVAL_MS: '500', DEVFLOW_MIN_FREE_DISK_BYTES: '1' });
   examplePort = await freePort();
 });
