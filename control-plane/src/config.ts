@@ -51,6 +51,7 @@ const schema = z.object({
   DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
   DEVFLOW_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
   DEVFLOW_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  DEVFLOW_RESET_ADMIN_PASSWORD: onOff.default(false),
   DEVFLOW_PUBLIC_URL: httpUrl.optional(),
   DEVFLOW_SECRET_KEY: secretKey.optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
@@ -85,6 +86,8 @@ export interface Config {
   readonly databaseAuthToken: string | undefined;
   readonly adminEmail: string;
   readonly adminPassword: string | undefined;
+  /** Replace the admin's password at start (DEVFLOW_ADMIN_PASSWORD, or a generated one printed once). */
+  readonly resetAdminPassword: boolean;
   /** When unset, `http://127.0.0.1:<bound port>` once the server listens (so PORT=0 works). */
   readonly publicUrl: string | undefined;
   /** From DEVFLOW_SECRET_KEY; when unset the key file in the data dir is used (see crypto/secret-key.ts). */
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
     adminEmail: e.DEVFLOW_ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.DEVFLOW_ADMIN_PASSWORD,
+    resetAdminPassword: e.DEVFLOW_RESET_ADMIN_PASSWORD,
     publicUrl: e.DEVFLOW_PUBLIC_URL,
     secretKey: e.DEVFLOW_SECRET_KEY,
     redisUrl: e.REDIS_URL,

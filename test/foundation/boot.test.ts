@@ -27,6 +27,20 @@ describe('node control-plane/dist/main.js', () => {
     // Second start on the same data dir: no new password printed.
     const again = await startControlPlaneProcess({ dataDir, env: { DEVFLOW_ADMIN_PASSWORD: '' } });
     expect(again.process.lines.some((l) => l.startsWith('Admin:'))).toBe(false);
+    await again.process.stop();
+
+    // A lost password: one start with DEVFLOW_RESET_ADMIN_PASSWORD=on prints a new one; the old one stops working.
+    const reset = await startControlPlaneProcess({ dataDir, env: { DEVFLOW_ADMIN_PASSWORD: '', DEVFLOW_RESET_ADMIN_PASSWORD: 'on' } });
+    const fresh = await reset.process.waitForLine(/^Admin password reset .*: (\S+) \/ (\S+)$/);
+    expect(fresh[1]).toBe(admin[1]);
+    const tryLogin = (password: string | undefined) =>
+      fetch(`${reset.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' },
+        body: JSON.stringify({ email: admin[1], password }),
+      });
+    expect((await tryLogin(admin[2])).status).toBe(401);
+    expect((await tryLogin(fresh[2])).status).toBe(200);
   });
 
   it('refuses a wrong variable at start-up with a message naming it', async () => {

@@ -62,6 +62,18 @@ export class UserService {
     return rs.rows.map((r) => publicUser(toUser(r)));
   }
 
+  /** New password; the user's sessions end (whoever knew the old password is logged out). */
+  async setPassword(id: string, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    await this.db.batch(
+      [
+        { sql: 'UPDATE users SET password_hash = ? WHERE id = ?', args: [hash, id] },
+        { sql: 'DELETE FROM sessions WHERE user_id = ?', args: [id] },
+      ],
+      'write',
+    );
+  }
+
   async count(): Promise<number> {
     const rs = await this.db.execute('SELECT COUNT(*) AS n FROM users');
     return Number(rs.rows[0]?.n ?? 0);
