@@ -63,7 +63,7 @@ async function waitOnline(services: Services, serverId: string, timeoutMs: numbe
 
 function banner(o: QuickstartOptions, repoPath: string, example: string): void {
   const email = o.services.config.adminEmail;
-  const password = o.services.config.adminPassword ? 'DEVFLOW_ADMIN_PASSWORD' : 'the password printed on first start';
+  const password = o.services.config.adminPassword ? 'DEVFLOW_ADMIN_PASSWORD' : 'the password printed on first start (lost it? start once with DEVFLOW_RESET_ADMIN_PASSWORD=on)';
   o.print('');
   o.print(`DevFlow quick start: console ${o.url}`);
   o.print(`  Log in as ${email} with ${password}.`);
