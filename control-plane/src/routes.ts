@@ -20,6 +20,7 @@ import { metricsApi, prometheusApi } from './api/metrics.js';
 import { openapiApi } from './api/openapi.js';
 import { notificationsApi } from './api/notifications.js';
 import { authenticate, csrf } from './api/middleware.js';
+import { apiBodyLimit } from './api/body-limit.js';
 import { createMetrics } from './metrics/index.js';
 import type { Services } from './services.js';
 
@@ -28,6 +29,8 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   // First, so that requests refused by later middleware are counted too.
   const metrics = createMetrics({ db: s.db, agentsConnected: () => s.hub.size });
   app.use('*', metrics.http);
+  app.use('/api/*', apiBodyLimit());
+  app.use('/agent/*', apiBodyLimit());
   app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));
   app.route('/', healthApi(s.db, s.engine.instanceId));
   app.route('/', prometheusApi(metrics, s.config.metricsToken));
