@@ -35,5 +35,12 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue?.path.length ? issue.path.join('.') : '(body)';
-  throw new AppError('VALIDATION_FAILED', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+  throw new AppError('VALIDATION_FAILED', `${field}: ${issueMessage(issue)}`, { field });
+}
+
+/** A zod issue as a user reads it; a bad record key says what a key must look like, not "Invalid key in record". */
+export function issueMessage(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  if (issue.code === 'invalid_key' && issue.issues[0]) return `invalid name: ${issue.issues[0].message}`;
+  return issue.message;
 }

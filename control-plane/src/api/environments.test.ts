@@ -108,6 +108,7 @@ describe('environments API', () => {
     expect(JSON.stringify(audit)).not.toContain('s3cr3t');
     const bad = await api('/environments/production/variables', { method: 'PUT', body: { variables: { '1BAD': 'x' } } });
     expect(bad.status).toBe(400);
+    expect((await json(bad)).error.message).toBe('variables.1BAD: invalid name: letters, digits and "_", not starting with a digit');
   });
 
   it('locks with who, why and since; unlocks; both audited', async () => {
