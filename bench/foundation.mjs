@@ -68,11 +68,22 @@ try {
   spawnLatencies.sort((a, b) => a - b);
 
   // 2. Log path end to end for one step.
+  // CPU time per line of both processes: on a shared, loaded machine wall-clock rates swing with
+  // the load, CPU per line much less. (The control plane's figure includes this script's polling.)
+  const agentCpuMs = () => {
+    const f = readFileSync(`/proc/${agent.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  const agentCpu0 = agentCpuMs();
+  const cpCpu0 = process.cpuUsage();
   const t0 = performance.now();
   const run = await dispatcher.runStep(id, { kind: 'exec', argv: ['seq', '1', String(LINES)], timeoutMs: 600_000 });
   const result = await run.done;
   while ((await steps.find(run.stepId)).logAckedSeq < result.lastSeq) await sleep(5);
   const e2eSeconds = (performance.now() - t0) / 1000;
+  const agentUsPerLine = ((agentCpuMs() - agentCpu0) * 1000) / LINES;
+  const cpCpu = process.cpuUsage(cpCpu0);
+  const cpUsPerLine = (cpCpu.user + cpCpu.system) / LINES;
   const stored = await logs.count(run.stepId);
   const afterRss = rssMb(agent.pid);
 
@@ -95,6 +106,7 @@ try {
     ['step.run sent -> step.started back at CP, p99', `${pct(latencies, 99).toFixed(2)} ms`, '(round trip)'],
     [`log path agent -> db (${LINES} lines, one step)`, `${Math.round(stored / e2eSeconds).toLocaleString('en')} lines/s`, '>= 100,000 lines/s'],
     ['  lines lost', String(result.lastSeq - stored), '0'],
+    ['  CPU per line: agent / control plane', `${agentUsPerLine.toFixed(2)} / ${cpUsPerLine.toFixed(2)} us`, '-'],
     [`log store alone (${LINES} lines, batches of 2000)`, `${Math.round(storeCount / storeSeconds).toLocaleString('en')} lines/s`, '>= 100,000 lines/s'],
     ['agent RSS idle', `${idleRss.toFixed(1)} MB`, '<= 50 MB'],
     ['agent RSS after the runs', `${afterRss.toFixed(1)} MB`, '-'],
