@@ -54,7 +54,7 @@ const commitNext = () => {
 
 /** The load process; `first <version> <ms>` lines tell when a version was first served. */
 function startLoad(port, rate = 0) {
-  const child = spawn(process.execPath, [join(FIXTURES, 'load.mjs'), '--port', String(port), '--connections', String(CONNECTIONS), '--rate', String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'agent/test-fixtures/load.mjs'), '--port', String(port), '--connections', String(CONNECTIONS), '--rate', String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const first = new Map();
   let summary = null;

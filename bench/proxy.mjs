@@ -113,7 +113,7 @@ function nodeLoad(port, { seconds, rate, connections = 4 }) {
     child.on('exit', () => {
       const line = out.split('\n').find((l) => l.startsWith('summary '));
       const s = JSON.parse(line.slice(8));
-      resolve({ rps: s.rps, p50: s.p50us / 1000, p99: s.p99us / 1000, failed: s.failed + s.reset + s.incomplete });
+      resolve({ rps: s.rps, p50: s.p50ms, p99: s.p99ms, failed: s.failed + s.reset + s.incomplete });
     });
   });
 }

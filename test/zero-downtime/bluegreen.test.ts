@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '../helpers/wait.js';
-import { failures, Load, onlyForward } from './load.js';
+import { failures, Load, onlyForward } from '../../agent/test-fixtures/load-process.js';
 import { Site } from './site.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { failures, Load } from './load.js';
+import { failures, Load } from '../../agent/test-fixtures/load-process.js';
 import { devflowYml, isAlive, Site } from './site.js';
 
 /**

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Load } from '../../agent/test-fixtures/load-process.js';
 import { runAgent, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
 import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
@@ -143,6 +144,7 @@ export class Site {
 
   /** Stops everything this site started, including the detached proxy and app slots. */
   async close(): Promise<void> {
+    Load.killAll();
     await stopAll();
     const pids: number[] = [];
     const proxyPid = join(this.agent?.dataDir ?? '', 'proxy.pid');

@@ -8,7 +8,7 @@ import { healthCheck } from '../health/index.js';
 import { adoptSlots, slotStart, slotStatus, slotStop } from '../supervisor/index.js';
 import { bundleEntry } from '../../test-fixtures/build-entry.js';
 import { fixturesDir, freePort, makeRelease, stepContext, tempDataDir, versionApp, waitFor, isAlive } from '../../test-fixtures/helpers.js';
-import { LoadProcess, versionsOnlyForward } from '../../test-fixtures/load-process.js';
+import { Load, onlyForward } from '../../test-fixtures/load-process.js';
 import { createTrafficSwitch, ensureProxy, ProxyClient } from './index.js';
 
 /**
@@ -23,7 +23,7 @@ let entry: string;
 let listenPort: number;
 let ports: Record<'blue' | 'green', number>;
 let active: 'blue' | 'green' | null;
-let load: LoadProcess | null;
+let load: Load | null;
 let trafficSwitch: ReturnType<typeof createTrafficSwitch>;
 
 async function deploy(version: number, opts: { drainMs?: number; env?: Record<string, string>; deadlineMs?: number } = {}): Promise<{ switchedAt: number; healthyAt: number }> {
@@ -63,7 +63,7 @@ afterEach(async () => {
 describe('zero-downtime blue-green through the proxy process', () => {
   it('20 consecutive deployments under keep-alive load: zero failed or reset requests, versions only move forward', { timeout: 120_000 }, async () => {
     await deploy(1);
-    load = new LoadProcess(listenPort, { connections: 8, rate: 800 });
+    load = await Load.start(listenPort, { connections: 8, rate: 800 });
     await load.waitSeen(1);
     const switchDelays: number[] = [];
     for (let v = 2; v <= 21; v++) {
@@ -75,7 +75,7 @@ describe('zero-downtime blue-green through the proxy process', () => {
     load = null;
     console.log(`20 switches: ${summary.ok} ok at ${summary.rps} req/s, healthy->switched max ${Math.max(...switchDelays)} ms`);
     expect({ failed: summary.failed, reset: summary.reset, incomplete: summary.incomplete, errors: summary.errors }).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
-    expect(versionsOnlyForward(summary)).toBe(true);
+    expect(onlyForward(summary)).toBe(true);
     expect(new Set(summary.perConnection.flatMap((c) => c.runs.map((r) => r[0]))).has(21)).toBe(true);
     // Client keep-alive connections survived the switches (no reconnect per switch).
     expect(Math.max(...summary.perConnection.map((c) => c.sockets))).toBeLessThan(5);
@@ -84,7 +84,7 @@ describe('zero-downtime blue-green through the proxy process', () => {
   it('a warm rollback and a release that never gets healthy cause no failed request', { timeout: 60_000 }, async () => {
     await deploy(1);
     await deploy(2);
-    load = new LoadProcess(listenPort, { connections: 4, rate: 500 });
+    load = await Load.start(listenPort, { connections: 4, rate: 500 });
     await load.waitSeen(2);
     const ctx = stepContext(dataDir);
     const rolledBack = await trafficSwitch({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: ports.blue, drainMs: 5000, timeoutMs: 10_000 }, ctx);
@@ -178,7 +178,7 @@ describe('zero-downtime blue-green through the proxy process', () => {
     };
 
     const first = await runAgent(1, 'blue');
-    load = new LoadProcess(listenPort, { connections: 8, rate: 800 });
+    load = await Load.start(listenPort, { connections: 8, rate: 800 });
     await load.waitSeen(1);
     first.kill('SIGKILL'); // the agent dies; proxy and app are their own processes
     await new Promise((r) => setTimeout(r, 300));
@@ -191,7 +191,7 @@ describe('zero-downtime blue-green through the proxy process', () => {
     const summary = await load.stop();
     load = null;
     expect({ failed: summary.failed, reset: summary.reset, incomplete: summary.incomplete, errors: summary.errors }).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
-    expect(versionsOnlyForward(summary)).toBe(true);
+    expect(onlyForward(summary)).toBe(true);
     const adopted = await adoptSlots(dataDir);
     expect(adopted.map((a) => [a.status.slot, a.status.state]).sort()).toEqual([['blue', 'running'], ['green', 'running']]);
   });
