@@ -185,7 +185,7 @@ async function idleAgents() {
     const connected = () => status.reduce((x, y) => x + y, 0);
     const t0 = performance.now();
     while (connected() < AGENTS) {
-      if (performance.now() - t0 > 180_000) throw new Error(`only ${connected()} of ${AGENTS} agents connected after 180 s`);
+      if (performance.now() - t0 > 300_000) throw new Error(`only ${connected()} of ${AGENTS} agents connected after 300 s (${(connected() / 300).toFixed(0)}/s)`);
       await sleep(100);
     }
     const connectS = (performance.now() - t0) / 1000;
@@ -200,7 +200,7 @@ async function idleAgents() {
     cp = await cluster.start(port);
     const t1 = performance.now();
     while (connected() < AGENTS) {
-      if (performance.now() - t1 > 180_000) throw new Error(`only ${connected()} of ${AGENTS} agents back after 180 s`);
+      if (performance.now() - t1 > 300_000) throw new Error(`only ${connected()} of ${AGENTS} agents back after 300 s`);
       await sleep(100);
     }
     row(`all ${AGENTS} agents back after kill -9 + restart (from listening)`, `${((performance.now() - t1) / 1000).toFixed(1)} s`, '<= 15 s');
@@ -210,14 +210,15 @@ async function idleAgents() {
   }
 }
 
-try {
-  await throughput(1);
-  await throughput(3);
-  await takeover();
-  await idleAgents();
-} finally {
-  stopChildren();
+// One part failing (or missing a deadline) still prints the others.
+for (const [name, part] of [['1 instance', () => throughput(1)], ['3 instances', () => throughput(3)], ['takeover', () => takeover()], ['idle agents', () => idleAgents()]]) {
+  try {
+    await part();
+  } catch (err) {
+    row(`${name}: FAILED`, err instanceof Error ? err.message : String(err));
+  }
 }
+stopChildren();
 const width = Math.max(...rows.map((r) => r.what.length));
 console.log(`\n${'measure'.padEnd(width)} | value${' '.repeat(30)} | target`);
 for (const r of rows) console.log(`${r.what.padEnd(width)} | ${String(r.value).padEnd(35)} | ${r.target}`);
