@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { HEARTBEAT_INTERVAL_MS } from '@devflow/protocol';
 import { z } from 'zod';
 import { smtpConfig, smtpEnv, type SmtpConfig } from './notifications/smtp-config.js';
 
@@ -67,7 +68,7 @@ const schema = z.object({
   DEVFLOW_QUICKSTART: onOff.default(true),
   DEVFLOW_QUICKSTART_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(5000),
+  DEVFLOW_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(50).max(300_000).default(HEARTBEAT_INTERVAL_MS),
   DEVFLOW_WEB_DIR: z.string().min(1).optional(),
   DEVFLOW_DEPLOY_TIMEOUT_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DEVFLOW_AGENT_GRACE_S: z.coerce.number().min(0.05).max(24 * 3600).default(120),
