@@ -84,6 +84,16 @@ describe('StepRunner: refusing steps', () => {
   });
 });
 
+describe('StepRunner: refusing replays', () => {
+  it('refuses a correctly signed step issued more than 10 minutes ago, and records nothing', async () => {
+    const old = await sign({ stepId: 'old', agentId: 'agent-1', spec: exec(['true']), issuedAt: Date.now() - 11 * 60_000 });
+    await runner.onStepRun({ type: 'step.run', stepId: 'old', jws: old });
+    expect(wire.of('error')[0]).toMatchObject({ code: 'MALFORMED', ref: 'old', message: expect.stringContaining('replay') });
+    expect(wire.of('step.done')[0]?.result.status).toBe('rejected');
+    expect(journal.get('old')).toBeUndefined();
+  });
+});
+
 describe('StepRunner: running steps', () => {
   it('runs an exec step: step.started with pid, lines in order, masked secrets, then step.done', async () => {
     await run('s1', exec([node, '-e', 'console.log("token=hunter22 and hunter2"); console.error("err line")']), { secrets: ['hunter2', 'hunter22'] });
