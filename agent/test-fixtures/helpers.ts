@@ -1,4 +1,5 @@
 // Shared by the agent's supervisor, health and proxy tests: step contexts, free ports, temp data dirs.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,15 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/** version-app.mjs on a free port answering `version=<version>`; resolves with the port once it listens. `into` collects it for cleanup. */
+export async function startVersionApp(version: string, into: ChildProcess[]): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [versionApp], { env: { ...process.env, PORT: String(port), VERSION: version }, stdio: ['ignore', 'pipe', 'inherit'] });
+  into.push(child);
+  await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+  return port;
 }
 
 export async function tempDataDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, tempDataDir, versionApp, waitFor } from '../../test-fixtures/helpers.js';
+import { freePort, startVersionApp, tempDataDir, waitFor } from '../../test-fixtures/helpers.js';
 import { NGINX_BIN, startNginx, type NginxInstance } from '../../test-fixtures/nginx-instance.js';
 import { NginxError, nginxSwitch, renderUpstream, writeNginxUpstream } from './nginx.js';
 
@@ -21,13 +21,7 @@ describe.skipIf(NGINX_BIN === null)('nginx driver against a private nginx', () =
   let listenPort: number;
   const apps: ChildProcess[] = [];
 
-  async function startApp(version: string): Promise<number> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [versionApp], { env: { ...process.env, PORT: String(port), VERSION: version }, stdio: ['ignore', 'pipe', 'inherit'] });
-    apps.push(child);
-    await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-    return port;
-  }
+  const startApp = (version: string) => startVersionApp(version, apps);
   const body = async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).text();
 
   beforeEach(async () => {

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentPaths } from '../paths.js';
-import { freePort, tempDataDir, versionApp, waitFor } from '../../test-fixtures/helpers.js';
+import { freePort, startVersionApp, tempDataDir, waitFor } from '../../test-fixtures/helpers.js';
 import { ProxyClient, ProxyError, runProxy } from './index.js';
 import { loadRoutes } from './route-file.js';
 
@@ -15,13 +15,7 @@ let proxyDone: Promise<void>;
 let client: ProxyClient;
 const apps: ChildProcess[] = [];
 
-async function startApp(version: string): Promise<number> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [versionApp], { env: { ...process.env, PORT: String(port), VERSION: version }, stdio: ['ignore', 'pipe', 'inherit'] });
-  apps.push(child);
-  await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-  return port;
-}
+const startApp = (version: string) => startVersionApp(version, apps);
 
 /** GET over one explicit keep-alive agent, so we can watch the client connection survive switches. */
 function get(port: number, path: string, agent?: http.Agent): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders; socket: net.Socket }> {
