@@ -9,6 +9,7 @@ import { releaseRows } from '../deployments/release-rows.js';
 import { followDeploymentLog } from '../events/log-stream.js';
 import { parseInput, readJson, type AppEnv } from './env.js';
 import { currentUser, requireAuth, requireRole } from './middleware.js';
+import { streamLimiterFor } from './stream-limit.js';
 
 const LogQuery = z.object({
   format: z.enum(['text', 'json']).default('text'),
@@ -85,15 +86,20 @@ export function deploymentsApi(s: Services) {
       const id = c.req.param('id');
       await engine.store.get(id);
       const start = parseCursor(c.req.header('last-event-id') ?? c.req.query('after'));
+      const release = streamLimiterFor(s).acquire(currentUser(c).id);
       c.header('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
       return streamSSE(c, async (sse) => {
-        await followDeploymentLog({ db: s.db, bus: s.bus, store: engine.store, log: engine.log }, id, start, {
-          get aborted() {
-            return sse.aborted || sse.closed;
-          },
-          onAbort: (fn) => sse.onAbort(fn),
-          send: (event, data, eventId) => sse.writeSSE({ event, data: JSON.stringify(data), ...(eventId !== undefined ? { id: eventId } : {}) }),
-        });
+        try {
+          await followDeploymentLog({ db: s.db, bus: s.bus, store: engine.store, log: engine.log }, id, start, {
+            get aborted() {
+              return sse.aborted || sse.closed;
+            },
+            onAbort: (fn) => sse.onAbort(fn),
+            send: (event, data, eventId) => sse.writeSSE({ event, data: JSON.stringify(data), ...(eventId !== undefined ? { id: eventId } : {}) }),
+          });
+        } finally {
+          release();
+        }
       });
     });
 }
