@@ -10,11 +10,14 @@ const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/logout', 'GET /a
 // A viewer may manage its own API tokens (read-only CLI use) and log out.
 const VIEWER_MAY = new Set(['POST /api/auth/login', 'POST /api/auth/logout', 'POST /api/tokens', 'DELETE /api/tokens/:id']);
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+// Routes only an admin may call: users, servers (enrolment hands out steps and secrets), reordering the queue.
+const ADMIN_ONLY = ['POST /api/users', 'POST /api/servers', 'PATCH /api/servers/:id', 'DELETE /api/servers/:id', 'POST /api/servers/:id/token', 'POST /api/projects/:project/queue/reorder'];
 const VIEWER_EMAIL = 'viewer@test.local';
 const VIEWER_PASSWORD = 'viewer password long enough';
 
 let cp: TestControlPlane;
 let viewerCookie: string;
+let maintainerCookie: string;
 
 beforeAll(async () => {
   cp = await startTestControlPlane();
@@ -22,6 +25,9 @@ beforeAll(async () => {
   const res = await cp.app.request('/api/users', { method: 'POST', headers: admin, body: JSON.stringify({ email: VIEWER_EMAIL, password: VIEWER_PASSWORD, role: 'viewer' }) });
   expect(res.status).toBe(201);
   viewerCookie = await loginCookie(cp, VIEWER_EMAIL, VIEWER_PASSWORD);
+  const m = await cp.app.request('/api/users', { method: 'POST', headers: admin, body: JSON.stringify({ email: 'maintainer@test.local', password: VIEWER_PASSWORD, role: 'maintainer' }) });
+  expect(m.status).toBe(201);
+  maintainerCookie = await loginCookie(cp, 'maintainer@test.local', VIEWER_PASSWORD);
 });
 afterAll(async () => {
   await cp?.dispose();
@@ -60,6 +66,18 @@ describe('route guards', () => {
       const key = `${r.method} ${r.path}`;
       if (!MUTATING.has(r.method) || VIEWER_MAY.has(key)) continue;
       const res = await cp.app.request(concrete(r.path), { method: r.method, headers: jsonHeaders(viewerCookie), body: '{}' });
+      if (res.status !== 403) allowed.push(`${key} -> ${res.status}`);
+    }
+    expect(allowed).toEqual([]);
+  });
+
+  it('answers 403 to a maintainer on the admin-only routes', async () => {
+    const known = new Set(apiRoutes().map((r) => `${r.method} ${r.path}`));
+    const allowed: string[] = [];
+    for (const key of ADMIN_ONLY) {
+      expect(known.has(key), key).toBe(true);
+      const [method, path] = key.split(' ') as [string, string];
+      const res = await cp.app.request(concrete(path), { method, headers: jsonHeaders(maintainerCookie), body: '{}' });
       if (res.status !== 403) allowed.push(`${key} -> ${res.status}`);
     }
     expect(allowed).toEqual([]);

@@ -8,9 +8,12 @@ import { currentUser, requireAuth, requireRole } from './middleware.js';
 const CreateServer = z.object({ name: ServerName, labels: Labels.optional() });
 const PatchServer = z.object({ name: ServerName.optional(), labels: Labels.optional() }).strict();
 
-/** /api/servers: list and manage servers; adding one returns the one-command install line. */
+/**
+ * /api/servers: list and manage servers; adding one returns the one-command install line.
+ * Admins only change them: an enrolment token lets a machine receive steps and secrets.
+ */
 export function serversApi(s: Services) {
-  const manage = requireRole('maintainer');
+  const manage = requireRole();
   return new Hono<AppEnv>()
     .use('*', requireAuth)
     .get('/', async (c) => c.json({ servers: await s.servers.list() }))

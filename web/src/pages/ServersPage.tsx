@@ -4,7 +4,7 @@ import { servers } from '../api/endpoints.js';
 import type { AddedServer, Server } from '../api/types.js';
 import { bytes, labelList } from '../components/format.js';
 import { Ago, Empty, ErrorBox, Loading, PageHeader, Status } from '../components/ui.js';
-import { canManage, useSession } from '../hooks/session.js';
+import { isAdmin, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
 import { AddServerDialog, EditServerDialog, InstallLine } from './server-dialogs.js';
@@ -45,7 +45,7 @@ export function ServersPage() {
         title="Servers"
         sub="Each server runs devflow-agent, which connects out to this control plane. No inbound SSH."
         actions={
-          canManage(user) && (
+          isAdmin(user) && (
             <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
               Add server
             </button>
@@ -74,7 +74,7 @@ export function ServersPage() {
                 <th className="hide-narrow">Last seen</th>
                 <th className="hide-narrow">Agent</th>
                 <th className="hide-narrow">Host</th>
-                {canManage(user) && <th aria-label="Actions" />}
+                {isAdmin(user) && <th aria-label="Actions" />}
               </tr>
             </thead>
             <tbody>
@@ -100,7 +100,7 @@ export function ServersPage() {
                   <td className="hide-narrow small">
                     <HostFacts server={s} />
                   </td>
-                  {canManage(user) && (
+                  {isAdmin(user) && (
                     <td className="cell-actions">
                       <button type="button" className="btn btn-small" onClick={() => void newToken(s)}>
                         {isEnrolled(s) ? 'Re-enrol' : 'Install line'}
