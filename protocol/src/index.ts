@@ -1,5 +1,6 @@
 export * from './version.js';
 export * from './names.js';
+export * from './error-codes.js';
 export * from './steps.js';
 export * from './messages.js';
 export * from './parse.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './error-codes.js';
 import { StepResult } from './steps.js';
 import { MAX_LOG_BATCH_LINES, MAX_LOG_LINE_CHARS } from './version.js';
 
@@ -39,15 +40,7 @@ export const LogLine = z
   .strict();
 export type LogLine = z.infer<typeof LogLine>;
 
-export const ErrorCode = z.enum([
-  'MALFORMED',
-  'UNKNOWN_TYPE',
-  'UNSUPPORTED_VERSION',
-  'BAD_SIGNATURE',
-  'WRONG_AGENT',
-  'UNKNOWN_STEP',
-  'INTERNAL',
-]);
+export const ErrorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 const ErrorMessage = z

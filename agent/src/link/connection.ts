@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
 import type { ControlMessage, MessageOf } from '@devflow/protocol';
+import { parseControlFrame } from '@devflow/protocol/control-frame';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@devflow/protocol/version';
 import type { Logger } from '../logs/logger.js';
 import { Backoff } from './backoff.js';
-import { parseControlFrame } from './control-message.js';
 
 export interface LinkOptions {
   /** Control-plane base URLs (http/https), tried in turn. */

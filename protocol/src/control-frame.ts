@@ -1,25 +1,20 @@
-import type { ControlMessage, ErrorCode, ParseResult } from '@devflow/protocol';
+import { ERROR_CODES as CODES } from './error-codes.js';
+import type { ControlMessage } from './messages.js';
+import type { ParseResult } from './parse.js';
 
 /**
- * Parses frames from the control plane without zod. The protocol's zod schemas cost an idle
- * agent about 5 MB of memory (the library plus the schema objects), more than the rest of the
- * daemon; these seven messages are flat, so plain checks do the same job. The conformance test
- * (control-message.test.ts) runs accepted and rejected frames through both this parser and the
- * protocol's `parseControlMessage` and fails on any disagreement, including a message type or
- * error code added to the protocol but not here. The one nested payload, the signed
- * `StepRunPayload`, is still checked with its zod schema (steps/verify.ts), loaded on the
- * first `step.run`.
+ * Parses frames from the control plane without zod, for the agent (import
+ * `@devflow/protocol/control-frame`, not the index, which initialises every schema). The zod
+ * schemas cost an idle agent about 5 MB of memory (the library plus the schema objects), more
+ * than the rest of the daemon; these seven messages are flat, so plain checks do the same job.
+ * The schemas in messages.ts stay the definition: the conformance test (control-frame.test.ts)
+ * runs accepted and rejected frames through both this parser and `parseControlMessage` and fails
+ * on any disagreement, including a message type added to the schemas but not here. The one
+ * nested payload, the signed `StepRunPayload`, is checked by the agent with its zod schema,
+ * loaded on the first `step.run`.
  */
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'MALFORMED',
-  'UNKNOWN_TYPE',
-  'UNSUPPORTED_VERSION',
-  'BAD_SIGNATURE',
-  'WRONG_AGENT',
-  'UNKNOWN_STEP',
-  'INTERNAL',
-]);
+const ERROR_CODES: ReadonlySet<string> = new Set<string>(CODES);
 
 type Obj = Record<string, unknown>;
 /** A field check: undefined when the value is fine, else what was expected. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ControlMessage, ErrorCode, parseControlMessage } from '@devflow/protocol';
-import { CONTROL_ERROR_CODES, CONTROL_TYPES, parseControlFrame } from './control-message.js';
+import { CONTROL_ERROR_CODES, CONTROL_TYPES, parseControlFrame } from './control-frame.js';
+import { ControlMessage, ErrorCode, parseControlMessage } from './index.js';
 
 /** One valid example of every control message, the seeds of the mutation corpus. */
 const VALID: Record<string, unknown>[] = [
