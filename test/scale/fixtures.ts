@@ -88,9 +88,10 @@ export async function connectedTo(cluster: Cluster, agentId: string): Promise<In
   return [...cluster.instances.values()].find((i) => !i.process.exit && i.logged(new RegExp(`"msg":"agent connected".*"connectionId":"${conn}"|"connectionId":"${conn}".*"msg":"agent connected"`)));
 }
 
-export async function claimedBy(cluster: Cluster, deploymentId: string): Promise<string | null> {
+/** The instance id orchestrating the deployment; undefined until one claimed it (so `waitFor` keeps waiting). */
+export async function claimedBy(cluster: Cluster, deploymentId: string): Promise<string | undefined> {
   const [row] = await sql(cluster, 'SELECT claimed_by FROM deployments WHERE id = ?', [deploymentId]);
-  return row?.claimed_by ? String(row.claimed_by) : null;
+  return row?.claimed_by ? String(row.claimed_by) : undefined;
 }
 
 /** Create the `counter` project with one environment on the given servers. */
