@@ -31,11 +31,33 @@ export async function sendHttp(channel: ChannelType, req: HttpRequest): Promise<
     const why = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${HTTP_TIMEOUT_MS / 1000}s` : describeNetworkError(err);
     throw new ChannelError(channel, `${channel}: cannot reach ${hostOf(req.url)}: ${why}`, null, '', true, { cause: err });
   }
-  const body = clip(await res.text().catch(() => ''), MAX_BODY);
+  const body = clip(await readHead(res, MAX_BODY * 4).catch(() => ''), MAX_BODY);
   if (!res.ok) {
     throw new ChannelError(channel, `${channel}: ${hostOf(req.url)} answered ${res.status}${body ? `: ${clip(body, 300)}` : ''}`, res.status, body, retryableStatus(res.status));
   }
   return { status: res.status, body };
+}
+
+/**
+ * The first `maxBytes` of a response body, then the connection is dropped: the URL is set by a
+ * project maintainer and its server could answer with gigabytes, which `res.text()` would buffer.
+ */
+async function readHead(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 function describeNetworkError(err: unknown): string {
