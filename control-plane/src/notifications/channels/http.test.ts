@@ -25,7 +25,10 @@ describe('sendHttp', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-path`;
-    const err = await sendHttp('webhook', { url, body: '{}' }).catch((e: unknown) => e as Error & { status: number; body: string });
+    const err = await sendHttp('webhook', { url, body: '{}' }).then(
+      () => expect.fail('a 500 answer must throw'),
+      (e: unknown) => e as Error & { status: number; body: string },
+    );
     expect(err).toMatchObject({ status: 500 });
     expect(err.message).not.toContain('secret-path');
     expect(err.body.length).toBeLessThanOrEqual(2000);
