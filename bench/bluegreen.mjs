@@ -9,30 +9,18 @@
 //   2. Warm rollbacks (the old slot still runs): rollback request -> old version served, as seen
 //      by the load process, with the rollback's step times.
 // Usage: npm run build && node bench/bluegreen.mjs [--deploys 20] [--rollbacks 6] [--connections 16]
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+import { arg, freePort, pct, root, sleep } from './lib/common.mjs';
+import { adminApi, finished as finishedEvery, startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const AGENT = join(root, 'agent/dist/devflow-agent.js');
 const FIXTURES = join(root, 'test/zero-downtime/fixtures');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const DEPLOYS = arg('deploys', 20);
 const ROLLBACKS = arg('rollbacks', 6);
 const CONNECTIONS = arg('connections', 16);
-const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : undefined);
 const ms = (x) => (x === undefined ? 'n/a' : `${Math.round(x)} ms`);
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 
 const tmp = mkdtempSync(join(tmpdir(), 'devflow-bench-bg-'));
 const children = [];
@@ -91,42 +79,20 @@ function startLoad(port, rate = 0) {
   };
 }
 
-const cp = await startControlPlane(
-  loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'bench@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw',
-    LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1',
-  }),
-  { logger: createLogger('silent'), print: () => {} },
-);
-const { servers } = cp.services;
+const cp = await startBenchControlPlane(join(tmp, 'cp'));
 const agentDir = join(tmp, 'agent');
 
 try {
-  const login = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-admin-pw' }) });
-  const headers = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0], 'content-type': 'application/json', 'x-devflow-csrf': '1' };
-  const api = async (method, path, body) => {
-    const res = await fetch(`${cp.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const { id: agentId, enrollToken } = await servers.create('bench', { name: 'bench-1' });
-  await run(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'bench-1', '--data-dir', agentDir]);
-  children.push(spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } }));
-  while ((await servers.get(agentId)).status !== 'online') await sleep(20);
+  const api = await adminApi(cp.url);
+  const { id: agentId, child: agent } = await startBenchAgent(cp, agentDir);
+  children.push(agent);
 
   const port = await freePort();
   await api('POST', '/api/projects', { name: 'bg', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bg/environments', { name: 'prod', port, bluePort: await freePort(), greenPort: await freePort(), strategy: 'blue-green', serverIds: [agentId] });
   await api('PUT', '/api/projects/bg/environments/prod/variables', { variables: { WS_MODULE: join(root, 'node_modules', 'ws') } });
 
-  const finished = async (id) => {
-    for (;;) {
-      const { deployment } = await api('GET', `/api/deployments/${id}`);
-      if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
-      await sleep(10);
-    }
-  };
+  const finished = (id) => finishedEvery(api, id, 10);
   const deployNext = async () => {
     const v = commitNext();
     const { deployment } = await api('POST', '/api/projects/bg/environments/prod/deployments', {});

@@ -7,28 +7,16 @@
 //      it end to end, search it. Longest main-thread task and longest frame in each phase;
 //      search = keystroke -> results shown. Target: no frozen frame, search under 200 ms.
 // Usage: npm run build && node bench/console.mjs [--seconds 10] [--lines 100000]
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+import { arg, pct, root, sleep } from './lib/common.mjs';
+import { ADMIN, adminApi, finished, startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const AGENT = join(root, 'agent/dist/devflow-agent.js');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const SECONDS = arg('seconds', 10);
 const BIG = arg('lines', 100_000);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const ms = (x) => (x === undefined || x === null ? 'n/a' : `${x.toFixed(1)} ms`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'devflow-bench-console-'));
@@ -70,45 +58,18 @@ git('add', '-A');
 git('commit', '-q', '-m', 'console bench');
 
 try {
-  cp = await startControlPlane(
-    loadConfig({
-      PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'bench@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw',
-      LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1', DEVFLOW_WEB_DIR: join(root, 'web/dist'),
-    }),
-    { logger: createLogger('silent'), print: () => {} },
-  );
-  const login = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-admin-pw' }) });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
-  const headers = { cookie, 'content-type': 'application/json', 'x-devflow-csrf': '1' };
-  const api = async (method, path, body) => {
-    const res = await fetch(`${cp.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  cp = await startBenchControlPlane(join(tmp, 'cp'), { DEVFLOW_WEB_DIR: join(root, 'web/dist') });
+  const api = await adminApi(cp.url);
 
   // ---- one real agent ----
-  const { servers } = cp.services;
-  const { id: agentId, enrollToken } = await servers.create('bench', { name: 'bench-1' });
-  const agentDir = join(tmp, 'agent');
-  // Async: the control plane runs in this process and must answer the enrolment.
-  await promisify(execFile)(process.execPath, [AGENT, 'enroll', '--url', cp.url, `--token=${enrollToken}`, '--name', 'bench-1', '--data-dir', agentDir]);
-  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const { id: agentId, child: agent } = await startBenchAgent(cp, join(tmp, 'agent'));
   children.push(agent);
-  while ((await servers.get(agentId)).status !== 'online') await sleep(20);
 
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   const env = (name, build) => api('POST', '/api/projects/bench/environments', { name, serverIds: [agentId], pipeline: { build: { argv: ['node', build] }, healthcheck: false } });
   await env('stream', 'stream.js');
   await env('big', 'big.js');
   const deploy = async (name) => (await api('POST', `/api/projects/bench/environments/${name}/deployments`, { force: true })).deployment.id;
-  const finished = async (id) => {
-    for (;;) {
-      const { deployment } = await api('GET', `/api/deployments/${id}`);
-      if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
-      await sleep(200);
-    }
-  };
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -117,8 +78,8 @@ try {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${cp.url}/login`);
-  await page.getByLabel('Email').fill('bench@example.com');
-  await page.getByLabel('Password').fill('bench-admin-pw');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.topbar').waitFor();
 
@@ -171,7 +132,7 @@ try {
 
   // ---- 1. live latency at 1,000 lines/s ----
   const warm = await deploy('stream');
-  await finished(warm); // warm mirrors on both sides
+  await finished(api, warm, 200); // warm mirrors on both sides
   const streamId = await deploy('stream');
   await page.goto(`${cp.url}/deployments/${streamId}`);
   await page.evaluate(() => {
@@ -187,7 +148,7 @@ try {
     }).observe(document.body, { childList: true, subtree: true });
   });
   await phase();
-  const streamed = await finished(streamId);
+  const streamed = await finished(api, streamId, 200);
   await sleep(500);
   const latencies = await page.evaluate(() => [...window.__latency.values()]);
   const live = await phase();
@@ -196,7 +157,7 @@ try {
 
   // ---- 2. a finished 100,000-line log ----
   const bigId = await deploy('big');
-  const big = await finished(bigId);
+  const big = await finished(api, bigId, 200);
   const openStart = Date.now();
   await page.goto(`${cp.url}/deployments/${bigId}`);
   await page.waitForFunction((n) => {
@@ -206,7 +167,7 @@ try {
   const openMs = Date.now() - openStart;
   // The same lines without a browser: what reading them from the control plane costs.
   const downloadStart = Date.now();
-  const text = await (await fetch(`${cp.url}/api/deployments/${bigId}/logs`, { headers })).text();
+  const text = await (await fetch(`${cp.url}/api/deployments/${bigId}/logs`, { headers: api.headers })).text();
   const downloadMs = Date.now() - downloadStart;
   const downloaded = text.split('\n').length - 1;
   const lineCount = await page.evaluate(() => Number((document.querySelector('.log-hits')?.textContent ?? '').replace(/[^0-9]/g, '')));

@@ -10,13 +10,11 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+import { freePort, root, sleep } from './lib/common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'agent/test-fixtures');
 const versionApp = join(fixtures, 'version-app.mjs');
 const quick = process.argv.includes('--quick');
@@ -25,19 +23,10 @@ const RUNS = quick ? 1 : 3;
 const SWAPS = 20;
 const APP = 'bench-app';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const which = (cmd) => ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'].map((d) => join(d, cmd)).find((p) => existsSync(p)) ?? null;
 const WRK = which('wrk');
 const NGINX = which('nginx');
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const work = await mkdtemp(join(tmpdir(), 'df-bench-'));
 const children = [];
