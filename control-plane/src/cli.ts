@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { configPath } from './cli/config.js';
 import { runCli } from './cli/run.js';
+import { exitQuietlyOnBrokenPipe } from './cli/stdout.js';
 
 /** The `devflow` command line (bin of @devflow/control-plane). Environment is read here, once. */
 
@@ -27,6 +28,7 @@ function promptSecret(question: string): Promise<string | null> {
 }
 
 const env = { ...process.env };
+exitQuietlyOnBrokenPipe(process.stdout, (code) => process.exit(code));
 runCli(process.argv.slice(2), {
   env,
   out: (text) => process.stdout.write(text),
