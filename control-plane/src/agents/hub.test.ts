@@ -4,6 +4,7 @@ import { MAX_FRAME_BYTES } from '@devflow/protocol';
 import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
 import { AgentPeer, ConnectRefused, HOST_FACTS, type PeerSocket } from '../testing/agent-peer.js';
 import { CLOSE } from './connection.js';
+import { LAST_SEEN_WRITE_MS } from './hub.js';
 
 let cp: TestControlPlane;
 const open: PeerSocket[] = [];
@@ -36,6 +37,18 @@ describe('agent connection authentication', () => {
     const server = await cp.services.servers.get(peer.agentId);
     expect(server).toMatchObject({ status: 'online', agentVersion: '0.0.0-test', host: HOST_FACTS });
     expect(server.lastSeenAt).toBeGreaterThan(0);
+  });
+
+  it('does not write last_seen_at on every heartbeat (at most every LAST_SEEN_WRITE_MS)', async () => {
+    const peer = await AgentPeer.enroll(cp);
+    const s = track(await peer.online(cp));
+    const seenAtHello = (await cp.services.servers.get(peer.agentId)).lastSeenAt;
+    for (let i = 0; i < 5; i++) s.send({ type: 'heartbeat', ts: Date.now() });
+    // A message after the heartbeats, answered in order, proves they were all handled.
+    s.send({ type: 'launch.missiles' });
+    await s.next('error', (m) => m.code === 'UNKNOWN_TYPE');
+    expect((await cp.services.servers.get(peer.agentId)).lastSeenAt).toBe(seenAtHello);
+    expect(LAST_SEEN_WRITE_MS).toBeGreaterThanOrEqual(10_000);
   });
 
   it.each([

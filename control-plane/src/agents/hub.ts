@@ -12,6 +12,9 @@ import { AgentAuthError, type AgentAuthenticator } from './auth.js';
 import { parseAgentFrame } from './frames.js';
 import { CLOSE, type AgentConnection, type AgentSessionHandler, type ConnectionRegistry } from './connection.js';
 
+/** How often a connected agent's `last_seen_at` is written (its liveness is tracked in memory). */
+export const LAST_SEEN_WRITE_MS = 30_000;
+
 export interface AgentHubDeps {
   auth: AgentAuthenticator;
   servers: ServerService;
@@ -78,6 +81,8 @@ export class AgentHub implements ConnectionRegistry {
 
     let registered = false;
     let lastHeard = Date.now();
+    // The hello's registration writes last_seen_at; heartbeats refresh it from then on.
+    let lastSeenWritten = Date.now();
     let queue: Promise<void> = Promise.resolve();
     let unsubscribe: Unsubscribe | undefined;
     let closed = false;
@@ -125,7 +130,13 @@ export class AgentHub implements ConnectionRegistry {
       }
       const msg = parsed.message;
       if (msg.type === 'heartbeat') {
-        if (registered) enqueue(() => servers.touch(agentId));
+        // "Last seen" is for people; liveness is tracked in memory (lastHeard). Writing it on every
+        // beat would be thousands of writes a second with many agents, so at most every LAST_SEEN_WRITE_MS.
+        const now = Date.now();
+        if (registered && now - lastSeenWritten >= LAST_SEEN_WRITE_MS) {
+          lastSeenWritten = now;
+          enqueue(() => servers.touch(agentId));
+        }
         return;
       }
       if (msg.type === 'hello') {
