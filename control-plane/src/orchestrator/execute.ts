@@ -163,7 +163,7 @@ export class Orchestrator {
   private async conclude(dep: Deployment, outcomes: { serverId: string; out: ServerRunOutcome }[], watch: RunWatch, afterActivation: boolean): Promise<'finished'> {
     const d = this.d;
     const stop = watch.reason;
-    const failedStep = outcomes.find((o) => !o.out.ok && o.out.result && o.out.result.status !== 'cancelled');
+    const failedStep = outcomes.find((o) => !o.out.ok && o.out.result && o.out.result.status !== 'cancelled' && o.out.result.status !== 'succeeded');
     for (const o of outcomes) {
       const status = o.out.ok ? 'succeeded' : o === failedStep ? 'failed' : stop?.kind === 'timed_out' ? 'timed_out' : 'cancelled';
       await d.runs.setTarget(dep.id, o.serverId, status);

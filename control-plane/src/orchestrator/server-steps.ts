@@ -32,6 +32,7 @@ export interface ServerRunInput {
   reused: Set<string>;
 }
 
+/** `result` is the step's own failure (failed, timed out, cancelled); null when the server stopped for another reason. */
 export type ServerRunOutcome = { ok: true } | { ok: false; row: DeploymentStepRow; result: StepResult | null };
 
 /**
@@ -76,6 +77,13 @@ export async function runServerSteps(d: ServerRunDeps, input: ServerRunInput): P
       else {
         await d.runs.stepSkipped(input.deploymentId, input.serverId, idx, stopMessage(input.signal), 'cancelled');
         await d.onStep(row, 'cancelled');
+      }
+      if (cancelled?.status === 'succeeded') {
+        // The step finished before the cancel reached it: what it did is real (a release staged or
+        // even activated) and is recorded, but it is not why this server stopped.
+        collect(input, cancelled);
+        await d.onSucceeded(step, row, cancelled);
+        return { ok: false, row, result: null };
       }
       return { ok: false, row, result: cancelled };
     }
