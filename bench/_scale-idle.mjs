@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Quick loop for the idle-agent part of bench/scale.mjs (run.mjs skips `_` files): N simulated
+// agents on one instance, connect time from cold, RSS per connection, time back after a restart.
+//   node bench/_scale-idle.mjs [--agents 2000] [--prof <dir>]   (--prof: CPU profile of the first instance, cold connect + idle)
+import { generateKeyPairSync } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchCluster, root, rssKb, sleep } from './_scale-lib.mjs';
+import { arg } from './lib/common.mjs';
+
+const AGENTS = arg('agents', 2000);
+const profIdx = process.argv.indexOf('--prof');
+const PROF = profIdx > 0 ? process.argv[profIdx + 1] : undefined;
+
+const cluster = new BenchCluster('idle');
+let sim;
+try {
+  let cp = await cluster.start(0, PROF ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: PROF } : {});
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  const keyFile = join(cluster.dir, 'sim.pem');
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const now = Date.now();
+  const values = [];
+  for (let i = 0; i < AGENTS; i++) values.push(`('srv_sim_${String(i).padStart(5, '0')}', 'sim-${i}', '${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x })}', ${now}, ${now}, ${now})`);
+  for (let i = 0; i < values.length; i += 1000) {
+    await cluster.sql(`INSERT INTO servers (id, name, public_key, enrolled_at, created_at, updated_at) VALUES ${values.slice(i, i + 1000).join(',')}`);
+  }
+  await sleep(2000);
+  const before = rssKb(cp.pid);
+  let welcomed = 0;
+  sim = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, join(root, 'bench/_scale-sim.mjs'), cp.url, keyFile, '0', String(AGENTS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  sim.stdout.on('data', (c) => {
+    const m = /welcomed=(\d+)[^\n]*\n?$/.exec(String(c).trim().split('\n').at(-1) ?? '');
+    if (m) welcomed = Number(m[1]);
+  });
+  const wait = async (what, limitMs) => {
+    const t = performance.now();
+    while (welcomed < AGENTS) {
+      if (performance.now() - t > limitMs) throw new Error(`${what}: only ${welcomed} of ${AGENTS} after ${limitMs / 1000} s`);
+      await sleep(50);
+    }
+    return (performance.now() - t) / 1000;
+  };
+  const connectS = await wait('cold connect', 300_000);
+  await sleep(8000);
+  const after = rssKb(cp.pid);
+  console.log(`${AGENTS} agents connected from cold: ${connectS.toFixed(1)} s (${(AGENTS / connectS).toFixed(0)}/s)`);
+  console.log(`RSS per idle connection: ${((after - before) / AGENTS).toFixed(1)} KB (${(before / 1024).toFixed(0)} -> ${(after / 1024).toFixed(0)} MB)`);
+  const port = cp.port;
+  if (PROF) {
+    cp.child.kill('SIGUSR2');
+    await sleep(2000);
+  }
+  await cluster.kill9(cp);
+  while (welcomed > 0) await sleep(50);
+  cp = await cluster.start(port);
+  console.log(`all back after restart (from listening): ${(await wait('reconnect', 300_000)).toFixed(1)} s`);
+} finally {
+  sim?.kill('SIGKILL');
+  await cluster.cleanup();
+}
+process.exit(0);
