@@ -5,21 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from '@libsql/client';
 import { Redis } from 'ioredis';
+import { AGENT, root, sleep } from './lib/common.mjs';
 
-export const root = fileURLToPath(new URL('..', import.meta.url));
-export const AGENT = join(root, 'agent/dist/devflow-agent.js');
+export { pct, root, sleep } from './lib/common.mjs';
+
 export const MAIN = join(root, 'control-plane/dist/main.js');
 export const REDIS_URL = process.env.DEVFLOW_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = { email: 'bench@devflow.local', password: 'bench admin password' };
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const pct = (values, p) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 export const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 const children = new Set();

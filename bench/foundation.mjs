@@ -5,43 +5,26 @@
 //   3. log store alone (multi-row INSERT batches into the libsql file): lines/s
 //   4. agent idle RSS
 // Usage: npm run build && node bench/foundation.mjs [--steps 200] [--lines 200000]
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+import { arg, pct, sleep } from './lib/common.mjs';
+import { startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const AGENT = join(root, 'agent/dist/devflow-agent.js');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const STEPS = arg('steps', 200);
 const LINES = arg('lines', 200_000);
 
 const tmp = mkdtempSync(join(tmpdir(), 'devflow-bench-'));
-const cp = await startControlPlane(
-  loadConfig({ PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'silent' }),
-  { logger: createLogger('silent'), print: () => {} },
-);
-const { servers, dispatcher, logs, steps } = cp.services;
+const cp = await startBenchControlPlane(join(tmp, 'cp'));
+const { dispatcher, logs, steps } = cp.services;
 let agent;
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 try {
   // Enrol and start a real agent.
-  const { id, enrollToken } = await servers.create('bench', { name: 'bench-1' });
-  const agentDir = join(tmp, 'agent');
-  // Asynchronous: the control plane answering the enrolment runs in this same process.
-  await promisify(execFile)(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'bench-1', '--data-dir', agentDir]);
-  agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, DEVFLOW_AGENT_LOG_LEVEL: 'warn' } });
-  while ((await servers.get(id)).status !== 'online') await sleep(20);
+  let id;
+  ({ id, child: agent } = await startBenchAgent(cp, join(tmp, 'agent')));
 
   // 4 (first, while idle): agent RSS after a few quiet seconds.
   await sleep(3000);

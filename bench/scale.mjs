@@ -13,11 +13,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
 import { BenchCluster, counterRepo, login, pct, root, rssKb, sleep, startAgent, stopChildren } from './_scale-lib.mjs';
+import { arg } from './lib/common.mjs';
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const STEPS = arg('steps', 200);
 const DEPLOYS = arg('deploys', 5);
 const AGENTS = arg('agents', 10_000);

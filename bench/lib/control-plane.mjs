@@ -43,7 +43,7 @@ export async function startBenchAgent(cp, dataDir, name = 'bench-1') {
   const { servers } = cp.services;
   const { id, enrollToken } = await servers.create('bench', { name });
   await promisify(execFile)(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', name, '--data-dir', dataDir]);
-  const child = spawn(process.execPath, [AGENT, 'run', '--data-dir', dataDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [AGENT, 'run', '--data-dir', dataDir], { stdio: 'ignore', env: { ...process.env, DEVFLOW_AGENT_LOG_LEVEL: 'warn' } });
   while ((await servers.get(id)).status !== 'online') await sleep(20);
   return { id, child };
 }
