@@ -21,7 +21,13 @@ function quote(value: string): string {
   return `"${escaped}"`;
 }
 
-/** Values masked in logs: env values long enough to be a secret (short ones like "1" would mask noise). */
-export function secretValues(variables: Record<string, string>, minLength = 4): string[] {
-  return [...new Set(Object.values(variables).filter((v) => v.length >= minLength))];
+/**
+ * Values masked in logs: env values long enough to be a secret (short ones like "1" would mask
+ * noise). A value inside a name every log line shows anyway (the app directory `<project>-<env>`)
+ * hides nothing and would garble those lines: NODE_ENV=production turned every path into
+ * `apps/shop-***`.
+ */
+export function secretValues(variables: Record<string, string>, publicNames: readonly string[] = [], minLength = 4): string[] {
+  const isPublic = (v: string) => publicNames.some((name) => name.includes(v));
+  return [...new Set(Object.values(variables).filter((v) => v.length >= minLength && !isPublic(v)))];
 }

@@ -71,6 +71,11 @@ describe('planDeployment: node preset', () => {
     expect(plan.secrets).toEqual(['postgres://u:pw@db/x', 'tok-123456']);
     expect(plan.servers[0]!.steps[0]!.spec).toMatchObject({ httpsToken: 'tok-123456' });
   });
+
+  it('does not mask a value that is part of the app name every log line shows (NODE_ENV=production)', () => {
+    const environment = { ...nodeInput().environment, variables: { NODE_ENV: 'production', APP_ENV: 'prod', KEY: 'k-secret-1' } };
+    expect(planDeployment(nodeInput({ environment })).secrets).toEqual(['k-secret-1']);
+  });
 });
 
 describe('planDeployment: other presets', () => {

@@ -82,6 +82,6 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
     steps: serverSteps(input, pipeline, server, index === 0),
   }));
   const creds = input.project.credentials;
-  const secrets = [...secretValues(input.environment.variables), ...(creds?.httpsToken ? [creds.httpsToken] : []), ...(creds?.sshPrivateKey ? [creds.sshPrivateKey] : [])];
+  const secrets = [...secretValues(input.environment.variables, [input.environment.app]), ...(creds?.httpsToken ? [creds.httpsToken] : []), ...(creds?.sshPrivateKey ? [creds.sshPrivateKey] : [])];
   return { releaseId: input.releaseId, servers, secrets, barrierBefore: 'activate', pipeline };
 }

@@ -58,7 +58,7 @@ export function planRollback(input: RollbackPlanInput): DeploymentPlan {
     serverId: server.serverId,
     steps: rollbackSteps(input, pipeline, server, index === 0, variables),
   }));
-  return { releaseId: input.targetReleaseId, servers, secrets: secretValues({ ...env.variables, ...variables }), barrierBefore: 'activate', pipeline };
+  return { releaseId: input.targetReleaseId, servers, secrets: secretValues({ ...env.variables, ...variables }, [env.app]), barrierBefore: 'activate', pipeline };
 }
 
 /** What the restored app runs with: its variables plus which release and commit it is. */
