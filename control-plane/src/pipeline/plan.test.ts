@@ -247,6 +247,21 @@ describe('planDeployment: blue-green', () => {
     expect(start.spec).toMatchObject({ slot: idle, port: idle === 'blue' ? 3001 : 3002 });
   });
 
+  it('stops the in-place app that holds the public port when an environment switches to blue-green', () => {
+    const switching = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: 'r0', liveSlot: 'main' as const }] };
+    expect(outline(stepsOf(switching)).filter((l) => l.startsWith('activate'))).toEqual([
+      'activate/main:slot.start start blue slot on port 3001: npm start',
+      'activate/main:health.check health check http://127.0.0.1:3001/up',
+      'activate/main:slot.stop stop the in-place app on port 3000 (switching to blue-green)',
+      'activate/main:traffic.switch switch traffic on port 3000 to blue',
+      'activate/main:release.activate switch current to 20260101120000-abc1234',
+    ]);
+    // Already blue-green, or the very first deployment: nothing to stop.
+    expect(stepsOf(blueGreen('green')).some((s) => s.spec.kind === 'slot.stop')).toBe(false);
+    const first = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }] };
+    expect(stepsOf(first).some((s) => s.spec.kind === 'slot.stop')).toBe(false);
+  });
+
   it('chooses the idle slot per server', () => {
     const input = { ...blueGreen('blue'), servers: [{ serverId: 'a', liveReleaseId: 'r0', liveSlot: 'blue' as const }, { serverId: 'b', liveReleaseId: 'r0', liveSlot: 'green' as const }] };
     const plan = planDeployment(input);

@@ -65,6 +65,17 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
     main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
     // A release that never becomes healthy is stopped there; traffic never moved to it.
     if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
+    // The environment ran in-place until now: its app (slot main) holds the public port that the
+    // proxy is about to listen on. Stopped right before the switch (the one gap of this change);
+    // a no-op when nothing runs there.
+    if (server.liveReleaseId !== null && (server.liveSlot === 'main' || server.liveSlot === null)) {
+      main.activate.push({
+        stage: 'activate',
+        phase: 'main',
+        name: `stop the in-place app on port ${port} (switching to blue-green)`,
+        spec: { kind: 'slot.stop', app, slot: 'main', graceMs: 10_000, timeoutMs: t.activate },
+      });
+    }
     main.activate.push(switchStep(`switch traffic on port ${port} to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
