@@ -5,10 +5,10 @@ import { startEngineControlPlane, type RunningControlPlane } from '../helpers/co
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { prepareAppDir, startAgent, type TestAgent } from '../helpers/agent.js';
+import { prepareAppDir, servedBy, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, deployment, waitFinal, type DeploymentView } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
-import { freePort, httpGet } from '../helpers/net.js';
+import { freePort } from '../helpers/net.js';
 
 /**
  * The example app deployed to two real agents by a real control plane: deploy, change the
@@ -25,7 +25,7 @@ let port: number;
 const APP = 'shop-production';
 const base = '/api/projects/shop/environments/production';
 
-const served = async (agent: TestAgent) => (await httpGet(`http://${agent.host}:${port}/`)).text;
+const served = (agent: TestAgent) => servedBy(agent, port);
 
 async function deploy(body: Record<string, unknown> = {}): Promise<{ status: number; deployment: DeploymentView; outcome: string }> {
   const res = await api.call<{ deployment: DeploymentView; outcome: string; error?: { message: string } }>('POST', `${base}/deployments`, body);

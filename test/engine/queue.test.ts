@@ -5,10 +5,10 @@ import { startEngineControlPlane, type RunningControlPlane } from '../helpers/co
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { prepareAppDir, startAgent, type TestAgent } from '../helpers/agent.js';
+import { prepareAppDir, servedBy, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, deployment, waitFinal, type DeploymentView } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
-import { freePort, httpGet } from '../helpers/net.js';
+import { freePort } from '../helpers/net.js';
 
 /**
  * Queue, cancel, manual options, history, live log and a control-plane restart, against a real
@@ -29,7 +29,7 @@ const base = '/api/projects/queue/environments/production';
 
 const openGate = () => writeFileSync(GATE, '');
 const closeGate = () => rmSync(GATE, { force: true });
-const served = async (agent: TestAgent) => (await httpGet(`http://${agent.host}:${port}/`)).text;
+const served = (agent: TestAgent) => servedBy(agent, port);
 
 async function deploy(body: Record<string, unknown> = {}): Promise<{ status: number; deployment: DeploymentView; outcome: string }> {
   const res = await api.call<{ deployment: DeploymentView; outcome: string }>('POST', `${base}/deployments`, body);

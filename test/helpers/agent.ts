@@ -5,6 +5,7 @@ import { addServer } from './control-plane.js';
 import { AGENT_BIN, requireBuilt } from './repo.js';
 import { spawnNode, type TestProcess } from './processes.js';
 import { tempDir } from './temp.js';
+import { httpGet } from './net.js';
 import { waitFor } from './wait.js';
 
 /** `devflow-agent enroll --url --token --name --data-dir`; resolves with the data dir once it succeeded. */
@@ -46,4 +47,24 @@ export function prepareAppDir(agent: TestAgent, app: string): string {
   mkdirSync(shared, { recursive: true });
   writeFileSync(join(shared, 'host.txt'), agent.host);
   return join(agent.dataDir, 'apps', app);
+}
+
+/**
+ * What the agent's copy of the app answers on `/`. The control plane health-checks
+ * 127.0.0.1:<port>, which on this shared host is the copy bound to 127.0.0.1: a copy bound to
+ * another loopback address is never checked, so right after a restart it may still be booting.
+ * For those (only) a refused connection is retried for a bounded time; any answer is final.
+ */
+export async function servedBy(agent: TestAgent, port: number, bootMs = 15_000): Promise<string> {
+  const url = `http://${agent.host}:${port}/`;
+  const deadline = Date.now() + (agent.host === '127.0.0.1' ? 0 : bootMs);
+  for (;;) {
+    try {
+      return (await httpGet(url)).text;
+    } catch (err) {
+      const refused = (err as Error & { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+      if (!refused || Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopSlotApps } from './apps.js';
 
 const dirs: string[] = [];
 
@@ -11,6 +12,10 @@ export function tempDir(prefix = 'devflow-e2e-'): string {
   return dir;
 }
 
+/** Removes every temp dir, after stopping the apps agents started from it (they outlive their agent). */
 export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs.splice(0)) {
+    stopSlotApps(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
