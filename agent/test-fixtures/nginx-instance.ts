@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { isAlive, waitFor } from './helpers.js';
 
 export const NGINX_BIN = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p)) ?? null;
+// Tests skip without nginx on a developer's machine; CI (.ci/run installs it) must run them.
+if (NGINX_BIN === null && process.env.CI === 'true') throw new Error('nginx is not installed (/usr/sbin/nginx) — required in CI; apt-get install nginx');
 
 export interface NginxInstance {
   argv: string[];
