@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../helpers/agent.js';
 import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD, adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
+import { freePort } from '../helpers/net.js';
 import { spawnNode, stopAll } from '../helpers/processes.js';
 import { AGENT_BIN } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -24,14 +24,6 @@ let repo: AppRepo;
 let headers: Record<string, string>;
 const shots: string[] = [];
 const ids: { first?: string; second?: string; rollback?: string; slow?: string; queued?: string } = {};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function apiGet<T>(path: string): Promise<T> {
   const res = await fetch(cp.url + path, { headers });

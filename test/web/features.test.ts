@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubDelivery, githubPushPayload } from '../../control-plane/src/webhooks/testing/payloads.js';
 import { enrollAgent, runAgent } from '../helpers/agent.js';
 import { addServer, adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
+import { freePort } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -32,14 +33,6 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   const res = await fetch(cp.url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 async function logInAs(page: Page, email: string, password: string, path: string): Promise<void> {
