@@ -71,7 +71,7 @@ function banner(o: QuickstartOptions, repoPath: string, example: string): void {
   if (example === 'removed by user') {
     o.print('  The example project was deleted; it is not created again.');
   } else {
-    o.print(`  Deploy the example: open ${o.url}/projects/${EXAMPLE_PROJECT} or run \`devflow deploy ${EXAMPLE_PROJECT} --env ${EXAMPLE_ENVIRONMENT} --follow\``);
+    o.print(`  Deploy the example: open ${o.url}/projects/${EXAMPLE_PROJECT} or run \`npx devflow deploy ${EXAMPLE_PROJECT} --env ${EXAMPLE_ENVIRONMENT} --follow\``);
     o.print(`  (CLI: \`npx devflow login --url ${o.url} --email ${email}\` first.) It will answer on http://127.0.0.1:${o.examplePort}/`);
     o.print(`  Change it: edit ${join(repoPath, 'message.txt')}, git commit, and deploy again.`);
   }

@@ -54,7 +54,7 @@ describe('quick start', () => {
     expect((await cp.services.projects.get('example')).preset).toBe('node');
     expect(qs.repoPath).toBe(join(cp.dataDir, 'examples', 'node-hello'));
     expect(execFileSync('git', ['log', '--format=%s'], { cwd: qs.repoPath, encoding: 'utf8' }).trim()).toBe('node-hello: the DevFlow quick-start example');
-    expect(printed.join('\n')).toContain(`Deploy the example: open ${cp.url}/projects/example or run \`devflow deploy example --env production --follow\``);
+    expect(printed.join('\n')).toContain(`Deploy the example: open ${cp.url}/projects/example or run \`npx devflow deploy example --env production --follow\``);
   });
 
   it('deploys the example, and a commit to the local repository deploys again', async () => {
