@@ -1,7 +1,7 @@
-import { decodeJwt, importJWK, jwtVerify, type JWK } from 'jose';
 import { AGENT_JWT_AUDIENCE, AGENT_JWT_MAX_TTL_SECONDS } from '@devflow/protocol';
 import type { Db } from '../db/client.js';
 import type { ServerService } from '../servers/service.js';
+import { jwtSubject, verifyAgentJwt } from './agent-jwt.js';
 
 export class AgentAuthError extends Error {
   override readonly name = 'AgentAuthError';
@@ -28,7 +28,7 @@ export class AgentAuthenticator {
   async verify(token: string): Promise<{ agentId: string }> {
     let sub: unknown;
     try {
-      sub = decodeJwt(token).sub;
+      sub = jwtSubject(token);
     } catch {
       throw new AgentAuthError('token is not a JWT');
     }
@@ -36,20 +36,13 @@ export class AgentAuthenticator {
     const stored = await this.servers.publicKey(sub);
     if (!stored) throw new AgentAuthError('unknown or unenrolled agent');
 
-    let payload;
+    let claims;
     try {
-      const key = await importJWK(JSON.parse(stored) as JWK, 'EdDSA');
-      ({ payload } = await jwtVerify(token, key, {
-        algorithms: ['EdDSA'],
-        audience: AGENT_JWT_AUDIENCE,
-        subject: sub,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud'],
-        clockTolerance: CLOCK_TOLERANCE_S,
-      }));
+      claims = verifyAgentJwt(token, stored, { audience: AGENT_JWT_AUDIENCE, subject: sub, toleranceS: CLOCK_TOLERANCE_S });
     } catch (err) {
       throw new AgentAuthError(`token refused: ${(err as Error).message}`);
     }
-    const { exp, iat, jti } = payload as { exp: number; iat: number; jti: unknown };
+    const { exp, iat, jti } = claims;
     if (exp - iat > AGENT_JWT_MAX_TTL_SECONDS) throw new AgentAuthError(`token lives ${exp - iat} s; at most ${AGENT_JWT_MAX_TTL_SECONDS} s allowed`);
     if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) throw new AgentAuthError('token issued in the future (check the agent clock)');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 128) throw new AgentAuthError('token has no usable jti');
