@@ -24,6 +24,16 @@ export interface AgentHubDeps {
   handler: () => AgentSessionHandler;
 }
 
+/** What the shared heartbeat sweep needs of one socket (one timer for all, not two per socket). */
+interface Liveness {
+  lastHeard: number;
+  /** Until hello arrives: when to give up on it; 0 after hello. */
+  helloBy: number;
+  readonly log: Logger;
+  /** Resolves when the socket closed and its pending work (offline mark) is done. */
+  readonly finished: Promise<void>;
+}
+
 /**
  * `GET /agent/connect`: the agents' WebSocket endpoint. The JWT is verified before the
  * upgrade is accepted; then hello/welcome, heartbeats both ways plus ws ping/pong, one live
@@ -33,7 +43,8 @@ export interface AgentHubDeps {
 export class AgentHub implements ConnectionRegistry {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly live = new Map<string, AgentConnection>();
-  private readonly sockets = new Map<WebSocket, Promise<void>>();
+  private readonly sockets = new Map<WebSocket, Liveness>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: AgentHubDeps) {}
 
@@ -66,7 +77,14 @@ export class AgentHub implements ConnectionRegistry {
     const connectionId = newId('conn');
     const log = logger.child({ agentId, connectionId });
     let finished!: () => void;
-    this.sockets.set(ws, new Promise<void>((resolve) => (finished = resolve)));
+    const alive: Liveness = {
+      lastHeard: Date.now(),
+      helloBy: Date.now() + Math.max(10_000, 3 * heartbeatIntervalMs),
+      log,
+      finished: new Promise<void>((resolve) => (finished = resolve)),
+    };
+    this.sockets.set(ws, alive);
+    this.sweepTimer ??= setInterval(this.sweep, heartbeatIntervalMs);
 
     const conn: AgentConnection = {
       agentId,
@@ -80,7 +98,6 @@ export class AgentHub implements ConnectionRegistry {
     };
 
     let registered = false;
-    let lastHeard = Date.now();
     // The hello's registration writes last_seen_at; heartbeats refresh it from then on.
     let lastSeenWritten = Date.now();
     let queue: Promise<void> = Promise.resolve();
@@ -95,25 +112,13 @@ export class AgentHub implements ConnectionRegistry {
       });
     };
 
-    const helloTimer = setTimeout(() => ws.close(CLOSE.HELLO_TIMEOUT, 'expected hello'), Math.max(10_000, 3 * heartbeatIntervalMs));
-    const beat = setInterval(() => {
-      if (Date.now() - lastHeard > MISSED_HEARTBEATS_OFFLINE * heartbeatIntervalMs) {
-        log.warn('agent silent, closing', { silentMs: Date.now() - lastHeard });
-        ws.terminate();
-        return;
-      }
-      conn.send({ type: 'heartbeat', ts: Date.now() });
-      ws.ping();
-    }, heartbeatIntervalMs);
-
-    ws.on('pong', () => (lastHeard = Date.now()));
+    ws.on('pong', () => (alive.lastHeard = Date.now()));
     ws.on('error', (err) => log.warn('agent socket error', { err: err.message }));
 
     ws.on('close', (code, reason) => {
       closed = true;
-      clearTimeout(helloTimer);
-      clearInterval(beat);
       this.sockets.delete(ws);
+      if (this.sockets.size === 0) this.stopSweep();
       void unsubscribe?.();
       log.info('agent disconnected', { code, reason: reason.toString() });
       if (this.live.get(agentId) === conn) this.live.delete(agentId);
@@ -122,7 +127,7 @@ export class AgentHub implements ConnectionRegistry {
     });
 
     ws.on('message', (data, isBinary) => {
-      lastHeard = Date.now();
+      alive.lastHeard = Date.now();
       const parsed = parseAgentFrame(isBinary ? Buffer.from(data as Buffer) : data.toString());
       if (!parsed.ok) {
         conn.send({ type: 'error', code: parsed.code, message: parsed.error, ...(parsed.ref ? { ref: parsed.ref } : {}) });
@@ -153,7 +158,7 @@ export class AgentHub implements ConnectionRegistry {
           ws.close(CLOSE.UNSUPPORTED_VERSION, 'unsupported protocol version');
           return;
         }
-        clearTimeout(helloTimer);
+        alive.helloBy = 0;
         registered = true;
         const previous = this.live.get(agentId);
         this.live.set(agentId, conn);
@@ -188,9 +193,37 @@ export class AgentHub implements ConnectionRegistry {
       .catch((err: unknown) => this.deps.logger.error('agent command failed', { agentId: conn.agentId, command: command.type, err }));
   }
 
+  /**
+   * Every heartbeat interval, for all sockets at once: close one still without hello after its
+   * deadline, terminate one silent for MISSED_HEARTBEATS_OFFLINE intervals, else heartbeat + ping.
+   */
+  private readonly sweep = (): void => {
+    const now = Date.now();
+    const frame = JSON.stringify({ type: 'heartbeat', ts: now } satisfies ControlMessage);
+    const silentAfter = MISSED_HEARTBEATS_OFFLINE * this.deps.heartbeatIntervalMs;
+    for (const [ws, alive] of this.sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      if (alive.helloBy !== 0 && now >= alive.helloBy) {
+        ws.close(CLOSE.HELLO_TIMEOUT, 'expected hello');
+      } else if (now - alive.lastHeard > silentAfter) {
+        alive.log.warn('agent silent, closing', { silentMs: now - alive.lastHeard });
+        ws.terminate();
+      } else {
+        ws.send(frame);
+        ws.ping();
+      }
+    }
+  };
+
+  private stopSweep(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
   /** Close every agent socket and wait until each one's pending work (offline mark) is done. */
   async close(): Promise<void> {
-    const done = [...this.sockets.values()];
+    const done = [...this.sockets.values()].map((a) => a.finished);
+    this.stopSweep();
     for (const ws of this.sockets.keys()) {
       ws.close(CLOSE.SHUTDOWN, 'control plane shutting down');
       ws.terminate();
