@@ -1,6 +1,6 @@
 import { ERROR_CODES as CODES } from './error-codes.js';
 import type { ControlMessage } from './messages.js';
-import type { ParseResult } from './parse.js';
+import { readFrame, type ParseResult } from './frame.js';
 
 /**
  * Parses frames from the control plane without zod, for the agent (import
@@ -48,16 +48,10 @@ export const CONTROL_ERROR_CODES: readonly string[] = [...ERROR_CODES];
 
 /** Parse a frame received by the agent from the control plane. Never throws. */
 export function parseControlFrame(raw: string | Buffer): ParseResult<ControlMessage> {
-  let data: unknown;
-  try {
-    data = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-  } catch {
-    return { ok: false, code: 'MALFORMED', error: 'message is not valid JSON' };
-  }
-  const type = typeof data === 'object' && data !== null && 'type' in data ? (data as { type: unknown }).type : undefined;
-  if (typeof type !== 'string') return { ok: false, code: 'MALFORMED', error: 'message has no string "type" field' };
-  const shape = Object.hasOwn(SHAPES, type) ? SHAPES[type as ControlMessage['type']] : undefined;
-  if (!shape) return { ok: false, code: 'UNKNOWN_TYPE', error: `unknown message type "${type.slice(0, 64)}"`, ref: type.slice(0, 64) };
+  const frame = readFrame(raw, (t) => Object.hasOwn(SHAPES, t));
+  if (!frame.ok) return frame;
+  const { data, type } = frame;
+  const shape = SHAPES[type as ControlMessage['type']];
   const bad = (where: string, what: string): ParseResult<ControlMessage> => ({
     ok: false,
     code: 'MALFORMED',

@@ -1,18 +1,13 @@
 import type { z } from 'zod';
-import { AgentMessage, ControlMessage, type ErrorCode } from './messages.js';
+import { readFrame, type ParseResult } from './frame.js';
+import { AgentMessage, ControlMessage } from './messages.js';
 
-export type ParseResult<T> = { ok: true; message: T } | { ok: false; code: ErrorCode; error: string; ref?: string };
+export type { ParseResult } from './frame.js';
 
 function parseWith<T>(schema: z.ZodType<T>, known: ReadonlySet<string>, raw: string | Buffer): ParseResult<T> {
-  let data: unknown;
-  try {
-    data = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-  } catch {
-    return { ok: false, code: 'MALFORMED', error: 'message is not valid JSON' };
-  }
-  const type = typeof data === 'object' && data !== null && 'type' in data ? (data as { type: unknown }).type : undefined;
-  if (typeof type !== 'string') return { ok: false, code: 'MALFORMED', error: 'message has no string "type" field' };
-  if (!known.has(type)) return { ok: false, code: 'UNKNOWN_TYPE', error: `unknown message type "${type.slice(0, 64)}"`, ref: type.slice(0, 64) };
+  const frame = readFrame(raw, (type) => known.has(type));
+  if (!frame.ok) return frame;
+  const { data, type } = frame;
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
