@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD } from '../helpers/control-plane.js';
 import { REPO_ROOT } from '../helpers/repo.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * Debian's Chromium driven by playwright-core for the console tests and the console
@@ -47,6 +48,18 @@ export async function logIn(page: Page, url: string, path = '/'): Promise<void> 
   await page.getByLabel('Password').fill(E2E_ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.topbar').waitFor();
+}
+
+/**
+ * Opens `path` and waits until the page has loaded (no loading state left); answers by how many
+ * pixels the document is wider than the viewport (0 or less: nothing overflows but scrollable
+ * regions such as tables and the log).
+ */
+export async function openLoaded(page: Page, url: string, path: string): Promise<number> {
+  await page.goto(url + path);
+  await page.locator('.page').waitFor();
+  await waitFor(`${path} loaded`, async () => (await page.locator('.state-loading').count()) === 0);
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 /** Full-page screenshot under test/artifacts/ (git-ignored) for a reviewer to look at. */

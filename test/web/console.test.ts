@@ -7,7 +7,7 @@ import { spawnNode, stopAll } from '../helpers/processes.js';
 import { AGENT_BIN } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot } from './browser.js';
+import { DESKTOP, PHONE, launchBrowser, logIn, openLoaded, openPage, screenshot } from './browser.js';
 import { createAppRepo, type AppRepo } from './fixtures/app-repo.js';
 
 /**
@@ -296,11 +296,8 @@ describe('web console', () => {
       ['/queue', 'queue'],
       ['/servers', 'servers'],
     ] as const) {
-      await phone.page.goto(cp.url + path);
-      await phone.page.locator('.page').waitFor();
-      await waitFor(`${path} loaded`, async () => (await phone.page.locator('.state-loading').count()) === 0);
       // Nothing may overflow the phone's width but scrollable regions (tables, the log).
-      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await openLoaded(phone.page, cp.url, path);
       expect(overflow, `${path} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
       shots.push(await screenshot(phone.page, name));
     }

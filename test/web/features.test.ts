@@ -10,7 +10,7 @@ import { freePort } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { DESKTOP, PHONE, launchBrowser, logIn, openPage, screenshot } from './browser.js';
+import { DESKTOP, PHONE, launchBrowser, logIn, openLoaded, openPage, screenshot } from './browser.js';
 import { createAppRepo, type AppRepo } from './fixtures/app-repo.js';
 
 /**
@@ -216,10 +216,7 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
       ['/projects/shop/settings', 'project-settings'],
       ['/projects/shop/environments/production', 'environment-settings'],
     ] as const) {
-      await phone.page.goto(cp.url + path);
-      await phone.page.locator('.page').waitFor();
-      await waitFor(`${path} loaded`, async () => (await phone.page.locator('.state-loading').count()) === 0);
-      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await openLoaded(phone.page, cp.url, path);
       expect(overflow, `${path} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
       await screenshot(phone.page, name);
     }
