@@ -7,9 +7,9 @@
 // Load: wrk when installed (apt-get install -y wrk), else test-fixtures/load.mjs at full speed.
 // nginx (apt-get install -y nginx) runs privately on a loopback port with a temp prefix.
 // Prints one table. Everything listens on 127.0.0.1 with ports chosen by the OS.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -46,7 +46,7 @@ const banner = { js: "import { createRequire as __cr } from 'node:module'; const
 const proxyEntry = join(work, 'devflow-agent.mjs');
 await build({
   stdin: {
-    contents: `export * from './agent/src/proxy/index.ts'; export * from './agent/src/supervisor/index.ts'; export * from './agent/src/health/index.ts';`,
+    contents: `export * from './agent/src/proxy/index.ts'; export * from './agent/src/supervisor/index.ts'; export * from './agent/src/health/index.ts'; export { startNginx } from './agent/test-fixtures/nginx-instance.ts';`,
     resolveDir: root, loader: 'ts', sourcefile: 'bench-lib.ts',
   },
   outfile: lib, banner, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
@@ -114,29 +114,12 @@ async function startApp(version, port) {
   return child;
 }
 
+/** The agent tests' private nginx (agent/test-fixtures/nginx-instance.ts) in front of the app. */
 async function startNginx(listenPort, appPort) {
-  const prefix = join(work, 'nginx');
-  for (const d of ['upstreams', 'body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(prefix, d), { recursive: true });
-  await agent.writeNginxUpstream(join(prefix, 'upstreams'), APP, 'blue', appPort);
-  const conf = join(prefix, 'nginx.conf');
-  await writeFile(conf, `${process.getuid() === 0 ? 'user root root;' : ''}
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  keepalive_requests 1000000;
-  include ${prefix}/upstreams/*.conf;
-  server {
-    listen 127.0.0.1:${listenPort};
-    location / { proxy_pass http://devflow-${APP}; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; }
-  }
-}
-`);
-  execFileSync(NGINX, ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf], { stdio: 'pipe' });
-  cleanups.push(async () => process.kill(Number((await readFile(join(prefix, 'nginx.pid'), 'utf8')).trim()), 'SIGTERM'));
+  const nginx = await agent.startNginx(join(work, 'nginx'), listenPort, APP);
+  await agent.writeNginxUpstream(nginx.upstreamDir, APP, 'blue', appPort);
+  nginx.start();
+  cleanups.push(() => nginx.stop());
 }
 
 // ---- 1. throughput and latency: direct vs proxy vs nginx ----
