@@ -2,7 +2,6 @@ import type { StepKind, StepResult, StepSpec } from '@devflow/protocol';
 import type { Db } from '../db/client.js';
 
 export type StepRowStatus = 'pending' | 'sent' | 'running' | StepResult['status'];
-export const OPEN_STATUSES = ['pending', 'sent', 'running'] as const;
 
 export interface StepRecord {
   id: string;
