@@ -8,7 +8,6 @@ import type {
   Commit,
   DeployOptions,
   Deployment,
-  Environment,
   Page,
   PipelineOverrides,
   Preset,
