@@ -11,40 +11,21 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+import { arg, freePort, pct, sleep } from './lib/common.mjs';
+import { adminApi, startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const AGENT = join(root, 'agent/dist/devflow-agent.js');
 const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find(existsSync);
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const RUNS = arg('runs', 15);
 const LATENCY_RUNS = arg('latency-runs', 40);
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const ms = (x) => (x === undefined ? 'n/a' : `${x.toFixed(1)} ms`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'devflow-bench-deploy-'));
 const children = [];
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // ---- a small repository ----
 const repo = join(tmp, 'repo');
@@ -57,31 +38,13 @@ git('commit', '-q', '-m', 'bench');
 const sha = git('rev-parse', 'HEAD');
 
 // ---- control plane (in-process) + one real agent ----
-const cp = await startControlPlane(
-  loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'bench@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw',
-    LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1',
-  }),
-  { logger: createLogger('silent'), print: () => {} },
-);
-const { servers, dispatcher, bus } = cp.services;
+const cp = await startBenchControlPlane(join(tmp, 'cp'));
+const { dispatcher, bus } = cp.services;
 
 try {
-  const login = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-admin-pw' }) });
-  const headers = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0], 'content-type': 'application/json', 'x-devflow-csrf': '1' };
-  const api = async (method, path, body) => {
-    const res = await fetch(`${cp.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const json = await res.json();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-
-  const { id: agentId, enrollToken } = await servers.create('bench', { name: 'bench-1' });
-  const agentDir = join(tmp, 'agent');
-  await run(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'bench-1', '--data-dir', agentDir]);
-  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const api = await adminApi(cp.url);
+  const { id: agentId, child: agent } = await startBenchAgent(cp, join(tmp, 'agent'));
   children.push(agent);
-  while ((await servers.get(agentId)).status !== 'online') await sleep(20);
 
   const t = { argv: ['true'] };
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
@@ -161,7 +124,7 @@ try {
   const printer = "let n = 0; const t = setInterval(() => { console.log(`line ${++n} ${Date.now()}`); if (n >= 3000) clearInterval(t); }, 1);";
   await api('POST', '/api/projects/bench/environments', { name: 'stream', serverIds: [agentId], pipeline: { build: { argv: ['node', '-e', printer] }, healthcheck: false } });
   const { deployment: streamed } = await api('POST', '/api/projects/bench/environments/stream/deployments', {});
-  const sse = await fetch(`${cp.url}/api/deployments/${streamed.id}/logs/stream`, { headers });
+  const sse = await fetch(`${cp.url}/api/deployments/${streamed.id}/logs/stream`, { headers: api.headers });
   const reader = sse.body.getReader();
   const decoder = new TextDecoder();
   const lag = [];
