@@ -29,7 +29,7 @@ interface Liveness {
   lastHeard: number;
   /** Until hello arrives: when to give up on it; 0 after hello. */
   helloBy: number;
-  readonly log: Logger;
+  readonly conn: AgentConnection;
   /** Resolves when the socket closed and its pending work (offline mark) is done. */
   readonly finished: Promise<void>;
 }
@@ -75,17 +75,8 @@ export class AgentHub implements ConnectionRegistry {
     const { logger, servers, bus, heartbeatIntervalMs } = this.deps;
     const handler = this.deps.handler();
     const connectionId = newId('conn');
-    const log = logger.child({ agentId, connectionId });
-    let finished!: () => void;
-    const alive: Liveness = {
-      lastHeard: Date.now(),
-      helloBy: Date.now() + Math.max(10_000, 3 * heartbeatIntervalMs),
-      log,
-      finished: new Promise<void>((resolve) => (finished = resolve)),
-    };
-    this.sockets.set(ws, alive);
-    this.sweepTimer ??= setInterval(this.sweep, heartbeatIntervalMs);
-
+    // Fields added per call: a child logger per socket is a few hundred bytes times 10,000 sockets.
+    const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => logger[level](message, { agentId, connectionId, ...fields });
     const conn: AgentConnection = {
       agentId,
       connectionId,
@@ -96,6 +87,15 @@ export class AgentHub implements ConnectionRegistry {
       },
       close: (code, reason) => ws.close(code, reason),
     };
+    let finished!: () => void;
+    const alive: Liveness = {
+      lastHeard: Date.now(),
+      helloBy: Date.now() + Math.max(10_000, 3 * heartbeatIntervalMs),
+      conn,
+      finished: new Promise<void>((resolve) => (finished = resolve)),
+    };
+    this.sockets.set(ws, alive);
+    this.sweepTimer ??= setInterval(this.sweep, heartbeatIntervalMs);
 
     let registered = false;
     // The hello's registration writes last_seen_at; heartbeats refresh it from then on.
@@ -107,20 +107,20 @@ export class AgentHub implements ConnectionRegistry {
     // Messages of one connection are handled in order: logs before the step's result.
     const enqueue = (work: () => Promise<void>): void => {
       queue = queue.then(work).catch((err: unknown) => {
-        log.error('agent message handling failed', { err });
+        log('error', 'agent message handling failed', { err });
         conn.send({ type: 'error', code: 'INTERNAL', message: 'the control plane could not process the message; it will be re-sent' });
       });
     };
 
     ws.on('pong', () => (alive.lastHeard = Date.now()));
-    ws.on('error', (err) => log.warn('agent socket error', { err: err.message }));
+    ws.on('error', (err) => log('warn', 'agent socket error', { err: err.message }));
 
     ws.on('close', (code, reason) => {
       closed = true;
       this.sockets.delete(ws);
       if (this.sockets.size === 0) this.stopSweep();
       void unsubscribe?.();
-      log.info('agent disconnected', { code, reason: reason.toString() });
+      log('info', 'agent disconnected', { code, reason: reason.toString() });
       if (this.live.get(agentId) === conn) this.live.delete(agentId);
       if (registered) enqueue(() => servers.markOffline(agentId, connectionId));
       void queue.then(finished);
@@ -170,7 +170,7 @@ export class AgentHub implements ConnectionRegistry {
           await servers.command(agentId, { type: 'disconnect', reason: 'replaced by a newer connection of the same agent', except: connectionId });
           await servers.markOnline(agentId, connectionId, msg.agentVersion, msg.host);
           conn.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, agentId, heartbeatIntervalMs, serverTime: Date.now() });
-          log.info('agent connected', { agentVersion: msg.agentVersion, activeSteps: msg.activeSteps.length });
+          log('info', 'agent connected', { agentVersion: msg.agentVersion, activeSteps: msg.activeSteps.length });
           await handler.onConnected(conn, msg.activeSteps);
         });
         return;
@@ -206,7 +206,7 @@ export class AgentHub implements ConnectionRegistry {
       if (alive.helloBy !== 0 && now >= alive.helloBy) {
         ws.close(CLOSE.HELLO_TIMEOUT, 'expected hello');
       } else if (now - alive.lastHeard > silentAfter) {
-        alive.log.warn('agent silent, closing', { silentMs: now - alive.lastHeard });
+        this.deps.logger.warn('agent silent, closing', { agentId: alive.conn.agentId, connectionId: alive.conn.connectionId, silentMs: now - alive.lastHeard });
         ws.terminate();
       } else {
         ws.send(frame);
