@@ -1,5 +1,6 @@
 // Shared by the agent's supervisor, health and proxy tests: step contexts, free ports, temp data dirs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,12 +80,21 @@ export async function waitFor<T>(fn: () => Promise<T> | T, ms = 5_000, what = 'c
   }
 }
 
+/**
+ * Is the process still running? A zombie is not: it has exited, and only its parent (often this
+ * test process, which started the slot) has not reaped it yet — kill(pid, 0) still succeeds then.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false; // gone between the two looks
   }
 }
 
