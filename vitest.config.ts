@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,10 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Unit files mostly wait on sockets, child processes and Redis, not on the CPU: two at a time
+    // even on 2 cores (vitest's default there is one). The e2e project stays one file at a time,
+    // in its own group after the others (fileParallelism: false).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       { test: { name: 'protocol', include: ['protocol/src/**/*.test.ts'] } },
       { test: { name: 'control-plane', include: ['control-plane/src/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
