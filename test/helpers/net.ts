@@ -1,15 +1,31 @@
 import { createServer } from 'node:net';
 
-/** A free loopback port (bound then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Loopback addresses the e2e agents bind their copies of the app to (see prepareAppDir): a port
+ * is only handed out when it is free on every one of them, not just on 127.0.0.1.
+ */
+const APP_HOSTS = ['127.0.0.2', '127.0.0.3'];
+
+function bindOnce(port: number, host: string): Promise<number | null> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', () => resolve(null));
+    srv.listen(port, host, () => {
       const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : null));
     });
   });
+}
+
+/** A free loopback port (bound then released). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await bindOnce(0, '127.0.0.1');
+    if (port === null) continue;
+    const elsewhere = await Promise.all(APP_HOSTS.map((host) => bindOnce(port, host)));
+    if (elsewhere.every((p) => p === port)) return port;
+  }
+  throw new Error('no loopback port free on 127.0.0.1-3 after 20 attempts');
 }
 
 export async function httpGet(url: string): Promise<{ status: number; text: string }> {
