@@ -66,6 +66,8 @@ export async function runProxy(options: RunProxyOptions): Promise<void> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   options.signal?.addEventListener('abort', onSignal, { once: true });
+  // Aborted while we were starting up: an abort listener added now would never fire.
+  if (options.signal?.aborted) onSignal();
   if (!stop.signal.aborted) await once(stop.signal, 'abort');
 
   process.off('SIGTERM', onSignal);
