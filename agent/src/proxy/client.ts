@@ -59,7 +59,9 @@ export class ProxyClient {
       socket.on('connect', () => socket.write(`${JSON.stringify(req)}\n`));
       socket.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const notRunning = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+        // Reset/broken pipe: the proxy died or is restarting while we talked to it — the same as not running,
+        // so callers start one (ensureProxy) and ask again instead of failing the step.
+        const notRunning = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
         fail(new ProxyError(notRunning ? 'NOT_RUNNING' : 'INTERNAL', notRunning ? `no proxy is listening on ${this.socketPath}` : `proxy control socket: ${err.message}`, { cause: err }));
       });
       socket.on('close', () => {
