@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
-import { tempDir } from '../helpers/temp.js';
+import { stopAll } from '../helpers/processes.js';
+import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { deleteKeys, randomPrefix, TEST_REDIS_URL } from '../../control-plane/src/adapters/redis/test-support.js';
 
@@ -97,4 +100,21 @@ export class Cluster {
   async cleanup(): Promise<void> {
     if (this.redisUrl === TEST_REDIS_URL) await deleteKeys(this.prefix);
   }
+}
+
+/**
+ * The hooks every scale test file needs (built bundles; after each test its processes stopped and
+ * its cluster's Redis keys and processes cleaned; temp dirs removed at the end). Returns the
+ * factory a test calls for its cluster.
+ */
+export function clusterPerTest(options?: ClusterOptions): () => Cluster {
+  let cluster: Cluster | undefined;
+  beforeAll(() => requireBuilt(CONTROL_PLANE_INDEX, AGENT_BIN));
+  afterEach(async () => {
+    await stopAll();
+    await cluster?.cleanup();
+    cluster = undefined;
+  });
+  afterAll(removeTempDirs);
+  return () => (cluster = new Cluster(options));
 }

@@ -1,11 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll } from '../helpers/processes.js';
-import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js';
-import { removeTempDirs } from '../helpers/temp.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
-import { Cluster, type Instance } from './cluster.js';
-import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, sql, startScaleAgent, type Api } from './fixtures.js';
+import { clusterPerTest, type Instance } from './cluster.js';
+import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, startScaleAgent, type Api, storedBuildLines } from './fixtures.js';
 import { SseClient } from './sse.js';
 
 /**
@@ -15,24 +12,13 @@ import { SseClient } from './sse.js';
  */
 const redis = await redisAvailable();
 const LINES = 400;
-let cluster: Cluster;
 
-beforeAll(() => requireBuilt(CONTROL_PLANE_INDEX, AGENT_BIN));
-afterEach(async () => {
-  await stopAll();
-  await cluster?.cleanup();
-});
-afterAll(removeTempDirs);
+const newCluster = clusterPerTest();
 
 async function deploy(admin: Api, base: string): Promise<string> {
   const res = await admin.call<{ deployment: { id: string } }>('POST', `${base}/deployments`, {});
   if (res.status !== 201) throw new Error(`deploy: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.deployment.id;
-}
-
-async function storedBuildLines(id: string): Promise<number> {
-  const [row] = await sql(cluster, "SELECT COALESCE(s.log_acked_seq, 0) AS n FROM deployment_steps ds JOIN steps s ON s.id = ds.step_id WHERE ds.deployment_id = ? AND ds.stage = 'build'", [id]);
-  return Number(row?.n ?? 0);
 }
 
 async function final(admin: Api, on: Instance, id: string): Promise<{ status: string; reason: string | null }> {
@@ -44,7 +30,7 @@ async function final(admin: Api, on: Instance, id: string): Promise<{ status: st
 
 describe.skipIf(!redis)('failover with kill -9', () => {
   it('the instance holding the agent dies mid-step: the agent redials another URL and no log line is lost', async () => {
-    cluster = new Cluster();
+    const cluster = newCluster();
     const [a, b, c] = await cluster.startAll(['a', 'b', 'c']);
     const admin = await api(a!.url);
     const agent = await startScaleAgent(admin, [b!.url, a!.url, c!.url], 'web-1');
@@ -53,7 +39,7 @@ describe.skipIf(!redis)('failover with kill -9', () => {
     const id = await deploy(admin, base);
     const follow = new SseClient(`${c!.url}/api/deployments/${id}/logs/stream`, admin.headers);
 
-    await waitFor('some build lines stored', async () => (await storedBuildLines(id)) > 50, 30_000, 50);
+    await waitFor('some build lines stored', async () => (await storedBuildLines(cluster, id)) > 50, 30_000, 50);
     await cluster.kill9('b');
     const holder = await waitFor('the agent back on a surviving instance', async () => {
       const i = await connectedTo(cluster, agent.id);
@@ -70,7 +56,7 @@ describe.skipIf(!redis)('failover with kill -9', () => {
   });
 
   it('the instance orchestrating a deployment dies: another takes it over and finishes it, no line lost', async () => {
-    cluster = new Cluster();
+    const cluster = newCluster();
     const [a] = await cluster.startAll(['a', 'b', 'c']);
     const admin = await api(a!.url);
     const instances = [...cluster.instances.values()];
@@ -83,7 +69,7 @@ describe.skipIf(!redis)('failover with kill -9', () => {
     expect(owner, `claimed_by ${ownerId} is one of the instances`).toBeDefined();
     const survivor = instances.find((i) => i !== owner)!;
     const follow = new SseClient(`${survivor.url}/api/deployments/${id}/logs/stream`, admin.headers);
-    await waitFor('some build lines stored', async () => (await storedBuildLines(id)) > 50, 30_000, 50);
+    await waitFor('some build lines stored', async () => (await storedBuildLines(cluster, id)) > 50, 30_000, 50);
 
     await cluster.kill9(owner!.name);
     const killedAt = Date.now();

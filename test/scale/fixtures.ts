@@ -80,6 +80,12 @@ export async function sql(cluster: Cluster, query: string, args: (string | numbe
   }
 }
 
+/** How many lines of a deployment's build step the control plane has stored (acknowledged). */
+export async function storedBuildLines(cluster: Cluster, deploymentId: string): Promise<number> {
+  const [row] = await sql(cluster, "SELECT COALESCE(s.log_acked_seq, 0) AS n FROM deployment_steps ds JOIN steps s ON s.id = ds.step_id WHERE ds.deployment_id = ? AND ds.stage = 'build'", [deploymentId]);
+  return Number(row?.n ?? 0);
+}
+
 /** The instance holding the agent's live connection: its connection id is in `servers`, and that instance logged it. */
 export async function connectedTo(cluster: Cluster, agentId: string): Promise<Instance | undefined> {
   const [row] = await sql(cluster, "SELECT connection_id FROM servers WHERE id = ? AND status = 'online'", [agentId]);

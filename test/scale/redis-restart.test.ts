@@ -4,7 +4,7 @@ import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js
 import { removeTempDirs } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { Cluster } from './cluster.js';
-import { api, buildLines, counterProject, counterRepo, expectCounted, sql, startScaleAgent, type Api } from './fixtures.js';
+import { api, buildLines, counterProject, counterRepo, expectCounted, startScaleAgent, type Api, storedBuildLines } from './fixtures.js';
 import { PrivateRedis } from './redis-server.js';
 
 /**
@@ -44,10 +44,7 @@ describe.skipIf(!canRun)('Redis restart during a deployment', () => {
     const first = await admin.call<{ deployment: { id: string } }>('POST', `${base}/deployments`, {});
     expect(first.status).toBe(201);
     const id = first.body.deployment.id;
-    await waitFor('the build running', async () => {
-      const [row] = await sql(cluster, "SELECT s.log_acked_seq AS n FROM deployment_steps ds JOIN steps s ON s.id = ds.step_id WHERE ds.deployment_id = ? AND ds.stage = 'build'", [id]);
-      return Number(row?.n ?? 0) > 30;
-    }, 30_000, 50);
+    await waitFor('the build running', async () => (await storedBuildLines(cluster, id)) > 30, 30_000, 50);
 
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1500));

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD } from '../helpers/control-plane.js';
-import { spawnNode, stopAll } from '../helpers/processes.js';
-import { AGENT_BIN, CONTROL_PLANE_INDEX, REPO_ROOT, requireBuilt } from '../helpers/repo.js';
-import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { spawnNode } from '../helpers/processes.js';
+import { REPO_ROOT } from '../helpers/repo.js';
+import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
-import { Cluster } from './cluster.js';
+import { clusterPerTest } from './cluster.js';
 import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, sql, startScaleAgent } from './fixtures.js';
 import { SseClient } from './sse.js';
 
@@ -16,18 +16,12 @@ import { SseClient } from './sse.js';
  * another; its logs come back and reach a browser-events client on a third.
  */
 const redis = await redisAvailable();
-let cluster: Cluster;
 
-beforeAll(() => requireBuilt(CONTROL_PLANE_INDEX, AGENT_BIN));
-afterEach(async () => {
-  await stopAll();
-  await cluster?.cleanup();
-});
-afterAll(removeTempDirs);
+const newCluster = clusterPerTest();
 
 describe.skipIf(!redis)('agent routing across three instances', () => {
   it('a step run from A reaches the agent on B; a deployment reaches agents on B and C and its log streams to a browser on C', async () => {
-    cluster = new Cluster();
+    const cluster = newCluster();
     const [a, b] = await cluster.startAll(['a', 'b']);
     // C hands out its peers at enrolment.
     const c = await cluster.start('c', { DEVFLOW_PEER_URLS: `${a!.url},${b!.url}` });

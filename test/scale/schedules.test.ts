@@ -1,10 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll } from '../helpers/processes.js';
-import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js';
-import { removeTempDirs } from '../helpers/temp.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
-import { Cluster } from './cluster.js';
+import { clusterPerTest } from './cluster.js';
 import { api, counterProject, counterRepo, sql, startScaleAgent } from './fixtures.js';
 
 /**
@@ -14,18 +11,12 @@ import { api, counterProject, counterRepo, sql, startScaleAgent } from './fixtur
  * unlocked, a tick deploys for real with trigger `schedule`.
  */
 const redis = await redisAvailable();
-let cluster: Cluster;
 
-beforeAll(() => requireBuilt(CONTROL_PLANE_INDEX, AGENT_BIN));
-afterEach(async () => {
-  await stopAll();
-  await cluster?.cleanup();
-});
-afterAll(removeTempDirs);
+const newCluster = clusterPerTest();
 
 describe.skipIf(!redis)('scheduled deployments across three instances', () => {
   it('fire once per tick cluster-wide: one skipped deployment per tick while locked, a real one once unlocked', async () => {
-    cluster = new Cluster();
+    const cluster = newCluster();
     const [a, b, c] = await cluster.startAll(['a', 'b', 'c']);
     const admin = await api(a!.url);
     const agent = await startScaleAgent(admin, [a!.url], 'web-1');

@@ -1,10 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll } from '../helpers/processes.js';
-import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js';
-import { removeTempDirs } from '../helpers/temp.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
-import { Cluster } from './cluster.js';
+import { clusterPerTest } from './cluster.js';
 import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, sql, startScaleAgent } from './fixtures.js';
 
 /**
@@ -14,18 +11,12 @@ import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, e
  */
 const redis = await redisAvailable();
 const LINES = 300;
-let cluster: Cluster;
 
-beforeAll(() => requireBuilt(CONTROL_PLANE_INDEX, AGENT_BIN));
-afterEach(async () => {
-  await stopAll();
-  await cluster?.cleanup();
-});
-afterAll(removeTempDirs);
+const newCluster = clusterPerTest();
 
 describe.skipIf(!redis)('graceful shutdown', () => {
   it('SIGTERM: exits 0, hands the running deployment to the other instance, agents move, no line lost', async () => {
-    cluster = new Cluster();
+    const cluster = newCluster();
     const [a, b] = await cluster.startAll(['a', 'b']);
     const admin = await api(a!.url);
     const agent = await startScaleAgent(admin, [a!.url, b!.url], 'web-1');
