@@ -2,11 +2,10 @@
 // Quick loop for the idle-agent part of bench/scale.mjs (run.mjs skips `_` files): N simulated
 // agents on one instance, connect time from cold, RSS per connection, time back after a restart.
 //   node bench/_scale-idle.mjs [--agents 2000] [--prof <dir>]   (--prof: CPU profile of the first instance, cold connect + idle)
-import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BenchCluster, root, rssKb, sleep } from './_scale-lib.mjs';
+import { BenchCluster, root, rssKb, seedSimulatedAgents, sleep } from './_scale-lib.mjs';
 import { arg } from './lib/common.mjs';
 
 const AGENTS = arg('agents', 2000);
@@ -22,16 +21,7 @@ const cluster = new BenchCluster('idle');
 let sim;
 try {
   let cp = await cluster.start(0, PROF ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: PROF } : {});
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  const keyFile = join(cluster.dir, 'sim.pem');
-  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-  const now = Date.now();
-  const values = [];
-  for (let i = 0; i < AGENTS; i++) values.push(`('srv_sim_${String(i).padStart(5, '0')}', 'sim-${i}', '${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x })}', ${now}, ${now}, ${now})`);
-  for (let i = 0; i < values.length; i += 1000) {
-    await cluster.sql(`INSERT INTO servers (id, name, public_key, enrolled_at, created_at, updated_at) VALUES ${values.slice(i, i + 1000).join(',')}`);
-  }
+  const keyFile = await seedSimulatedAgents(cluster, AGENTS);
   await sleep(2000);
   const before = rssKb(cp.pid);
   const cpu0 = cpuMs(cp.pid);

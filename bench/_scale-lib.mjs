@@ -1,7 +1,7 @@
 // Shared pieces of bench/scale.mjs (run.mjs skips `_` files): control-plane processes of one
 // cluster (shared Redis prefix, one database file, one secret key), admin API calls, a real agent.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,4 +135,23 @@ export async function counterRepo(dir, lines, delayMs) {
   writeFileSync(join(dir, 'devflow.yml'), 'preset: custom\nbuild: { argv: ["node", "count.js"] }\nhealthcheck: false\nkeepReleases: 2\n');
   await git(dir, 'add', '-A');
   await git(dir, 'commit', '-q', '-m', 'bench');
+}
+
+/**
+ * Enrol `count` simulated agents that share one Ed25519 key, directly in the database (10,000
+ * enrolments through the API would measure the API). Returns the private key file the simulator
+ * (`_scale-sim.mjs`) signs its JWTs with.
+ */
+export async function seedSimulatedAgents(cluster, count) {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  const keyFile = join(cluster.dir, 'sim.pem');
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const now = Date.now();
+  const values = [];
+  for (let i = 0; i < count; i++) values.push(`('srv_sim_${String(i).padStart(5, '0')}', 'sim-${i}', '${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x })}', ${now}, ${now}, ${now})`);
+  for (let i = 0; i < values.length; i += 1000) {
+    await cluster.sql(`INSERT INTO servers (id, name, public_key, enrolled_at, created_at, updated_at) VALUES ${values.slice(i, i + 1000).join(',')}`);
+  }
+  return keyFile;
 }

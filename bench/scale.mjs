@@ -7,12 +7,11 @@
 //   3. takeover after kill -9 of the instance orchestrating a deployment (3 runs)
 //   4. 10,000 simulated idle agents on one instance: RSS per connection, time until all are back after a restart
 // Usage: npm run build && node bench/scale.mjs [--steps 200] [--deploys 5] [--agents 10000]
-import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
-import { BenchCluster, counterRepo, login, pct, root, rssKb, sleep, startAgent, stopChildren } from './_scale-lib.mjs';
+import { BenchCluster, counterRepo, login, pct, root, rssKb, seedSimulatedAgents, sleep, startAgent, stopChildren } from './_scale-lib.mjs';
 import { arg } from './lib/common.mjs';
 
 const STEPS = arg('steps', 200);
@@ -156,17 +155,7 @@ async function idleAgents() {
   const sims = [];
   try {
     let cp = await cluster.start();
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const jwk = publicKey.export({ format: 'jwk' });
-    const keyFile = join(cluster.dir, 'sim.pem');
-    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-    // Enrolled directly in the database: 10,000 enrolments through the API would measure the API.
-    const now = Date.now();
-    const values = [];
-    for (let i = 0; i < AGENTS; i++) values.push(`('srv_sim_${String(i).padStart(5, '0')}', 'sim-${i}', '${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x })}', ${now}, ${now}, ${now})`);
-    for (let i = 0; i < values.length; i += 1000) {
-      await cluster.sql(`INSERT INTO servers (id, name, public_key, enrolled_at, created_at, updated_at) VALUES ${values.slice(i, i + 1000).join(',')}`);
-    }
+    const keyFile = await seedSimulatedAgents(cluster, AGENTS);
     await sleep(3000);
     const before = rssKb(cp.pid);
     const status = new Array(2).fill(0);
