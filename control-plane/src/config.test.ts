@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     ['DEVFLOW_REDIS_PREFIX', 'has space'],
     ['DEVFLOW_PEER_URLS', 'http://a.example,ftp://b'],
     ['DEVFLOW_SHUTDOWN_TIMEOUT_S', '0'],
+    ['DEVFLOW_TRUSTED_PROXIES', '10.0.0.1,lb.internal'],
+    ['DEVFLOW_TRUSTED_PROXIES', '10.0.0.0/33'],
   ])('a wrong %s stops start-up with a message naming it', (variable, value) => {
     const run = () => loadConfig({ [variable]: value });
     expect(run).toThrow(ConfigError);
@@ -50,5 +52,10 @@ describe('loadConfig', () => {
     const c = loadConfig({ DEVFLOW_REDIS_PREFIX: 'df-eu', DEVFLOW_PEER_URLS: ' http://cp-2.internal:7780/, https://cp-3.internal ', DEVFLOW_SHUTDOWN_TIMEOUT_S: '2.5' });
     expect(c).toMatchObject({ redisPrefix: 'df-eu', peerUrls: ['http://cp-2.internal:7780', 'https://cp-3.internal'], shutdownTimeoutMs: 2500 });
     expect(Object.isFrozen(c.peerUrls)).toBe(true);
+  });
+
+  it('reads trusted proxies as addresses and CIDR subnets', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ DEVFLOW_TRUSTED_PROXIES: ' 10.0.0.5, 192.168.0.0/16,::1 ' }).trustedProxies).toEqual(['10.0.0.5', '192.168.0.0/16', '::1']);
   });
 });

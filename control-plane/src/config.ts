@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { HEARTBEAT_INTERVAL_MS } from '@devflow/protocol';
 import { z } from 'zod';
@@ -41,6 +42,15 @@ const secretKey = z.string().transform((v, ctx) => {
   return buf;
 });
 
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(7780),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -73,6 +83,11 @@ const schema = z.object({
   DEVFLOW_DEPLOY_TIMEOUT_S: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   DEVFLOW_AGENT_GRACE_S: z.coerce.number().min(0.05).max(24 * 3600).default(120),
   DEVFLOW_MIN_FREE_DISK_BYTES: z.coerce.number().int().min(0).default(1024 * 1024 * 1024),
+  DEVFLOW_TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+    .pipe(z.array(z.string().refine(isAddressOrSubnet, 'list IP addresses or CIDR subnets, comma-separated (e.g. 10.0.0.5,192.168.1.0/24)')))
+    .default([]),
   DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   // Notifications by e-mail: SMTP_URL and/or DEVFLOW_SMTP_* (notifications/smtp-config.ts).
   ...smtpEnv,
@@ -113,6 +128,8 @@ export interface Config {
   readonly agentGraceMs: number;
   /** Deployments to a server reporting less free disk (host.diskFreeBytes) fail early. 0 = no check. */
   readonly minFreeDiskBytes: number;
+  /** Load balancers whose X-Forwarded-For is believed (addresses or CIDR subnets). */
+  readonly trustedProxies: readonly string[];
   /** Bearer token for GET /metrics; when unset only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
   /** SMTP server for e-mail notifications; undefined when not configured. */
@@ -155,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deployTimeoutMs: e.DEVFLOW_DEPLOY_TIMEOUT_S * 1000,
     agentGraceMs: Math.round(e.DEVFLOW_AGENT_GRACE_S * 1000),
     minFreeDiskBytes: e.DEVFLOW_MIN_FREE_DISK_BYTES,
+    trustedProxies: Object.freeze([...e.DEVFLOW_TRUSTED_PROXIES]),
     metricsToken: e.DEVFLOW_METRICS_TOKEN,
     smtp: smtpConfig(e),
   });

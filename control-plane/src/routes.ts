@@ -19,7 +19,8 @@ import { projectWebhookApi, webhookReceiverApi } from './api/webhooks.js';
 import { metricsApi, prometheusApi } from './api/metrics.js';
 import { openapiApi } from './api/openapi.js';
 import { notificationsApi } from './api/notifications.js';
-import { authenticate, csrf } from './api/middleware.js';
+import { authenticate, csrf, identifyClient } from './api/middleware.js';
+import { ClientAddressResolver } from './api/client-address.js';
 import { apiBodyLimit } from './api/body-limit.js';
 import { createMetrics } from './metrics/index.js';
 import type { Services } from './services.js';
@@ -29,6 +30,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   // First, so that requests refused by later middleware are counted too.
   const metrics = createMetrics({ db: s.db, agentsConnected: () => s.hub.size });
   app.use('*', metrics.http);
+  app.use('*', identifyClient(new ClientAddressResolver(s.config.trustedProxies)));
   app.use('/api/*', apiBodyLimit());
   app.use('/agent/*', apiBodyLimit());
   app.use('/api/*', authenticate(s.sessions, s.apiTokens, s.publicUrl.startsWith('https://')), csrf(s.publicUrl));

@@ -49,6 +49,18 @@ describe('login', () => {
     expect((await login(ADMIN_EMAIL, ADMIN_PASSWORD)).status).toBe(200);
   });
 
+  it('does not believe X-Forwarded-For from a peer that is not a trusted proxy (spoofing cannot escape the limit)', async () => {
+    const email = 'spoofed@test.local';
+    await cp.services.users.create(email, 'the right password!', 'viewer');
+    const from = (n: number) => ({ ...jsonHeaders(), 'x-forwarded-for': `203.0.113.${n}` });
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: from(i), body: JSON.stringify({ email, password: `guess ${i}` }) });
+      expect(res.status).toBe(401);
+    }
+    const limited = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: from(99), body: JSON.stringify({ email, password: 'the right password!' }) });
+    expect(limited.status).toBe(429);
+  });
+
   it('logout ends the session', async () => {
     const cookie = await loginCookie(cp);
     const out = await cp.app.request('/api/auth/logout', { method: 'POST', headers: jsonHeaders(cookie) });
@@ -136,5 +148,23 @@ describe('users and roles', () => {
 
     const audit = await cp.services.audit.list(500);
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['user.create', 'auth.login', 'auth.login_failed', 'token.create', 'token.revoke']));
+  });
+});
+
+describe('login behind a trusted load balancer (DEVFLOW_TRUSTED_PROXIES)', () => {
+  let behind: TestControlPlane;
+  beforeAll(async () => {
+    behind = await startTestControlPlane({ DEVFLOW_TRUSTED_PROXIES: '127.0.0.1,::1' });
+  });
+  afterAll(() => behind?.dispose());
+
+  it('limits per forwarded client address: one attacker does not lock the account for everyone', async () => {
+    const email = 'shared@test.local';
+    await behind.services.users.create(email, 'the right password!', 'viewer');
+    const post = (client: string, password: string) =>
+      fetch(`${behind.url}/api/auth/login`, { method: 'POST', headers: { ...jsonHeaders(), 'x-forwarded-for': client }, body: JSON.stringify({ email, password }) });
+    for (let i = 0; i < 10; i++) expect((await post('203.0.113.66', `guess ${i}`)).status).toBe(401);
+    expect((await post('203.0.113.66', 'the right password!')).status).toBe(429);
+    expect((await post('198.51.100.7', 'the right password!')).status).toBe(200);
   });
 });

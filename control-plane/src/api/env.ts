@@ -10,12 +10,21 @@ export interface AuthUser {
   role: Role;
 }
 
+export interface ClientAddress {
+  /** The client's IP (through trusted proxies); undefined for in-process requests. */
+  address: string | undefined;
+  /** A forwarding header came from a peer that is not a trusted proxy: `address` is that peer, maybe not the client. */
+  untrustedForwarding: boolean;
+}
+
 /** Hono environment shared by every sub-app: who is calling and how they proved it. */
 export interface AppEnv {
   Variables: {
     user: AuthUser | undefined;
     /** `session` (cookie; CSRF-checked) or `token` (bearer; exempt from CSRF). */
     authMethod: 'session' | 'token' | undefined;
+    /** Set for every request by `identifyClient` (api/middleware.ts). */
+    client: ClientAddress;
   };
 }
 

@@ -5,18 +5,14 @@ import { CONTENT_TYPE, type Metrics } from '../metrics/index.js';
 import { MetricsQuery } from '../metrics/summary/schema.js';
 import { deploymentMetrics } from '../metrics/summary/summary.js';
 import { parseInput, type AppEnv } from './env.js';
-import { clientIp, requireAuth } from './middleware.js';
+import { requireAuth } from './middleware.js';
 
 /** `GET /metrics`: Prometheus text exposition, behind DEVFLOW_METRICS_TOKEN or loopback only. */
 export function prometheusApi(metrics: Metrics, token: string | undefined) {
   return new Hono<AppEnv>().get('/metrics', async (c) => {
-    const ip = clientIp(c);
+    const client = c.get('client');
     authorizeScrape(
-      {
-        authorization: c.req.header('authorization'),
-        remoteAddress: ip === 'unknown' ? undefined : ip,
-        proxied: ['forwarded', 'x-forwarded-for', 'x-real-ip'].some((h) => c.req.header(h) !== undefined),
-      },
+      { authorization: c.req.header('authorization'), remoteAddress: client?.address, proxied: client?.untrustedForwarding ?? false },
       token,
     );
     return c.body(await metrics.scrape(), 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' });

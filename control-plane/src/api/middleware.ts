@@ -6,6 +6,7 @@ import { SESSION_COOKIE, type SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
 import type { Role } from '../auth/users.js';
 import type { AppEnv } from './env.js';
+import type { ClientAddressResolver } from './client-address.js';
 import { setSessionCookie } from './cookies.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -81,11 +82,28 @@ export function currentUser(c: Context<AppEnv>) {
   return user;
 }
 
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/** Works out who is calling (see ClientAddressResolver) once per request, for rate limits and access checks. */
+export function identifyClient(resolver: ClientAddressResolver): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let peer: string | undefined;
+    try {
+      peer = getConnInfo(c).remote.address;
+    } catch {
+      // In-process requests (app.request in tests) have no socket.
+    }
+    const forwarded = FORWARDING_HEADERS.some((h) => c.req.header(h) !== undefined);
+    const trustedPeer = peer !== undefined && resolver.isTrusted(peer);
+    c.set('client', {
+      address: resolver.resolve(peer, c.req.header('x-forwarded-for')),
+      untrustedForwarding: forwarded && !trustedPeer,
+    });
+    return next();
+  };
+}
+
 /** Client address for rate limiting; in-process requests (tests) have none. */
 export function clientIp(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return c.get('client')?.address ?? 'unknown';
 }

@@ -6,7 +6,7 @@ export interface ScrapeRequest {
   authorization: string | undefined;
   /** The TCP peer; undefined when unknown (in-process requests). */
   remoteAddress: string | undefined;
-  /** A Forwarded / X-Forwarded-For / X-Real-IP header is present: the peer is a proxy, not the client. */
+  /** A Forwarded / X-Forwarded-For / X-Real-IP header came from a peer not in DEVFLOW_TRUSTED_PROXIES: the peer may be a proxy, not the client. */
   proxied: boolean;
 }
 
@@ -17,7 +17,8 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 /**
  * Who may read /metrics: with DEVFLOW_METRICS_TOKEN set, a request bearing it (compared in
  * constant time); without it, loopback clients only. A request that came through a reverse
- * proxy on the same host looks like loopback, so a forwarding header refuses it: set the token.
+ * proxy on the same host looks like loopback, so a forwarding header refuses it unless that proxy is
+ * listed in DEVFLOW_TRUSTED_PROXIES (then the forwarded client address is checked): set the token.
  */
 export function authorizeScrape(req: ScrapeRequest, token: string | undefined): void {
   if (token) {

@@ -121,3 +121,20 @@ describe('GET /metrics with DEVFLOW_METRICS_TOKEN', () => {
     expect(parseExposition(await ok.text()).has('devflow_deployments_total')).toBe(true);
   });
 });
+
+describe('GET /metrics behind a trusted reverse proxy (DEVFLOW_TRUSTED_PROXIES)', () => {
+  let behind: TestControlPlane;
+  beforeAll(async () => {
+    behind = await startTestControlPlane({ DEVFLOW_TRUSTED_PROXIES: '127.0.0.0/8,::1' });
+  });
+  afterAll(async () => {
+    await behind?.dispose();
+  });
+
+  it('checks the forwarded client, not the proxy: a remote client is refused by its own address, a local one served', async () => {
+    const remote = await fetch(`${behind.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(remote.status).toBe(403);
+    expect(((await remote.json()) as { error: { message: string } }).error.message).toContain('203.0.113.9');
+    expect((await fetch(`${behind.url}/metrics`, { headers: { 'x-forwarded-for': '127.0.0.1' } })).status).toBe(200);
+  });
+});
