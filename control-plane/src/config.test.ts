@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('applies defaults and freezes the result', () => {
@@ -57,5 +58,15 @@ describe('loadConfig', () => {
   it('reads trusted proxies as addresses and CIDR subnets', () => {
     expect(loadConfig({}).trustedProxies).toEqual([]);
     expect(loadConfig({ DEVFLOW_TRUSTED_PROXIES: ' 10.0.0.5, 192.168.0.0/16,::1 ' }).trustedProxies).toEqual(['10.0.0.5', '192.168.0.0/16', '::1']);
+  });
+});
+
+describe('README configuration table', () => {
+  it('documents every variable the control plane reads', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| variable | default | what |'));
+    const documented = new Set([...table.slice(0, table.indexOf('\n\n')).matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(20);
+    expect(CONFIG_VARIABLES.filter((v) => !documented.has(v))).toEqual([]);
   });
 });

@@ -93,6 +93,9 @@ const schema = z.object({
   ...smtpEnv,
 });
 
+/** Every environment variable the control plane reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   readonly port: number;
   readonly host: string;
