@@ -85,23 +85,36 @@ export class Router {
     }));
   }
 
+  /**
+   * Forgets the app's route (the environment leaves blue-green): its public port is free when this
+   * returns, so the app can listen there itself; requests in flight finish for up to `drainMs`.
+   */
+  remove(app: string, drainMs: number): RouteRecord | null {
+    const route = this.routes.get(app);
+    if (!route) return null;
+    this.routes.delete(app);
+    void this.closeRoute(route, drainMs);
+    this.options.log(`route ${app}: removed, :${route.record.listenPort} is free`);
+    return route.record;
+  }
+
   /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts the rest. */
   async close(graceMs: number): Promise<void> {
-    await Promise.all(
-      [...this.routes.values()].map(async (route) => {
-        const server = route.server;
-        if (!server) return;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const timer = setTimeout(() => {
-          for (const s of route.sockets) s.destroy();
-        }, graceMs);
-        await closed;
-        clearTimeout(timer);
-        route.active.close();
-        for (const u of route.draining) u.close();
-      }),
-    );
+    await Promise.all([...this.routes.values()].map((route) => this.closeRoute(route, graceMs)));
+  }
+
+  private async closeRoute(route: Route, graceMs: number): Promise<void> {
+    const server = route.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      for (const s of route.sockets) s.destroy();
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+    route.active.close();
+    for (const u of route.draining) u.close();
   }
 
   /** Opens the app's listener on `port`; an old listener on another port is closed after. */
