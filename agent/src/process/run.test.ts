@@ -104,7 +104,7 @@ describe('runCommand', () => {
 
   it('reports a missing cwd as a spawn error', async () => {
     const r = await runCommand(['true'], { cwd: '/nonexistent/devflow-dir' });
-    expect(r.spawnError).toBeDefined();
+    expect(r.spawnError).toBe('its working directory /nonexistent/devflow-dir does not exist');
   });
 
   it('kills the whole process tree on timeout', async () => {

@@ -1,4 +1,5 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { LineSplitter } from './lines.js';
 
 export interface RunOptions {
@@ -29,30 +30,36 @@ export interface RunResult {
  * Runs an argv array (never a shell string) in its own process group, streaming output line
  * by line. Cancelling or timing out kills the whole tree, not just the direct child, so a
  * `sh -c 'npm run build'` leaves no orphans behind.
+ *
+ * Plain `child_process.spawn`: execa cost ~4 ms of wall time and ~1.3 ms of CPU more per
+ * command (measured on `true`), paid by every exec step and every git call of a deployment.
  */
 export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new TypeError('runCommand: argv must not be empty');
   const started = performance.now();
-  const child = execa(file, args, {
+  const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
     detached: true,
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  options.onSpawn?.(child.pid);
+  const { pid } = child;
+  let spawnError: string | undefined;
+  // Without a pid the spawn failed: 'error' comes next, then 'close' (no 'exit').
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    if (pid === undefined) spawnError = describeSpawnError(error, options.cwd);
+  });
+  options.onSpawn?.(pid);
 
   let timedOut = false;
   let cancelled = false;
+  let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
   const killTree = (): void => {
-    if (child.pid === undefined || child.exitCode !== null) return;
-    signalGroup(child.pid, 'SIGTERM');
-    killTimer = setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 5000);
+    if (pid === undefined || exited) return;
+    signalGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), options.killGraceMs ?? 5000);
     killTimer.unref();
   };
   const onAbort = (): void => {
@@ -75,43 +82,60 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     const bp = options.backpressure;
     if (!bp || paused || !bp.full()) return;
     paused = true;
-    child.stdout?.pause();
-    child.stderr?.pause();
+    child.stdout.pause();
+    child.stderr.pause();
     void bp.drained().then(() => {
       paused = false;
-      child.stdout?.resume();
-      child.stderr?.resume();
+      child.stdout.resume();
+      child.stderr.resume();
     });
   };
-  child.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     out.push(chunk);
     throttle();
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     err.push(chunk);
     throttle();
   });
 
   // When the direct child exits, whatever it left in its group (a `cmd &` still holding our
   // stdout pipe) is killed at once: otherwise the pipe never closes and the step never ends.
-  child.once('exit', () => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'));
+  child.once('exit', () => {
+    exited = true;
+    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+  });
 
-  const result = await child;
+  // 'close': the process is gone and both pipes are drained, so every line has been seen.
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   out.flush();
   err.flush();
   clearTimeout(timeout);
   clearTimeout(killTimer);
   options.signal?.removeEventListener('abort', onAbort);
 
-  const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined;
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
+    exitCode: spawnError === undefined ? code : null,
+    signal,
     timedOut,
     cancelled: cancelled && !timedOut,
     durationMs: performance.now() - started,
-    ...(spawnFailed ? { spawnError: result.originalMessage ?? result.shortMessage } : {}),
+    ...(spawnError !== undefined ? { spawnError } : {}),
   };
+}
+
+/** Node reports a missing cwd as the program's ENOENT ("spawn true ENOENT"): say which it was. */
+function describeSpawnError(error: NodeJS.ErrnoException, cwd: string | undefined): string {
+  if (error.code === 'ENOENT' && cwd !== undefined && !isDirectory(cwd)) return `its working directory ${cwd} does not exist`;
+  return error.message;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -4,7 +4,7 @@ import type { StepHandler, StepHandlers } from './handler.js';
 /**
  * Loads a handler's module on the first step of its kind. The bundle keeps every module in one
  * file, but esbuild wraps a dynamically imported one in a lazy initialiser, so its dependencies
- * (execa, simple-git, the proxy client, release code) are not evaluated by an idle agent: that
+ * (zod, the proxy client, release code) are not evaluated by an idle agent: that
  * is most of the agent's idle memory. The first step of a kind pays the load once.
  */
 function lazy<K extends StepKind>(load: () => Promise<StepHandler<K>>): StepHandler<K> {
@@ -34,4 +34,5 @@ export const stepHandlers: StepHandlers = {
   'slot.stop': lazy(async () => (await import('../supervisor/index.js')).slotStop),
   'health.check': lazy(async () => (await import('../health/index.js')).healthCheck),
   'traffic.switch': lazy(async () => (await import('../proxy/index.js')).trafficSwitch),
+  'traffic.remove': lazy(async () => (await import('../proxy/index.js')).trafficRemove),
 };
