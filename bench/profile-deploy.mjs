@@ -3,7 +3,9 @@
 // changes) and prints, per phase of "deploy request -> first step started", the median time,
 // the number of database round trips and of child processes (git) started in that phase.
 // Also the six-step dispatcher path split into send (insert+sign+frame) / agent start / run / ack.
-// Usage: npm run build && node bench/profile-deploy.mjs [--runs 20]
+// With --cpu-prof DIR: CPU profiles of both processes (control plane in-process, agent through
+// bench/lib/cpu-profile.cjs) over the six-step phase only, written to DIR, top functions printed.
+// Usage: npm run build && node bench/profile-deploy.mjs [--runs 20] [--sql] [--cpu-prof DIR]
 import childProcess, { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { syncBuiltinESMExports } from 'node:module';
+import { Session } from 'node:inspector/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const AGENT = join(root, 'agent/dist/devflow-agent.js');
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 20;
+const p = process.argv.indexOf('--cpu-prof');
+const PROF_DIR = p > 0 ? process.argv[p + 1] : undefined;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 
@@ -101,7 +107,9 @@ try {
   const { id: agentId, enrollToken } = await s.servers.create('bench', { name: 'p-1' });
   const agentDir = join(tmp, 'agent');
   await promisify(execFile)(process.execPath, [AGENT, 'enroll', '--url', cp.url, '--token', enrollToken, '--name', 'p-1', '--data-dir', agentDir]);
-  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const profEnv = PROF_DIR ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: PROF_DIR } : {};
+  if (PROF_DIR) mkdirSync(PROF_DIR, { recursive: true });
+  const agent = spawn(process.execPath, [AGENT, 'run', '--data-dir', agentDir], { stdio: 'ignore', env: { ...process.env, DEVFLOW_AGENT_LOG_LEVEL: 'warn', ...profEnv } });
   children.push(agent);
   while ((await s.servers.get(agentId)).status !== 'online') await sleep(20);
   const t = { argv: ['true'] };
@@ -172,6 +180,7 @@ try {
   const split = { send: [], toStart: [], toDone: [], total: [] };
   const byIndex = [[], [], [], [], [], []];
   const sixDb = [];
+  const profiler = PROF_DIR ? await startProfiles(agent) : undefined;
   for (let r = 0; r < RUNS + 2; r++) {
     const specs = [
       { kind: 'git.sync', app, releaseId: `p-${r}`, repoUrl: repo, ref: 'main', commit: sha, timeoutMs: 60_000 },
@@ -205,9 +214,62 @@ try {
     if (r >= 2) sixDb.push((dbCalls.get('six') ?? 0) - before);
   }
   console.log(`\nSix steps through the dispatcher, medians of ${RUNS}: total ${median(split.total).toFixed(1)} ms; per step: runStep->sent ${median(split.send).toFixed(1)}, sent->started ${median(split.toStart).toFixed(1)}, started->result ${median(split.toDone).toFixed(1)}; db round trips per 6 steps ${median(sixDb)}`);
+  if (profiler) await profiler.stop();
   console.log(`per step, request -> result: ${byIndex.map((xs, k) => `${k === 0 ? 'git.sync' : k === 5 ? 'activate' : 'true'} ${median(xs).toFixed(1)}`).join(', ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await cp.close();
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Profiles this process (the control plane) and the agent over one phase; prints each side's top functions by self time. */
+async function startProfiles(agent) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const agentProfiles = () => readdirSync(PROF_DIR).filter((f) => f.startsWith('cp-'));
+  // cpu-profile.cjs writes what it sampled so far on SIGUSR2 and starts again: drop the start-up part.
+  const waitForProfile = async (n) => {
+    while (agentProfiles().length < n) await sleep(20);
+  };
+  agent.kill('SIGUSR2');
+  await waitForProfile(1);
+  for (const f of agentProfiles()) rmSync(join(PROF_DIR, f));
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      agent.kill('SIGUSR2');
+      await waitForProfile(1);
+      const agentFile = join(PROF_DIR, 'agent.cpuprofile');
+      const { renameSync } = await import('node:fs');
+      renameSync(join(PROF_DIR, agentProfiles()[0]), agentFile);
+      writeFileSync(join(PROF_DIR, 'control-plane.cpuprofile'), JSON.stringify(profile));
+      printTop('control plane', profile);
+      printTop('agent', JSON.parse(readFileSync(agentFile, 'utf8')));
+    },
+  };
+}
+
+function printTop(name, profile) {
+  const dt = new Map();
+  for (let k = 0; k < profile.samples.length; k++) dt.set(profile.samples[k], (dt.get(profile.samples[k]) ?? 0) + (profile.timeDeltas[k] ?? 0));
+  const self = new Map();
+  let total = 0;
+  let idle = 0;
+  for (const node of profile.nodes) {
+    const us = dt.get(node.id) ?? 0;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    total += us;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + us);
+  }
+  console.log(`\n${name}: ${(total / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle; top self time:`);
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`);
 }
