@@ -68,10 +68,33 @@ export async function inspectCommit(gitDir: string, rev: string, run: Run = {}):
   // 128 is git's "no such object / ambiguous / bad revision": the commit is not (yet) here.
   if (result.exitCode === 128) return null;
   if (result.exitCode !== 0) throw new GitError(`git log ${rev}`, result);
-  const [commit, message, author, committedAt] = (result.stdout[0] ?? '').split('\0');
-  if (!commit || message === undefined || author === undefined || !committedAt) {
-    throw new GitError(`git log ${rev} (unexpected output)`, result);
-  }
+  return parseInfo(result.stdout[0], result, `git log ${rev}`);
+}
+
+/**
+ * The commit, if the mirror has it and it is reachable from `ref`; null otherwise (also when
+ * the ref is not in the mirror yet). One git process reads both the commit and the ref's tip:
+ * when they are the same commit (a deploy of the branch head, a redeploy, a second server)
+ * that settles it; only an older commit needs a merge-base check.
+ */
+export async function findCommitOnRef(gitDir: string, rev: string, ref: string, run: Run = {}): Promise<CommitInfo | null> {
+  // --no-walk=unsorted: each given commit once, in the order given (one line if both are the same).
+  const result = await runGit(['log', '--no-walk=unsorted', `--format=${INFO_FORMAT}`, '--end-of-options', `${rev}^{commit}`, `${ref}^{commit}`, '--'], {
+    ...run,
+    gitDir,
+    captureStdout: true,
+  });
+  if (result.exitCode === 128) return null;
+  if (result.exitCode !== 0) throw new GitError(`git log ${rev} ${ref}`, result);
+  const info = parseInfo(result.stdout[0], result, `git log ${rev} ${ref}`);
+  const tip = result.stdout[1] === undefined ? info : parseInfo(result.stdout[1], result, `git log ${rev} ${ref}`);
+  if (tip.commit === info.commit) return info;
+  return (await isAncestor(gitDir, info.commit, ref, run)) ? info : null;
+}
+
+function parseInfo(line: string | undefined, result: GitResult, what: string): CommitInfo {
+  const [commit, message, author, committedAt] = (line ?? '').split('\0');
+  if (!commit || message === undefined || author === undefined || !committedAt) throw new GitError(`${what} (unexpected output)`, result);
   return { commit, message, author, committedAt };
 }
 

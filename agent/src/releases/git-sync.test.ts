@@ -82,6 +82,18 @@ describe('gitSync', () => {
     expect(lines.some((l) => l.text.startsWith('fetching'))).toBe(false);
   });
 
+  it('checks out the head commit again without fetching (a redeploy or a second server)', async () => {
+    const head = await repo.commit('one', { 'index.js': 'v1' });
+    await gitSync(spec({}), makeContext(dataDir).ctx);
+
+    const { ctx, lines } = makeContext(dataDir);
+    const outcome = await gitSync(spec({ releaseId: 'r2', commit: head }), ctx);
+
+    expect(outcome.output).toMatchObject({ commit: head, message: 'one' });
+    expect(await readFile(join(appPaths(dataDir, APP).release('r2'), 'index.js'), 'utf8')).toBe('v1');
+    expect(lines.map((l) => l.text)).toEqual([expect.stringContaining('was already in the mirror on main (no fetch)')]);
+  });
+
   it('fetches when an explicit commit is newer than the mirror', async () => {
     await repo.commit('one', { 'index.js': 'v1' });
     await gitSync(spec({}), makeContext(dataDir).ctx);

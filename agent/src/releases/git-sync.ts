@@ -4,7 +4,7 @@ import { appPaths } from '../paths.js';
 import { checkoutCommit } from '../git/checkout.js';
 import { prepareCredentials } from '../git/credentials.js';
 import { GitError } from '../git/errors.js';
-import { ensureMirror, fetchRef, inspectCommit, isAncestor, trackingRef, type CommitInfo } from '../git/mirror.js';
+import { ensureMirror, fetchRef, findCommitOnRef, inspectCommit, trackingRef, type CommitInfo } from '../git/mirror.js';
 import { describeGitFailure } from '../git/run-git.js';
 import { StepFailedError, type StepContext, type StepHandler } from '../steps/handler.js';
 import { lstatOrNull, removeTree } from './fs-util.js';
@@ -70,7 +70,7 @@ export const gitSync: StepHandler<'git.sync'> = async (spec, ctx) => {
 
 /**
  * A redeploy, a rollback by commit or the second server of a deployment: the commit is usually
- * in the mirror already. Then the checkout runs alongside the two look-ups instead of after them
+ * in the mirror already. Then the checkout runs alongside the look-up instead of after it
  * (it is the slowest part); if the commit turns out not to be on the ref, it is thrown away.
  */
 async function fastPath(
@@ -100,12 +100,8 @@ async function fastPath(
 }
 
 /** The commit, if the mirror has it and it is reachable from the ref as last fetched. */
-async function findOnRef(gitDir: string, commit: string, ref: string, ctx: StepContext): Promise<CommitInfo | null> {
-  const [info, onRef] = await Promise.all([
-    inspectCommit(gitDir, commit, { signal: ctx.signal }),
-    isAncestor(gitDir, commit, trackingRef(ref), { signal: ctx.signal }),
-  ]);
-  return info && onRef ? info : null;
+function findOnRef(gitDir: string, commit: string, ref: string, ctx: StepContext): Promise<CommitInfo | null> {
+  return findCommitOnRef(gitDir, commit, trackingRef(ref), { signal: ctx.signal });
 }
 
 async function fetch(gitDir: string, spec: Parameters<typeof gitSync>[0], ctx: StepContext): Promise<void> {
