@@ -3,6 +3,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +17,25 @@ export const MAIN = join(root, 'control-plane/dist/main.js');
 export const REDIS_URL = process.env.DEVFLOW_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = { email: 'bench@devflow.local', password: 'bench admin password' };
 export const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+/** CPU time (user + system) of a process in ms: on a shared, loaded machine a steadier measure than wall time. */
+export const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+};
+/** The descriptor limit (soft) the kernel applies to a running process, as `ulimit -n` would print it inside it. */
+export const fdLimit = (pid) => /Max open files\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1] ?? '?';
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export const listens = (port) =>
+  new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
+/** `sh -c 'ulimit -n <hard>; exec node …'`: every process of a run gets the same, raised descriptor limit. */
+export const spawnNode = (args, options) => spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...args], options);
+/** How long a control plane may take from spawn to listening before the run fails. */
+const LISTEN_TIMEOUT_MS = 120_000;
 
 const children = new Set();
 export function stopChildren() {
@@ -43,29 +63,50 @@ export class BenchCluster {
     this.n = 0;
   }
 
-  /** A `node control-plane/dist/main.js` child with the descriptor limit raised; resolves once it listens. */
+  /**
+   * A `node control-plane/dist/main.js` child with the descriptor limit raised; resolves once it listens.
+   * `spawnedAt` / `listeningAt` are performance.now() stamps; `stderrTail()` is what it printed last.
+   */
   async start(port = 0, extra = {}) {
     const dataDir = join(this.dir, `cp-${this.n++}`);
-    const child = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, MAIN], {
+    const spawnedAt = performance.now();
+    const child = spawnNode([MAIN], {
       env: { ...process.env, ...this.env, PORT: String(port), DEVFLOW_DATA_DIR: dataDir, ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
     child.once('exit', () => children.delete(child));
-    const lines = [];
-    child.stderr.on('data', (c) => lines.push(String(c)));
+    let err = '';
+    child.stderr.on('data', (c) => (err = (err + String(c)).slice(-4000)));
+    const stderrTail = () => err.trim().split('\n').slice(-15).join('\n');
     const m = await new Promise((resolve, reject) => {
       let out = '';
+      const timer = setTimeout(() => reject(new Error(`control plane (pid ${child.pid}) did not listen within ${LISTEN_TIMEOUT_MS / 1000} s: ${out.slice(-500)} ${stderrTail()}`)), LISTEN_TIMEOUT_MS);
       child.stdout.on('data', (c) => {
         out += String(c);
         const hit = /listening on (http:\/\/\S+) \(instance (\S+)\)/.exec(out);
-        if (hit) resolve(hit);
+        if (hit) {
+          clearTimeout(timer);
+          resolve(hit);
+        }
       });
-      child.once('exit', (code) => reject(new Error(`control plane exited ${code}: ${out.slice(-500)} ${lines.join('').slice(-1000)}`)));
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`control plane exited (${signal ?? code}) before listening: ${out.slice(-500)} ${stderrTail()}`));
+      });
     });
-    const instance = { child, url: m[1], id: m[2], port: Number(new URL(m[1]).port), pid: child.pid };
+    const instance = { child, url: m[1], id: m[2], port: Number(new URL(m[1]).port), pid: child.pid, spawnedAt, listeningAt: performance.now(), stderrTail };
     this.instances.push(instance);
     return instance;
+  }
+
+  /** Throws, with its last stderr lines, when the instance has exited or no longer listens. */
+  async assertServing(instance) {
+    const { child } = instance;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`control plane pid ${instance.pid} exited (${child.signalCode ?? child.exitCode}); its stderr:\n${instance.stderrTail()}`);
+    }
+    if (!(await listens(instance.port))) throw new Error(`control plane pid ${instance.pid} runs but nothing listens on port ${instance.port}; its stderr:\n${instance.stderrTail()}`);
   }
 
   async kill9(instance) {
@@ -155,3 +196,90 @@ export async function seedSimulatedAgents(cluster, count) {
   }
   return keyFile;
 }
+
+/**
+ * Idle agents on one instance (issue 7): `agents` simulated agents over `simulators` processes
+ * connect from cold, then the instance is killed with -9 and a new one started on the same port.
+ * "Back after restart" counts from the new process's spawn (its start-up included) and, for
+ * comparison, from the moment it listens. Fails, with the instance's stderr, if it exits or stops
+ * listening while agents are still missing. `prof`: CPU profile of the first instance (cold connect + idle).
+ * Returns rows { what, value, target }.
+ */
+export async function idleAgents({ agents, simulators = 1, prof }) {
+  const rows = [];
+  const row = (what, value, target = '') => rows.push({ what, value, target });
+  const cluster = new BenchCluster('idle');
+  const sims = [];
+  try {
+    let cp = await cluster.start(0, prof ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: prof } : {});
+    const keyFile = await seedSimulatedAgents(cluster, agents);
+    await sleep(2000);
+    const before = rssKb(cp.pid);
+    const cpu0 = cpuMs(cp.pid);
+    const welcomed = new Array(simulators).fill(0);
+    const per = Math.ceil(agents / simulators);
+    for (let s = 0; s < simulators; s++) {
+      const child = spawnNode([join(root, 'bench/_scale-sim.mjs'), cp.url, keyFile, String(s * per), String(Math.min(per, agents - s * per))], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (c) => {
+        const m = /welcomed=(\d+)[^\n]*\n?$/.exec(String(c).trim().split('\n').at(-1) ?? '');
+        if (m) welcomed[s] = Number(m[1]);
+      });
+      sims.push(child);
+    }
+    const connected = () => welcomed.reduce((x, y) => x + y, 0);
+    const simCpu = () => sims.reduce((sum, s) => sum + cpuMs(s.pid), 0);
+    const waitAll = async (what, from, limitMs = 300_000) => {
+      let checked = performance.now();
+      while (connected() < agents) {
+        const now = performance.now();
+        if (now - from > limitMs) throw new Error(`${what}: only ${connected()} of ${agents} after ${(limitMs / 1000).toFixed(0)} s`);
+        if (now - checked > 1000) {
+          await cluster.assertServing(cp);
+          checked = now;
+        }
+        await sleep(50);
+      }
+      return (performance.now() - from) / 1000;
+    };
+    const t0 = performance.now();
+    const connectS = await waitAll('cold connect', t0);
+    const cpuPerConnect = (cpuMs(cp.pid) - cpu0) / agents;
+    const simPerConnect = simCpu() / agents;
+    await sleep(8000); // a heartbeat round or two
+    const after = rssKb(cp.pid);
+    row(`idle agents on one instance: ${agents} connected from cold`, `${connectS.toFixed(1)} s (${(agents / connectS).toFixed(0)}/s)`);
+    row('control-plane CPU per connect (simulator CPU per connect)', `${cpuPerConnect.toFixed(2)} ms (${simPerConnect.toFixed(2)} ms)`);
+    row('RSS per idle agent connection', `${((after - before) / agents).toFixed(1)} KB (${(before / 1024).toFixed(0)} -> ${(after / 1024).toFixed(0)} MB)`, '<= 16 KB');
+    const firstLimit = fdLimit(cp.pid);
+    if (prof) {
+      cp.child.kill('SIGUSR2');
+      await sleep(2000);
+    }
+
+    const port = cp.port;
+    await cluster.kill9(cp);
+    while (connected() > 0) await sleep(50); // the simulators saw every connection drop
+    const simCpu1 = simCpu();
+    cp = await cluster.start(port);
+    const cpuStartup = cpuMs(cp.pid);
+    row('ulimit -n of the first / restarted instance', `${firstLimit} / ${fdLimit(cp.pid)}`);
+    const fromSpawn = await waitAll('reconnect after restart', cp.spawnedAt);
+    const fromListening = fromSpawn - (cp.listeningAt - cp.spawnedAt) / 1000;
+    row(
+      `all ${agents} agents back after kill -9 + restart, from spawn (from listening; start-up)`,
+      `${fromSpawn.toFixed(1)} s (${fromListening.toFixed(1)} s; ${((cp.listeningAt - cp.spawnedAt) / 1000).toFixed(1)} s, CPU ${cpuStartup.toFixed(0)} ms)`,
+      '<= 15 s',
+    );
+    row('control-plane CPU per reconnect after listening (simulator)', `${((cpuMs(cp.pid) - cpuStartup) / agents).toFixed(2)} ms (${((simCpu() - simCpu1) / agents).toFixed(2)} ms)`);
+  } finally {
+    for (const s of sims) s.kill('SIGKILL');
+    await cluster.cleanup();
+  }
+  return rows;
+}
+
+export const printRows = (rows) => {
+  const width = Math.max(...rows.map((r) => r.what.length));
+  console.log(`\n${'measure'.padEnd(width)} | value${' '.repeat(30)} | target`);
+  for (const r of rows) console.log(`${r.what.padEnd(width)} | ${String(r.value).padEnd(35)} | ${r.target}`);
+};

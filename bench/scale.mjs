@@ -6,12 +6,12 @@
 //   2. deployments/minute, 1 vs 3 instances: 4 projects deploying in parallel, requests spread over the instances
 //   3. takeover after kill -9 of the instance orchestrating a deployment (3 runs)
 //   4. 10,000 simulated idle agents on one instance: RSS per connection, time until all are back after a restart
-// Usage: npm run build && node bench/scale.mjs [--steps 200] [--deploys 5] [--agents 10000]
-import { spawn } from 'node:child_process';
+// Usage: npm run build && node bench/scale.mjs [--steps 200] [--deploys 5] [--agents 10000] [--only dispatch,takeover,idle]
+// (`dispatch` is parts 1 and 2). Exits 1 when a part failed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
-import { BenchCluster, counterRepo, login, pct, root, rssKb, seedSimulatedAgents, sleep, startAgent, stopChildren } from './_scale-lib.mjs';
+import { BenchCluster, counterRepo, idleAgents, login, pct, printRows, sleep, startAgent, stopChildren } from './_scale-lib.mjs';
 import { arg } from './lib/common.mjs';
 
 const STEPS = arg('steps', 200);
@@ -149,63 +149,23 @@ async function takeover(runs = 3) {
   }
 }
 
-/** 4. Simulated idle agents on one instance. */
-async function idleAgents() {
-  const cluster = new BenchCluster('idle');
-  const sims = [];
-  try {
-    let cp = await cluster.start();
-    const keyFile = await seedSimulatedAgents(cluster, AGENTS);
-    await sleep(3000);
-    const before = rssKb(cp.pid);
-    const status = new Array(2).fill(0);
-    const half = Math.ceil(AGENTS / 2);
-    for (let s = 0; s < 2; s++) {
-      const child = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, join(root, 'bench/_scale-sim.mjs'), cp.url, keyFile, String(s * half), String(Math.min(half, AGENTS - s * half))], { stdio: ['ignore', 'pipe', 'inherit'] });
-      child.stdout.on('data', (c) => {
-        const m = /welcomed=(\d+)[^\n]*\n?$/.exec(String(c).trim().split('\n').at(-1) ?? '');
-        if (m) status[s] = Number(m[1]);
-      });
-      sims.push(child);
-    }
-    const connected = () => status.reduce((x, y) => x + y, 0);
-    const t0 = performance.now();
-    while (connected() < AGENTS) {
-      if (performance.now() - t0 > 300_000) throw new Error(`only ${connected()} of ${AGENTS} agents connected after 300 s (${(connected() / 300).toFixed(0)}/s)`);
-      await sleep(100);
-    }
-    const connectS = (performance.now() - t0) / 1000;
-    await sleep(10_000); // a couple of heartbeat rounds
-    const after = rssKb(cp.pid);
-    row(`idle agents on one instance: ${AGENTS} connected from cold`, `${connectS.toFixed(1)} s`);
-    row('RSS per idle agent connection', `${((after - before) / AGENTS).toFixed(1)} KB (${(before / 1024).toFixed(0)} -> ${(after / 1024).toFixed(0)} MB)`, '<= 16 KB');
-
-    const port = cp.port;
-    await cluster.kill9(cp);
-    while (connected() > 0) await sleep(50); // the simulators saw every connection drop
-    cp = await cluster.start(port);
-    const t1 = performance.now();
-    while (connected() < AGENTS) {
-      if (performance.now() - t1 > 300_000) throw new Error(`only ${connected()} of ${AGENTS} agents back after 300 s`);
-      await sleep(100);
-    }
-    row(`all ${AGENTS} agents back after kill -9 + restart (from listening)`, `${((performance.now() - t1) / 1000).toFixed(1)} s`, '<= 15 s');
-  } finally {
-    for (const s of sims) s.kill('SIGKILL');
-    await cluster.cleanup();
-  }
-}
-
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : ['dispatch', 'takeover', 'idle'];
+const parts = [
+  ['dispatch', '1 instance', () => throughput(1)],
+  ['dispatch', '3 instances', () => throughput(3)],
+  ['takeover', 'takeover', () => takeover()],
+  ['idle', 'idle agents', async () => rows.push(...(await idleAgents({ agents: AGENTS, simulators: 2 })))],
+];
 // One part failing (or missing a deadline) still prints the others.
-for (const [name, part] of [['1 instance', () => throughput(1)], ['3 instances', () => throughput(3)], ['takeover', () => takeover()], ['idle agents', () => idleAgents()]]) {
+let failed = false;
+for (const [, name, part] of parts.filter(([group]) => ONLY.includes(group))) {
   try {
     await part();
   } catch (err) {
+    failed = true;
     row(`${name}: FAILED`, err instanceof Error ? err.message : String(err));
   }
 }
 stopChildren();
-const width = Math.max(...rows.map((r) => r.what.length));
-console.log(`\n${'measure'.padEnd(width)} | value${' '.repeat(30)} | target`);
-for (const r of rows) console.log(`${r.what.padEnd(width)} | ${String(r.value).padEnd(35)} | ${r.target}`);
-process.exit(0);
+printRows(rows);
+process.exit(failed ? 1 : 0);
