@@ -1,8 +1,6 @@
-import http from 'node:http';
 import type { Socket } from 'node:net';
 import { ProxyError, type RouteRecord, type RouteStatus, type SwitchRequest, type SwitchResult } from './control-protocol.js';
-import { forward } from './forward.js';
-import { tunnel } from './upgrade.js';
+import { ProxyServer } from './forward.js';
 import { Upstream } from './upstream.js';
 
 interface Route {
@@ -10,7 +8,7 @@ interface Route {
   /** Replaced (one assignment) on switch; requests read it when they start. */
   active: Upstream;
   draining: Set<Upstream>;
-  server: http.Server | null;
+  server: ProxyServer | null;
   sockets: Set<Socket>;
   listenError?: string;
 }
@@ -119,20 +117,11 @@ export class Router {
 
   /** Opens the app's listener on `port`; an old listener on another port is closed after. */
   private async listen(route: Route, port: number): Promise<void> {
-    const server = http.createServer({ keepAlive: true });
-    // Clients keep their connections across switches; be slower to close idle ones than they are.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    server.requestTimeout = 0;
-    const pick = () => route.active;
-    server.on('request', (req, res) => forward(req, res, pick));
-    server.on('upgrade', (req, socket: Socket, head: Buffer) => tunnel(req, socket, head, pick));
+    const server = new ProxyServer(() => route.active);
     server.on('connection', (socket: Socket) => {
-      socket.setNoDelay(true);
       route.sockets.add(socket);
       socket.once('close', () => route.sockets.delete(socket));
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new ProxyError('LISTEN_FAILED', `cannot listen on ${this.options.host}:${port}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port)' : ''}`, { cause: err })),
