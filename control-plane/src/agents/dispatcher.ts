@@ -9,7 +9,7 @@ import type { LogStore } from '../logs/store.js';
 import type { ServerService } from '../servers/service.js';
 import type { AgentCommand } from '../servers/types.js';
 import { stepDoneTopic, stepTopic, type StepEvent } from '../steps/events.js';
-import type { StepStore } from '../steps/store.js';
+import type { StepRecord, StepStore } from '../steps/store.js';
 import type { StepSigner } from './signing.js';
 import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
 
@@ -60,45 +60,56 @@ export class Dispatcher implements AgentSessionHandler {
       const issue = parsed.error.issues[0];
       throw new AppError('VALIDATION_FAILED', `step spec ${issue?.path.join('.') || ''}: ${issue?.message ?? 'invalid'}`);
     }
-    const server = await this.d.servers.find(agentId);
-    if (!server) throw notFound('server', agentId);
-    if (!server.enrolled) throw new AppError('CONFLICT', `server "${server.name}" has no enrolled agent yet; run its install command first`);
+    // An agent connected here is enrolled (it authenticated): the server row need not be read.
+    const conn = this.d.connections.get(agentId);
+    if (!conn) {
+      const server = await this.d.servers.find(agentId);
+      if (!server) throw notFound('server', agentId);
+      if (!server.enrolled) throw new AppError('CONFLICT', `server "${server.name}" has no enrolled agent yet; run its install command first`);
+    }
     const stepId = options.stepId ?? newId('stp');
     const secrets = options.secrets?.filter((s) => s.length > 0) ?? [];
-    await this.d.steps.insert({
-      id: stepId,
-      agentId,
-      ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}),
-      spec: parsed.data,
-      secretsSealed: secrets.length ? this.d.box.seal(JSON.stringify(secrets), `step:${stepId}`) : null,
-    });
-    const done = this.awaitStep(stepId);
-    await this.send(stepId);
+    const step = { id: stepId, agentId, ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}), spec: parsed.data };
+    await this.d.steps.insert({ ...step, secretsSealed: secrets.length ? this.d.box.seal(JSON.stringify(secrets), `step:${stepId}`) : null });
+    this.rememberOwner(stepId, agentId);
+    // Subscribed before the step is sent, and a fresh step has no result yet: no database check.
+    const done = (await this.awaitResult(stepId, false))();
+    await this.send(step, secrets, conn);
     return { stepId, done };
   }
 
   /** Resolves with the step's result once it is persisted, whichever instance receives it. */
   async awaitStep(stepId: string): Promise<StepResult> {
+    return (await this.awaitResult(stepId, true))();
+  }
+
+  /**
+   * Subscribes to the step's result at once; the returned function waits for it. `check`: also
+   * read the database now (a step sent earlier, perhaps by another instance, may be finished).
+   */
+  private async awaitResult(stepId: string, check: boolean): Promise<() => Promise<StepResult>> {
     let resolve!: (r: StepResult) => void;
     const result = new Promise<StepResult>((r) => (resolve = r));
     const unsubscribe = await this.d.bus.subscribe(stepDoneTopic(stepId), (e) => {
       const event = e as StepEvent;
       if (event.type === 'done') resolve(event.result);
     });
-    const check = async (): Promise<void> => {
+    const read = async (): Promise<void> => {
       const step = await this.d.steps.find(stepId);
       if (!step) throw notFound('step', stepId);
       if (step.result) resolve(step.result);
     };
-    const poll = setInterval(() => void check().catch(() => undefined), AWAIT_POLL_MS);
-    poll.unref();
-    try {
-      await check(); // after subscribing, so a result landing in between is not missed
-      return await result;
-    } finally {
-      clearInterval(poll);
-      await unsubscribe();
-    }
+    return async () => {
+      const poll = setInterval(() => void read().catch(() => undefined), AWAIT_POLL_MS);
+      poll.unref();
+      try {
+        if (check) await read(); // after subscribing, so a result landing in between is not missed
+        return await result;
+      } finally {
+        clearInterval(poll);
+        await unsubscribe();
+      }
+    };
   }
 
   async cancelStep(stepId: string): Promise<void> {
@@ -116,40 +127,44 @@ export class Dispatcher implements AgentSessionHandler {
   }
 
   /** Sign and send a step if its agent is connected here; otherwise wake the instance that holds it. */
-  private async send(stepId: string, via?: AgentConnection): Promise<void> {
-    const step = await this.d.steps.find(stepId);
-    if (!step || step.result) return;
+  private async send(step: Pick<StepRecord, 'id' | 'agentId' | 'spec'> & { deploymentId?: string | null }, secrets: string[], via?: AgentConnection): Promise<void> {
     const conn = via ?? this.d.connections.get(step.agentId);
     if (!conn) {
       await this.d.servers.command(step.agentId, { type: 'wake' });
       return;
     }
-    const sealed = await this.d.steps.sealedSecrets(stepId);
     const payload: StepRunPayload = {
-      stepId,
+      stepId: step.id,
       agentId: step.agentId,
       ...(step.deploymentId ? { deploymentId: step.deploymentId } : {}),
       spec: step.spec,
-      secrets: sealed ? (JSON.parse(this.d.box.open(sealed, `step:${stepId}`)) as string[]) : [],
+      secrets,
       issuedAt: Date.now(),
     };
     const jws = await this.d.signer.sign(payload);
-    if (!conn.send({ type: 'step.run', stepId, jws })) return; // sent again on reconnect
-    this.events.emit('sent', { stepId, at: performance.now(), wallAt: Date.now() });
-    await this.d.steps.markSent(stepId);
+    if (!conn.send({ type: 'step.run', stepId: step.id, jws })) return; // sent again on reconnect
+    this.events.emit('sent', { stepId: step.id, at: performance.now(), wallAt: Date.now() });
+    await this.d.steps.markSent(step.id);
+  }
+
+  /** Send a stored open step again (reconnect, wake): its secrets come from the database. */
+  private async resend(step: StepRecord, conn: AgentConnection): Promise<void> {
+    if (step.result) return;
+    const sealed = await this.d.steps.sealedSecrets(step.id);
+    await this.send(step, sealed ? (JSON.parse(this.d.box.open(sealed, `step:${step.id}`)) as string[]) : [], conn);
   }
 
   async onConnected(conn: AgentConnection, activeSteps: readonly string[]): Promise<void> {
     const active = new Set(activeSteps);
     for (const step of await this.d.steps.openForAgent(conn.agentId)) {
-      if (!active.has(step.id)) await this.send(step.id, conn);
+      if (!active.has(step.id)) await this.resend(step, conn);
       else if (step.cancelRequested) conn.send({ type: 'step.cancel', stepId: step.id });
     }
   }
 
   async onCommand(conn: AgentConnection, command: Exclude<AgentCommand, { type: 'disconnect' }>): Promise<void> {
     if (command.type === 'cancel') conn.send({ type: 'step.cancel', stepId: command.stepId });
-    else for (const step of await this.d.steps.openForAgent(conn.agentId)) if (step.status === 'pending') await this.send(step.id, conn);
+    else for (const step of await this.d.steps.openForAgent(conn.agentId)) if (step.status === 'pending') await this.resend(step, conn);
   }
 
   async onMessage(conn: AgentConnection, msg: StepMessage): Promise<void> {
@@ -188,10 +203,13 @@ export class Dispatcher implements AgentSessionHandler {
     const known = this.owners.get(stepId);
     if (known !== undefined) return known;
     const owner = await this.d.steps.agentOf(stepId);
-    if (owner === null) return null;
-    if (this.owners.size >= OWNER_CACHE_LIMIT) this.owners.delete(this.owners.keys().next().value!);
-    this.owners.set(stepId, owner);
+    if (owner !== null) this.rememberOwner(stepId, owner);
     return owner;
+  }
+
+  private rememberOwner(stepId: string, agentId: string): void {
+    if (this.owners.size >= OWNER_CACHE_LIMIT) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(stepId, agentId);
   }
 
   /** An agent refusing a step (bad signature, wrong agent) reports it with `ref` = the step id. */
