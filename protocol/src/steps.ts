@@ -135,6 +135,22 @@ export const TrafficSwitchStep = z
     drainMs: z.number().int().min(0).max(600_000).default(30_000),
     /** Stop the previous slot's process this long after the switch; until then it is the instant rollback target. Absent: until the next deployment replaces it. */
     stopPreviousAfterMs: z.number().int().min(0).optional(),
+    /**
+     * The environment leaves in-place: this slot's app (`main`) still listens on `listenPort`. The
+     * agent stops it (SIGTERM, SIGKILL after graceMs) and the proxy takes the port the moment it is free.
+     */
+    takeOverFrom: z.object({ slot: SlotName, graceMs: z.number().int().min(0).max(600_000) }).strict().optional(),
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+
+/** The environment leaves blue-green: the proxy stops listening on the app's public port (free at once); requests in flight finish within drainMs. */
+export const TrafficRemoveStep = z
+  .object({
+    kind: z.literal('traffic.remove'),
+    app: AppName,
+    listenPort: Port,
+    drainMs: z.number().int().min(0).max(600_000).default(30_000),
     timeoutMs: TimeoutMs,
   })
   .strict();
@@ -150,6 +166,7 @@ export const StepSpec = z.discriminatedUnion('kind', [
   SlotStopStep,
   HealthCheckStep,
   TrafficSwitchStep,
+  TrafficRemoveStep,
 ]);
 export type StepSpec = z.infer<typeof StepSpec>;
 export type StepKind = StepSpec['kind'];

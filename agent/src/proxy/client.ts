@@ -6,6 +6,8 @@ import {
   ProxyError,
   type ControlRequest,
   type ProxyStatus,
+  type RemoveRequest,
+  type RemoveResult,
   type RouteRecord,
   type SwitchRequest,
   type SwitchResult,
@@ -24,6 +26,10 @@ export class ProxyClient {
 
   switch(req: Omit<SwitchRequest, 'op'>): Promise<SwitchResult> {
     return this.request({ op: 'switch', ...req }) as Promise<SwitchResult>;
+  }
+
+  remove(req: Omit<RemoveRequest, 'op'>): Promise<RemoveResult> {
+    return this.request({ op: 'remove', ...req }) as Promise<RemoveResult>;
   }
 
   status(): Promise<ProxyStatus> {

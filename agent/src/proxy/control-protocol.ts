@@ -12,8 +12,13 @@ export const SwitchRequest = z
   .strict();
 export type SwitchRequest = z.infer<typeof SwitchRequest>;
 
+/** Forget the app's route: the proxy stops listening on its public port (the environment leaves blue-green). */
+export const RemoveRequest = z.object({ op: z.literal('remove'), app: AppName, drainMs: z.number().int().min(0).max(600_000) }).strict();
+export type RemoveRequest = z.infer<typeof RemoveRequest>;
+
 export const ControlRequest = z.discriminatedUnion('op', [
   SwitchRequest,
+  RemoveRequest,
   z.object({ op: z.literal('status') }).strict(),
   z.object({ op: z.literal('routes') }).strict(),
 ]);
@@ -32,6 +37,11 @@ export interface SwitchResult {
   previous: { slot: string; targetPort: number } | null;
   /** False when the route already pointed at that slot and port (nothing was drained). */
   changed: boolean;
+}
+
+export interface RemoveResult {
+  /** The route as it was; null when the proxy had none for the app. */
+  removed: RouteRecord | null;
 }
 
 export interface UpstreamStatus {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { SlotName, type StepSpecOf } from '@devflow/protocol';
 import { StepFailedError, type StepContext, type StepOutcome } from '../steps/handler.js';
 import { scheduleRetire } from '../supervisor/retire.js';
+import { createSlotStop } from '../supervisor/stop-step.js';
 import { NginxError, nginxSwitch, nginxUpstreamFile, type NginxDriverOptions } from './nginx.js';
 
 /** Where the app's nginx upstream points now, read back from the file the driver wrote (null: none yet). */
@@ -21,6 +22,8 @@ export async function readNginxUpstream(upstreamDir: string, app: string): Promi
 export function createNginxTrafficSwitch(options: NginxDriverOptions) {
   return async function nginxTrafficSwitch(spec: StepSpecOf<'traffic.switch'>, ctx: StepContext): Promise<StepOutcome> {
     const { app, slot, targetPort } = spec;
+    // Leaving in-place: nginx, not the proxy, owns the public port; the in-place app only has to stop.
+    if (spec.takeOverFrom) await createSlotStop()({ kind: 'slot.stop', app, slot: spec.takeOverFrom.slot, graceMs: spec.takeOverFrom.graceMs, timeoutMs: spec.timeoutMs }, ctx);
     const previous = await readNginxUpstream(options.upstreamDir, app);
     if (previous?.slot === slot && previous.targetPort === targetPort) {
       ctx.log('system', `${app}: nginx upstream ${nginxUpstreamFile(options.upstreamDir, app)} already points at ${slot} (127.0.0.1:${targetPort})`);

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentPaths } from '../paths.js';
 import { writeFileAtomic } from '../supervisor/atomic-file.js';
-import { ProxyError, type ControlRequest, type ProxyStatus } from './control-protocol.js';
+import { ProxyError, type ControlRequest, type ProxyStatus, type RemoveResult } from './control-protocol.js';
 import { startControlServer } from './control-server.js';
 import { loadRoutes, saveRoutes } from './route-file.js';
 import { Router } from './router.js';
@@ -27,7 +27,7 @@ const stderrLog = (line: string) => process.stderr.write(`${new Date().toISOStri
 
 /**
  * Main of the `devflow-agent proxy` process: restores the persisted routes, opens one public
- * listener per app and serves the control socket until SIGTERM. It runs apart from the agent so
+ * listener per app and serves the control socket (switch, remove, status, routes) until SIGTERM. It runs apart from the agent so
  * that restarting or upgrading the agent never touches traffic.
  */
 export async function runProxy(options: RunProxyOptions): Promise<void> {
@@ -45,11 +45,11 @@ export async function runProxy(options: RunProxyOptions): Promise<void> {
     if (req.op === 'status') return Promise.resolve({ pid: process.pid, startedAt, routes: router.status() } satisfies ProxyStatus);
     if (req.op === 'routes') return Promise.resolve({ routes: router.records() });
     const next = queue.then(async () => {
-      const result = await router.switch(req);
+      const result = req.op === 'switch' ? await router.switch(req) : ({ removed: router.remove(req.app, req.drainMs) } satisfies RemoveResult);
       try {
         await saveRoutes(dataDir, router.records());
       } catch (err) {
-        throw new ProxyError('PERSIST_FAILED', `switched, but the route table could not be saved to ${paths.proxyRoutes}: ${(err as Error).message}`);
+        throw new ProxyError('PERSIST_FAILED', `${req.op === 'switch' ? 'switched' : 'removed the route'}, but the route table could not be saved to ${paths.proxyRoutes}: ${(err as Error).message}`);
       }
       return result;
     });

@@ -4,10 +4,12 @@ import { StepFailedError, type StepContext, type StepOutcome } from '../steps/ha
 import { ProxyClient } from './client.js';
 import { ProxyError } from './control-protocol.js';
 import { ensureProxy, type EnsureProxyOptions } from './ensure.js';
+import { takeOverPort } from './take-over.js';
 
 /**
  * traffic.switch: make sure the proxy runs, then point the app's public port at the slot. New
- * requests go to the new slot from that moment (`switchedAt`); the old one drains.
+ * requests go to the new slot from that moment (`switchedAt`); the old one drains. With
+ * `takeOverFrom`, the in-place app on the port is stopped and the proxy takes the port from it.
  */
 export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
   return async function trafficSwitch(spec: StepSpecOf<'traffic.switch'>, ctx: StepContext): Promise<StepOutcome> {
@@ -16,12 +18,14 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
       const client = ProxyClient.forDataDir(ctx.dataDir);
       const request = { app, listenPort, slot, targetPort, drainMs };
       // Ask the running proxy first (one round trip on the hot path); start it only when none answers.
-      const { route, previous, changed } = await client.switch(request).catch(async (err: unknown) => {
-        if (!(err instanceof ProxyError) || err.code !== 'NOT_RUNNING') throw err;
-        const { status, started } = await ensureProxy(ctx.dataDir, options);
-        if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
-        return client.switch(request);
-      });
+      const { route, previous, changed } = spec.takeOverFrom
+        ? await takeOverPort(client, request, spec, ctx, options)
+        : await client.switch(request).catch(async (err: unknown) => {
+            if (!(err instanceof ProxyError) || err.code !== 'NOT_RUNNING') throw err;
+            const { status, started } = await ensureProxy(ctx.dataDir, options);
+            if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
+            return client.switch(request);
+          });
       const at = new Date(route.switchedAt).toISOString();
       if (!changed) ctx.log('system', `${app}: :${listenPort} already sends traffic to ${slot} (127.0.0.1:${targetPort})`);
       else if (previous) ctx.log('system', `${app}: switched :${listenPort} from ${previous.slot}:${previous.targetPort} to ${slot}:${targetPort} at ${at}; draining ${previous.slot} for up to ${drainMs} ms`);
