@@ -57,6 +57,8 @@ export class ClientConnection implements UpstreamUser {
   private responseState = NO_RESPONSE;
   private responseHeadBytes: Buffer | null = null;
   private response: ResponseHead | null = null;
+  /** The upstream connection can serve another request once this response is complete. */
+  private responseReusable = false;
   private responseLeft = 0;
   private readonly responseChunks = new ChunkedEnd();
   private retried = false;
@@ -101,9 +103,9 @@ export class ClientConnection implements UpstreamUser {
 
   private readonly onEnd = () => {
     this.clientEnded = true;
-    // An upload the client stopped sending can never complete.
-    if (this.requestState === REQUEST_BODY) this.socket.destroy();
-    else if (!this.busy) this.nextRequest();
+    // The client went away mid-exchange (as nginx does, we take a FIN then as an abort): stop the upstream request too.
+    if (this.busy) this.socket.destroy();
+    else this.nextRequest();
   };
 
   private readonly onDrain = () => {
@@ -259,6 +261,7 @@ export class ClientConnection implements UpstreamUser {
     const bodyless = request.method === 'HEAD' || response.status === 204 || response.status === 304;
     // The connection ends with this response if the client or we need that (unfinished upload, read-until-close body, upgrade refused).
     if (!bodyless && response.untilClose) this.closeWhenIdle = true;
+    this.responseReusable = response.keepAlive && (bodyless || !response.untilClose);
     if (this.requestState === REQUEST_BODY || request.upgrade) this.closeWhenIdle = true;
     let clientHead = response.clientHead;
     if (this.closeWhenIdle) clientHead += 'Connection: close\r\n';
@@ -283,7 +286,7 @@ export class ClientConnection implements UpstreamUser {
       this.socket.write(clientHead, 'latin1');
       if (body.length > 0) this.write(body);
     }
-    if (bodyEnd >= 0) this.responseDone(bodyEnd === rest.length && response.keepAlive);
+    if (bodyEnd >= 0) this.responseDone(bodyEnd === rest.length && this.responseReusable);
   }
 
   /**
@@ -315,7 +318,7 @@ export class ClientConnection implements UpstreamUser {
     if (bodyEnd === -2) return;
     this.write(bodyEnd < 0 ? chunk : chunk.subarray(0, bodyEnd));
     // Bytes after the response are not an answer to anything: that connection is not reused.
-    if (bodyEnd >= 0) this.responseDone(bodyEnd === chunk.length && this.response!.keepAlive);
+    if (bodyEnd >= 0) this.responseDone(bodyEnd === chunk.length && this.responseReusable);
   }
 
   private write(bytes: Buffer): void {

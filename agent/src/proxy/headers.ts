@@ -171,7 +171,7 @@ export interface ResponseHead {
   chunked: boolean;
   /** No framing header: the body ends when the app closes the connection. */
   untilClose: boolean;
-  /** The app keeps this connection open for another request. */
+  /** The app keeps this connection open for another request (if the body does not end with it). */
   keepAlive: boolean;
 }
 
@@ -197,7 +197,7 @@ export function parseResponseHead(head: string): ResponseHead {
   // RFC 9112 §6.3: a transfer coding other than chunked last means "read until close".
   const untilClose = !chunked && (h.transferEncoding !== '' || h.contentLength < 0);
   const http10 = statusLine[7] === '0';
-  const keepAlive = !untilClose && (http10 ? hasToken(h.connection, 'keep-alive') : !hasToken(h.connection, 'close'));
+  const keepAlive = http10 ? hasToken(h.connection, 'keep-alive') : !hasToken(h.connection, 'close');
   return { status, clientHead: `HTTP/1.1 ${statusLine.slice(9)}\r\n${h.lines}`, contentLength: chunked ? -1 : h.contentLength, chunked, untilClose, keepAlive };
 }
 
