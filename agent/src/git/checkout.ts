@@ -1,8 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { GitError } from './errors.js';
+import { FULL_SHA } from './mirror.js';
 import { runGit, type GitOptions } from './run-git.js';
-
-const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /**
  * Writes the tree of `commit` into `dest` (no `.git` inside): one git process, reading straight

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { GitError } from './errors.js';
 import { runGit, type GitOptions, type GitResult } from './run-git.js';
 
@@ -17,6 +17,8 @@ export interface CommitInfo {
 }
 
 type Run = Omit<GitOptions, 'gitDir'>;
+
+export const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /**
  * Where a fetched branch or tag is kept in the mirror. A namespace of our own, so that the
@@ -76,8 +78,29 @@ export async function inspectCommit(gitDir: string, rev: string, run: Run = {}):
  * the ref is not in the mirror yet). One git process reads both the commit and the ref's tip:
  * when they are the same commit (a deploy of the branch head, a redeploy, a second server)
  * that settles it; only an older commit needs a merge-base check.
+ *
+ * A full sha found before on the same ref tip is answered from memory without any process:
+ * a commit's metadata and its ancestry to a given tip never change, and a commit reachable
+ * from a ref is never pruned from the mirror.
  */
 export async function findCommitOnRef(gitDir: string, rev: string, ref: string, run: Run = {}): Promise<CommitInfo | null> {
+  const tip = FULL_SHA.test(rev) ? await readRefTip(gitDir, ref) : null;
+  const key = tip === null ? undefined : `${gitDir}\0${rev}\0${tip}`;
+  const known = key === undefined ? undefined : foundOnRef.get(key);
+  if (known) return known;
+  const info = await lookUpOnRef(gitDir, rev, ref, run);
+  if (info && key !== undefined) {
+    if (foundOnRef.size >= FOUND_ON_REF_LIMIT) foundOnRef.delete(foundOnRef.keys().next().value!);
+    foundOnRef.set(key, info);
+  }
+  return info;
+}
+
+/** Commits found on a ref tip by this process: `<gitDir> NUL <sha> NUL <tip sha>` -> commit. */
+const foundOnRef = new Map<string, CommitInfo>();
+const FOUND_ON_REF_LIMIT = 1000;
+
+async function lookUpOnRef(gitDir: string, rev: string, ref: string, run: Run): Promise<CommitInfo | null> {
   // --no-walk=unsorted: each given commit once, in the order given (one line if both are the same).
   const result = await runGit(['log', '--no-walk=unsorted', `--format=${INFO_FORMAT}`, '--end-of-options', `${rev}^{commit}`, `${ref}^{commit}`, '--'], {
     ...run,
@@ -90,6 +113,22 @@ export async function findCommitOnRef(gitDir: string, rev: string, ref: string, 
   const tip = result.stdout[1] === undefined ? info : parseInfo(result.stdout[1], result, `git log ${rev} ${ref}`);
   if (tip.commit === info.commit) return info;
   return (await isAncestor(gitDir, info.commit, ref, run)) ? info : null;
+}
+
+/**
+ * The sha a ref of the mirror points at, read from the files git keeps it in (a loose ref,
+ * else packed-refs); null when neither has it or it is not a plain sha (then git is asked).
+ * git replaces a ref file by rename, so a read sees the old tip or the new one.
+ */
+export async function readRefTip(gitDir: string, ref: string): Promise<string | null> {
+  const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => null);
+  if (loose !== null) return FULL_SHA.test(loose.trim()) ? loose.trim() : null;
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const [sha, name] = line.split(' ');
+    if (name === ref && sha !== undefined && FULL_SHA.test(sha)) return sha;
+  }
+  return null;
 }
 
 function parseInfo(line: string | undefined, result: GitResult, what: string): CommitInfo {

@@ -94,6 +94,19 @@ describe('gitSync', () => {
     expect(lines.map((l) => l.text)).toEqual([expect.stringContaining('was already in the mirror on main (no fetch)')]);
   });
 
+  it('refuses a commit found earlier once the ref was force-pushed away from it', async () => {
+    const first = await repo.commit('one', { 'index.js': 'v1' });
+    await gitSync(spec({ commit: first }), makeContext(dataDir).ctx);
+    await gitSync(spec({ releaseId: 'r2', commit: first }), makeContext(dataDir).ctx);
+    repo.git('checkout', '--quiet', '--orphan', 'rewritten');
+    const other = await repo.commit('rewritten history', { 'index.js': 'v9' });
+    repo.git('branch', '--quiet', '--force', 'main', other);
+    await gitSync(spec({ releaseId: 'r3' }), makeContext(dataDir).ctx);
+
+    const error = await gitSync(spec({ releaseId: 'r4', commit: first }), makeContext(dataDir).ctx).catch((e: unknown) => e);
+    expect(String(error)).toContain(`commit ${first} exists but is not on main`);
+  });
+
   it('fetches when an explicit commit is newer than the mirror', async () => {
     await repo.commit('one', { 'index.js': 'v1' });
     await gitSync(spec({}), makeContext(dataDir).ctx);

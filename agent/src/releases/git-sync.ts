@@ -4,15 +4,13 @@ import { appPaths } from '../paths.js';
 import { checkoutCommit } from '../git/checkout.js';
 import { prepareCredentials } from '../git/credentials.js';
 import { GitError } from '../git/errors.js';
-import { ensureMirror, fetchRef, findCommitOnRef, inspectCommit, trackingRef, type CommitInfo } from '../git/mirror.js';
+import { ensureMirror, fetchRef, findCommitOnRef, FULL_SHA, inspectCommit, trackingRef, type CommitInfo } from '../git/mirror.js';
 import { describeGitFailure } from '../git/run-git.js';
 import { StepFailedError, type StepContext, type StepHandler } from '../steps/handler.js';
 import { lstatOrNull, removeTree } from './fs-util.js';
 import { assertAppAndRelease, assertGitInputs, redactUrl, throwIfAborted } from './guard.js';
 import { currentRelease } from './list.js';
 import { writeReleaseMeta } from './meta.js';
-
-const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /**
  * git.sync: bring the app's bare mirror up to date (only as far as needed) and write the exact
