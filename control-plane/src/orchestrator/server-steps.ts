@@ -47,8 +47,9 @@ export async function runServerSteps(d: ServerRunDeps, input: ServerRunInput): P
     const row = input.rows.find((r) => r.idx === idx);
     if (!step || !row) continue;
 
-    const existing = await d.steps.find(row.stepId);
     if (row.status === 'skipped') continue;
+    // A row still pending was never marked running, so its step was never dispatched: nothing to look up.
+    const existing = row.status === 'pending' ? null : await d.steps.find(row.stepId);
     if (existing?.result) {
       await closeRow(d, input, row, existing.result);
       if (existing.result.status !== 'succeeded') return { ok: false, row, result: existing.result };
