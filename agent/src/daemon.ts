@@ -12,6 +12,7 @@ import type { Logger } from './logs/logger.js';
 import { Outbox } from './logs/outbox.js';
 import { spoolFile, StepSpool } from './logs/spool.js';
 import { agentPaths } from './paths.js';
+import { watchProxy } from './proxy/watchdog.js';
 import type { StepHandlers } from './steps/handler.js';
 import { Journal } from './steps/journal.js';
 import { StepRunner } from './steps/runner.js';
@@ -32,6 +33,8 @@ export interface AgentOptions {
   slotSweepMs?: number;
   /** The nginx driver's view of which slot is live per app (absent: ask the built-in proxy). */
   activeSlotOf?: (app: string) => Promise<string | null>;
+  /** Start the built-in traffic proxy again when it is gone while it has routes (see proxy/watchdog.ts). */
+  watchProxy?: boolean;
 }
 
 export interface RunningAgent {
@@ -128,6 +131,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       .finally(() => (sweeping = false));
   }, options.slotSweepMs ?? 1000);
   sweepTimer.unref();
+  const stopProxyWatch = options.watchProxy ? watchProxy({ dataDir, log }) : () => undefined;
 
   link.start();
   log.info('agent started', { agentId: identity.agentId, version: AGENT_VERSION, dataDir, owed: outbox.stepIds().length });
@@ -138,6 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     async stop() {
       clearInterval(gcTimer);
       clearInterval(sweepTimer);
+      stopProxyWatch();
       await runner.shutdown();
       await link.stop();
       await outbox.close();

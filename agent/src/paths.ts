@@ -19,6 +19,8 @@ export const agentPaths = (dataDir: string) => ({
   proxySocket: join(dataDir, 'proxy.sock'),
   /** The proxy's persisted route table. */
   proxyRoutes: join(dataDir, 'proxy-routes.json'),
+  /** Pid of the running traffic proxy (written by the proxy itself). */
+  proxyPid: join(dataDir, 'proxy.pid'),
   pidFile: join(dataDir, 'agent.pid'),
 });
 

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { startAgent, type AgentOptions } from '../daemon.js';
 import type { NginxDriverConfig } from '../config.js';
@@ -6,6 +6,7 @@ import { loadIdentity } from '../enroll/identity.js';
 import { AgentError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import { agentPaths } from '../paths.js';
+import { livePid } from '../pid-file.js';
 import { stepHandlers } from '../steps/handlers.js';
 
 /** `devflow-agent run`: the daemon, until SIGTERM/SIGINT. With `nginx`, blue-green switches go through nginx. */
@@ -14,7 +15,7 @@ export async function runCommand(dataDir: string, log: Logger, nginx?: NginxDriv
   const pidFile = agentPaths(dataDir).pidFile;
   await claimPidFile(pidFile);
   try {
-    const agent = await startAgent({ dataDir, identity, privateKey, log, ...(nginx ? nginxDriver(nginx) : { handlers: stepHandlers }) });
+    const agent = await startAgent({ dataDir, identity, privateKey, log, ...(nginx ? nginxDriver(nginx) : { handlers: stepHandlers, watchProxy: true }) });
     const stop = new AbortController();
     const onSignal = (sig: string) => {
       log.info('stopping', { signal: sig });
@@ -43,18 +44,9 @@ function nginxDriver(nginx: NginxDriverConfig): Pick<AgentOptions, 'handlers' | 
 
 /** One agent per data dir: two would run the same steps and fight over the spool. */
 async function claimPidFile(file: string): Promise<void> {
-  const old = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(old) && old > 0 && old !== process.pid && isAlive(old)) {
+  const old = await livePid(file);
+  if (old !== null && old !== process.pid) {
     throw new AgentError('ALREADY_RUNNING', `another agent (pid ${old}) is running on this data dir (${file}); stop it first`);
   }
   await writeFile(file, `${process.pid}\n`, { mode: 0o644 });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -8,7 +8,7 @@ import { startControlServer } from './control-server.js';
 import { loadRoutes, saveRoutes } from './route-file.js';
 import { Router } from './router.js';
 
-export const proxyPidFile = (dataDir: string) => join(dataDir, 'proxy.pid');
+export const proxyPidFile = (dataDir: string) => agentPaths(dataDir).proxyPid;
 export const proxyLogFile = (dataDir: string) => join(dataDir, 'proxy.log');
 
 export interface RunProxyOptions {
