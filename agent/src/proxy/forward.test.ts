@@ -171,6 +171,15 @@ describe('proxy framing (raw sockets, real upstream)', () => {
     expect(big.closed).toBe(true);
   });
 
+  it('passes on an app\'s refusal of an upgrade as a plain response and closes the connection', async () => {
+    await route(await listen(framingApp().server));
+    const { text, closed } = await raw('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect(closed).toBe(true);
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toContain('Connection: close\r\n');
+    expect(text.endsWith('\r\n\r\npath=/ws')).toBe(true);
+  });
+
   it('relays the app\'s 100 Continue before the client sends its body', async () => {
     await route(await listen(framingApp().server));
     const socket = net.connect(listenPort, '127.0.0.1', () => socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n'));

@@ -182,6 +182,8 @@ export class ClientConnection implements UpstreamUser {
       const after = this.forwardRequestBody(body);
       if (after !== null && after.length > 0) this.pending = after;
     }
+    // The rest of the body is still to come (we may have paused reading while pipelined bytes piled up).
+    if (this.requestState === REQUEST_BODY && this.conn !== null && !this.conn.socket.writableNeedDrain) this.socket.resume();
   }
 
   /** Sends the request head to `upstream` (a pooled connection, or a new one for a retry). */

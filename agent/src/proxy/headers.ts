@@ -98,9 +98,12 @@ function parseHeaders(head: string, start: number, request: boolean): Headers {
     }
     h.lines += `${line}\r\n`;
   }
-  if (h.connection !== '') h.lines = dropListed(h.lines, h.connection);
+  if (h.connection !== '' && !USUAL_CONNECTION.has(h.connection)) h.lines = dropListed(h.lines, h.connection);
   return h;
 }
+
+/** Connection values that name no other header (nearly all of them): nothing to drop. */
+const USUAL_CONNECTION = new Set(['keep-alive', 'close', 'upgrade']);
 
 /** Removes the headers a Connection header names (RFC 9110 §7.6.1), beyond the usual close/keep-alive/upgrade. */
 function dropListed(lines: string, connection: string): string {
@@ -113,7 +116,7 @@ function dropListed(lines: string, connection: string): string {
     .join('\r\n');
 }
 
-const hasToken = (list: string, token: string) => list !== '' && list.split(',').some((t) => t.trim() === token);
+const hasToken = (list: string, token: string) => list === token || (list.includes(token) && list.split(',').some((t) => t.trim() === token));
 const isChunked = (transferEncoding: string) => transferEncoding !== '' && transferEncoding.split(',').pop()!.trim() === 'chunked';
 
 export interface RequestHead {
