@@ -8,7 +8,7 @@
 // nginx (apt-get install -y nginx) runs privately on a loopback port with a temp prefix.
 // Prints one table. Everything listens on 127.0.0.1 with ports chosen by the OS.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,11 @@ const RUNS = quick ? 1 : 3;
 const SWAPS = 20;
 const APP = 'bench-app';
 
+/** User + system CPU seconds a process has used (Linux /proc, clock ticks of 1/100 s). */
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const which = (cmd) => ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin'].map((d) => join(d, cmd)).find((p) => existsSync(p)) ?? null;
 const WRK = which('wrk');
@@ -114,12 +119,20 @@ async function startApp(version, port) {
   return child;
 }
 
-/** The agent tests' private nginx (agent/test-fixtures/nginx-instance.ts) in front of the app. */
+/** The agent tests' private nginx (agent/test-fixtures/nginx-instance.ts) in front of the app; resolves with its worker's pid. */
 async function startNginx(listenPort, appPort) {
-  const nginx = await agent.startNginx(join(work, 'nginx'), listenPort, APP);
+  const prefix = join(work, 'nginx');
+  const nginx = await agent.startNginx(prefix, listenPort, APP);
   await agent.writeNginxUpstream(nginx.upstreamDir, APP, 'blue', appPort);
   nginx.start();
   cleanups.push(() => nginx.stop());
+  const master = readFileSync(join(prefix, 'nginx.pid'), 'utf8').trim();
+  for (let i = 0; i < 100; i++) {
+    const worker = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim();
+    if (worker) return Number(worker.split(' ')[0]);
+    await sleep(20);
+  }
+  throw new Error('nginx started no worker');
 }
 
 // ---- 1. throughput and latency: direct vs proxy vs nginx ----
@@ -128,30 +141,36 @@ const rows = [];
   await startApp(1, appPort);
   const proxyPort = await freePort();
   await trafficSwitch({ kind: 'traffic.switch', app: APP, listenPort: proxyPort, slot: 'blue', targetPort: appPort, drainMs: 1000, timeoutMs: 10_000 }, ctx());
-  const targets = [['direct to app', appPort], ['devflow proxy', proxyPort]];
+  const proxyPid = (await agent.ProxyClient.forDataDir(dataDir).status()).pid;
+  // [name, port, pid of the process in between whose CPU per request we report]
+  const targets = [['direct to app', appPort, null], ['devflow proxy', proxyPort, proxyPid]];
   if (NGINX) {
     const nginxPort = await freePort();
-    await startNginx(nginxPort, appPort);
-    targets.push(['nginx 1 worker', nginxPort]);
+    targets.push(['nginx 1 worker', nginxPort, await startNginx(nginxPort, appPort)]);
   }
   // Rounds interleave the targets, so a burst of other work on the machine hits all of them alike.
   const sat = Object.fromEntries(targets.map(([name]) => [name, []]));
   const fixed = Object.fromEntries(targets.map(([name]) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, port] of targets) {
-      sat[name].push(WRK ? await wrk(port, RUN_SECONDS) : await nodeLoad(port, { seconds: RUN_SECONDS, rate: 0, connections: 32 }));
+    for (const [name, port, pid] of targets) {
+      const cpuBefore = pid ? cpuSeconds(pid) : 0;
+      const run = WRK ? await wrk(port, RUN_SECONDS) : await nodeLoad(port, { seconds: RUN_SECONDS, rate: 0, connections: 32 });
+      const requests = run.requests ?? run.rps * RUN_SECONDS;
+      run.cpuUs = pid && requests > 0 ? ((cpuSeconds(pid) - cpuBefore) / requests) * 1e6 : null;
+      sat[name].push(run);
       fixed[name].push(await nodeLoad(port, { seconds: RUN_SECONDS, rate: 1000, connections: 4 }));
     }
   }
   const results = {};
   for (const [name] of targets) {
     const m = (xs, k) => median(xs.map((x) => x[k]));
-    results[name] = { rps: m(sat[name], 'rps'), satP50: m(sat[name], 'p50'), satP99: m(sat[name], 'p99'), p50: m(fixed[name], 'p50'), p99: m(fixed[name], 'p99') };
+    results[name] = { rps: m(sat[name], 'rps'), satP50: m(sat[name], 'p50'), satP99: m(sat[name], 'p99'), cpuUs: m(sat[name], 'cpuUs'), p50: m(fixed[name], 'p50'), p99: m(fixed[name], 'p99') };
   }
   console.log(`\nThroughput (${WRK ? 'wrk -t1 -c32' : 'node load, 32 connections'}, median of ${RUNS} x ${RUN_SECONDS}s) and latency at a fixed 1,000 req/s (4 keep-alive connections):`);
-  console.log('| target | req/s | p50 ms (saturated) | p99 ms (saturated) | p50 ms @1k/s | p99 ms @1k/s |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${Math.round(r.rps)} | ${r.satP50?.toFixed(2)} | ${r.satP99?.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+  // CPU per request of the process in between is what load on the shared machine distorts least.
+  console.log('| target | req/s | p50 ms (saturated) | p99 ms (saturated) | proxy CPU µs/request | p50 ms @1k/s | p99 ms @1k/s |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${Math.round(r.rps)} | ${r.satP50?.toFixed(2)} | ${r.satP99?.toFixed(2)} | ${r.cpuUs === null ? '-' : r.cpuUs.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
   const proxy = results['devflow proxy'];
   const direct = results['direct to app'];
   const ngx = results['nginx 1 worker'];
