@@ -50,21 +50,23 @@ try {
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
 
-  /** Resolves when the deployment reaches a final status (bus event, then a re-read). */
+  /**
+   * Resolves when the deployment reaches a final status. Subscribed before each read, so a status
+   * change right after the read wakes it (subscribing after the read missed a change landing
+   * in between and slept the full fallback: that was the 223 ms "rollback p99").
+   */
   const finished = async (id) => {
     for (;;) {
-      const { deployment } = await api('GET', `/api/deployments/${id}`);
-      if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
-      await new Promise((resolve) => {
-        let unsub;
-        const timer = setTimeout(done, 200);
-        function done() {
-          clearTimeout(timer);
-          void unsub?.then((u) => u());
-          resolve();
-        }
-        unsub = bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && done());
-      });
+      let wake;
+      const changed = new Promise((resolve) => (wake = resolve));
+      const unsubscribe = await bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && wake());
+      try {
+        const { deployment } = await api('GET', `/api/deployments/${id}`);
+        if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
+        await Promise.race([changed, sleep(200)]);
+      } finally {
+        await unsubscribe();
+      }
     }
   };
   const deploy = async () => {
@@ -112,7 +114,7 @@ try {
 
   // 4. Rollback: request -> the previous release is live again.
   const rollback = [];
-  for (let i = 0; i < Math.min(RUNS, 10); i++) {
+  for (let i = 0; i < LATENCY_RUNS; i++) {
     const t0 = performance.now();
     const { deployment } = await api('POST', '/api/projects/bench/environments/prod/rollback', {});
     const d = await finished(deployment.id);

@@ -115,15 +115,19 @@ try {
   const t = { argv: ['true'] };
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
-  /** Final status from the store, woken by the bus (no polling load of our own). */
+  /** Final status from the store, woken by the bus (no polling load of our own); subscribed before each read, so no change is missed. */
   const finished = async (id) => {
     for (;;) {
-      const deployment = await s.engine.store.get(id);
-      if (!['queued', 'running'].includes(deployment.status)) return deployment;
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, 200);
-        void s.bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && (clearTimeout(timer), resolve())).then((u) => setTimeout(u, 250));
-      });
+      let wake;
+      const changed = new Promise((resolve) => (wake = resolve));
+      const unsubscribe = await s.bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && wake());
+      try {
+        const deployment = await s.engine.store.get(id);
+        if (!['queued', 'running'].includes(deployment.status)) return deployment;
+        await Promise.race([changed, sleep(200)]);
+      } finally {
+        await unsubscribe();
+      }
     }
   };
 
@@ -181,6 +185,8 @@ try {
   const byIndex = [[], [], [], [], [], []];
   const sixDb = [];
   const profiler = PROF_DIR ? await startProfiles(agent) : undefined;
+  // CPU time is what a loaded machine cannot blur: this process (control plane), the agent, and the processes it started.
+  const cpu0 = { cp: process.cpuUsage(), agent: procCpu(agent.pid) };
   for (let r = 0; r < RUNS + 2; r++) {
     const specs = [
       { kind: 'git.sync', app, releaseId: `p-${r}`, repoUrl: repo, ref: 'main', commit: sha, timeoutMs: 60_000 },
@@ -214,12 +220,27 @@ try {
     if (r >= 2) sixDb.push((dbCalls.get('six') ?? 0) - before);
   }
   console.log(`\nSix steps through the dispatcher, medians of ${RUNS}: total ${median(split.total).toFixed(1)} ms; per step: runStep->sent ${median(split.send).toFixed(1)}, sent->started ${median(split.toStart).toFixed(1)}, started->result ${median(split.toDone).toFixed(1)}; db round trips per 6 steps ${median(sixDb)}`);
+  const cpuCp = process.cpuUsage(cpu0.cp);
+  const cpuAgent = procCpu(agent.pid);
+  const perRun = (ms) => (ms / (RUNS + 2)).toFixed(1);
+  console.log(
+    `CPU per six-step run: control plane ${perRun((cpuCp.user + cpuCp.system) / 1000)} ms, agent ${perRun(cpuAgent.self - cpu0.agent.self)} ms, ` +
+      `its child processes ${perRun(cpuAgent.children - cpu0.agent.children)} ms (load ${execFileSync('uptime', { encoding: 'utf8' }).trim().split('load average: ')[1]})`,
+  );
   if (profiler) await profiler.stop();
   console.log(`per step, request -> result: ${byIndex.map((xs, k) => `${k === 0 ? 'git.sync' : k === 5 ? 'activate' : 'true'} ${median(xs).toFixed(1)}`).join(', ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await cp.close();
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** CPU ms of a process from /proc: its own, and that of its children it has reaped. */
+function procCpu(pid) {
+  // Fields after the command name (which may hold spaces): utime is the 12th, stime, cutime, cstime follow.
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
 }
 
 /** Profiles this process (the control plane) and the agent over one phase; prints each side's top functions by self time. */
