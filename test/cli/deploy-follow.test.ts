@@ -10,6 +10,7 @@ import { startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort, httpGet } from '../helpers/net.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The real `devflow` binary, as a user runs it. */
 const CLI = join(REPO_ROOT, 'control-plane/dist/cli.js');
@@ -119,6 +120,19 @@ describe('devflow CLI against a real control plane and agent', () => {
     expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v3 greeting=hello-from-cli');
     const rollback = await devflow('rollback', 'shop', '--env', 'production', '--follow');
     expect(rollback.code, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);
+    expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
+  });
+
+  it('cancel of a running deployment says it is stopping (not "running"); it ends cancelled and the live release stays', async () => {
+    repo.write({ VERSION: 'v4\n', 'migrate.js': 'setTimeout(() => {}, 120000)' });
+    repo.commit('v4: migration that hangs');
+    const started = await devflow('deploy', 'shop', '--env', 'production', '--json');
+    const id = (JSON.parse(started.stdout) as { deployment: { id: string } }).deployment.id;
+    await waitFor('the deployment to run', async () => (await api.call<{ deployment: { status: string } }>('GET', `/api/deployments/${id}`)).body.deployment.status === 'running');
+    const cancel = await devflow('cancel', id);
+    expect([cancel.code, cancel.stdout]).toEqual([0, `Deployment ${id}: stopping (cancel requested; \`devflow logs ${id} --follow\` shows the end)\n`]);
+    const end = await devflow('logs', id, '--follow');
+    expect([end.code, end.stderr]).toEqual([1, expect.stringContaining(`deployment ${id} cancelled`)]);
     expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
   });
 });

@@ -60,6 +60,23 @@ describe('devflow CLI: usage and exit codes', () => {
     expect((await cli(['--version'])).out).toBe('0.1.0\n');
   });
 
+  it('refuses stray arguments instead of dropping them (exit 2, before any request)', async () => {
+    const stray = await cli(['deploy', 'shop', 'web1', '--env', 'prod'], { DEVFLOW_URL: 'http://127.0.0.1:1', DEVFLOW_TOKEN: 'x' });
+    expect([stray.code, stray.err]).toEqual([2, expect.stringContaining('devflow deploy: unexpected argument "web1"')]);
+    const unquoted = await cli(['lock', 'shop', '--env', 'prod', '--reason', 'release', 'freeze']);
+    expect([unquoted.code, unquoted.err]).toEqual([2, expect.stringContaining('unexpected argument "freeze"')]);
+    const two = await cli(['projects', 'create', 'my', 'shop', 'app', '--repo', repo]);
+    expect([two.code, two.err]).toEqual([2, expect.stringContaining('unexpected arguments "shop" "app"')]);
+    expect((await cli(['approvals', 'now'])).code).toBe(2);
+  });
+
+  it('refuses a URL that is not http(s) with exit 2 and where it came from', async () => {
+    const login = await cli(['login', '--url', '127.0.0.1:7780', '--email', ADMIN_EMAIL, '--password-stdin'], {}, 'x\n');
+    expect([login.code, login.err]).toEqual([2, expect.stringContaining('--url must be the control plane\'s http(s) URL, like http://127.0.0.1:7780; got "127.0.0.1:7780"')]);
+    const env = await cli(['projects', 'list'], { DEVFLOW_URL: 'devflow.example.com', DEVFLOW_TOKEN: 'x' });
+    expect([env.code, env.err]).toEqual([2, expect.stringContaining('DEVFLOW_URL must be')]);
+  });
+
   it('exits 3 when not logged in, with a bad token, or when the API refuses', async () => {
     const notLoggedIn = await cli(['projects', 'list'], {});
     expect([notLoggedIn.code, notLoggedIn.err]).toEqual([3, expect.stringContaining('not logged in: run `devflow login`')]);
@@ -85,7 +102,7 @@ describe('devflow login', () => {
 
   it('refuses a wrong password with exit 3', async () => {
     const res = await cli(['login', '--url', cp.url, '--email', ADMIN_EMAIL, '--password-stdin'], {}, 'wrong\n');
-    expect([res.code, res.err]).toEqual([3, expect.stringContaining('devflow login:')]);
+    expect([res.code, res.err]).toEqual([3, 'devflow login: wrong email or password\n']);
   });
 });
 

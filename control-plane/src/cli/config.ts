@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ApiError } from './errors.js';
+import { ApiError, UsageError } from './errors.js';
 
 export interface Credentials {
   url: string;
@@ -16,7 +16,7 @@ export function configPath(env: Record<string, string | undefined>): string {
 
 /** DEVFLOW_URL + DEVFLOW_TOKEN win over the file written by `devflow login`. */
 export async function loadCredentials(env: Record<string, string | undefined>, path = configPath(env)): Promise<Credentials> {
-  if (env.DEVFLOW_URL && env.DEVFLOW_TOKEN) return { url: trimUrl(env.DEVFLOW_URL), token: env.DEVFLOW_TOKEN };
+  if (env.DEVFLOW_URL && env.DEVFLOW_TOKEN) return { url: apiUrl(env.DEVFLOW_URL, 'DEVFLOW_URL'), token: env.DEVFLOW_TOKEN };
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -28,7 +28,7 @@ export async function loadCredentials(env: Record<string, string | undefined>, p
   if (typeof data.url !== 'string' || typeof data.token !== 'string') {
     throw new ApiError(`${path} has no url/token: run \`devflow login\` again`, null, 'NOT_LOGGED_IN');
   }
-  return { url: trimUrl(env.DEVFLOW_URL || data.url), token: env.DEVFLOW_TOKEN || data.token };
+  return { url: env.DEVFLOW_URL ? apiUrl(env.DEVFLOW_URL, 'DEVFLOW_URL') : apiUrl(data.url, `the url in ${path}`), token: env.DEVFLOW_TOKEN || data.token };
 }
 
 /** The token is a password: the file is 0600 in a 0700 directory. */
@@ -38,4 +38,9 @@ export async function saveCredentials(credentials: Credentials, path: string): P
   await chmod(path, 0o600);
 }
 
-export const trimUrl = (url: string): string => url.replace(/\/+$/, '');
+/** The control plane's base URL without trailing slashes; anything but http(s) is a usage error naming where it came from. */
+export function apiUrl(url: string, source: string): string {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : null;
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`${source} must be the control plane's http(s) URL, like http://127.0.0.1:7780; got "${url}"`);
+  return url.replace(/\/+$/, '');
+}

@@ -67,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof ApiError) {
-      const hint = err.status === 401 ? ' (log in again with `devflow login`, or check DEVFLOW_TOKEN)' : '';
+      const hint = err.status === 401 && name !== 'login' ? ' (log in again with `devflow login`, or check DEVFLOW_TOKEN)' : '';
       io.err(`devflow ${name}: ${err.message}${hint}\n`);
       return EXIT.api;
     }

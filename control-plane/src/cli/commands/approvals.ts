@@ -34,7 +34,7 @@ export const approvals: Command = {
 export const approve: Command = {
   usage: 'approve <deployment>',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, {});
+    const { values, positionals } = parse(args, {}, 1);
     const id = need(positionals[0], 'deployment: devflow approve <deployment>');
     const res = await (await ctx.client()).json<{ approval: ApprovalView }>(`/api/deployments/${p(id)}/approve`, { method: 'POST' });
     const a = res.approval;
@@ -47,7 +47,7 @@ export const approve: Command = {
 export const reject: Command = {
   usage: 'reject <deployment> [--reason "why"]',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { reason: { type: 'string' } });
+    const { values, positionals } = parse(args, { reason: { type: 'string' } }, 1);
     const id = need(positionals[0], 'deployment: devflow reject <deployment> [--reason R]');
     const body = values.reason ? { reason: values.reason } : {};
     const res = await (await ctx.client()).json<{ approval: ApprovalView }>(`/api/deployments/${p(id)}/reject`, { method: 'POST', body });

@@ -51,7 +51,7 @@ export const deploy: Command = {
       force: { type: 'boolean' },
       server: { type: 'string', multiple: true },
       follow: { type: 'boolean', short: 'f' },
-    });
+    }, 1);
     const project = need(positionals[0], 'project: devflow deploy <project> --env E');
     const env = need(values.env, '--env E (the environment to deploy to)');
     const client = await ctx.client();
@@ -78,7 +78,7 @@ export const rollback: Command = {
       'restore-variables': { type: 'boolean' },
       'down-migration': { type: 'boolean' },
       follow: { type: 'boolean', short: 'f' },
-    });
+    }, 1);
     const project = need(positionals[0], 'project: devflow rollback <project> --env E');
     const env = need(values.env, '--env E');
     const client = await ctx.client();
@@ -95,10 +95,13 @@ export const rollback: Command = {
 export const cancel: Command = {
   usage: 'cancel <deployment>',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, {});
+    const { values, positionals } = parse(args, {}, 1);
     const id = need(positionals[0], 'deployment id: devflow cancel <deployment>');
     const res = await (await ctx.client()).json<{ deployment: { id: string; status: string } }>(`/api/deployments/${p(id)}/cancel`, { method: 'POST' });
-    ctx.out(values.json ? json(res) : `Deployment ${res.deployment.id}: ${res.deployment.status}\n`);
+    const d = res.deployment;
+    // A running deployment ends once its agents stopped the running steps, so the answer still says running.
+    const said = d.status === 'running' ? `stopping (cancel requested; \`devflow logs ${d.id} --follow\` shows the end)` : d.status;
+    ctx.out(values.json ? json(res) : `Deployment ${d.id}: ${said}\n`);
     return 0;
   },
 };

@@ -70,14 +70,14 @@ export const envs: Command = {
         return 0;
       }
       case 'show': {
-        const { values, positionals } = parse(rest, {});
+        const { values, positionals } = parse(rest, {}, 1);
         const res = await client.json<{ environment: Record<string, unknown> }>(`${base}/${p(need(positionals[0], 'environment'))}`);
         ctx.out(values.json ? json(res) : json(envRow(res.environment)));
         return 0;
       }
       case 'create':
       case 'set': {
-        const { values, positionals } = parse(rest, SETTINGS);
+        const { values, positionals } = parse(rest, SETTINGS, 1);
         const name = need(positionals[0], `environment: devflow envs ${project} ${sub} <env>`);
         const body = settingsBody(values);
         const res =

@@ -50,7 +50,7 @@ export const history: Command = {
       search: { type: 'string' },
       page: { type: 'string' },
       limit: { type: 'string' },
-    });
+    }, 1);
     const project = need(positionals[0], 'project: devflow history <project>');
     const client = await ctx.client();
     const query = {
@@ -78,7 +78,7 @@ export const history: Command = {
 export const queue: Command = {
   usage: 'queue <project>',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, {});
+    const { values, positionals } = parse(args, {}, 1);
     const project = need(positionals[0], 'project: devflow queue <project>');
     const client = await ctx.client();
     const res = await client.json<{ queue: Deployment[] }>(`/api/projects/${p(project)}/queue`);

@@ -9,7 +9,7 @@ const path = (project: string, env: string) => `/api/projects/${p(project)}/envi
 export const lock: Command = {
   usage: 'lock <project> --env E --reason "why"',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { env: { type: 'string' }, reason: { type: 'string' } });
+    const { values, positionals } = parse(args, { env: { type: 'string' }, reason: { type: 'string' } }, 1);
     const project = need(positionals[0], 'project: devflow lock <project> --env E --reason R');
     const env = need(values.env, '--env');
     const res = await (await ctx.client()).json(path(project, env), { method: 'POST', body: { reason: need(values.reason, '--reason') } });
@@ -21,7 +21,7 @@ export const lock: Command = {
 export const unlock: Command = {
   usage: 'unlock <project> --env E',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { env: { type: 'string' } });
+    const { values, positionals } = parse(args, { env: { type: 'string' } }, 1);
     const project = need(positionals[0], 'project: devflow unlock <project> --env E');
     const env = need(values.env, '--env');
     const res = await (await ctx.client()).json(path(project, env), { method: 'DELETE' });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ApiClient } from '../client.js';
-import { saveCredentials, trimUrl } from '../config.js';
+import { apiUrl, saveCredentials } from '../config.js';
 import type { Command } from '../context.js';
 import { UsageError } from '../errors.js';
 import { json } from '../output.js';
@@ -14,7 +14,7 @@ export const login: Command = {
   usage: 'login [--url URL] [--email EMAIL] [--password-stdin]',
   async run(args, ctx) {
     const { values } = parse(args, { url: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' } });
-    const url = trimUrl(values.url ?? ctx.env.DEVFLOW_URL ?? 'http://127.0.0.1:7780');
+    const url = apiUrl(values.url ?? ctx.env.DEVFLOW_URL ?? 'http://127.0.0.1:7780', values.url !== undefined ? '--url' : 'DEVFLOW_URL');
     const email = values.email ?? ctx.env.DEVFLOW_EMAIL;
     if (!email) throw new UsageError('missing --email (or DEVFLOW_EMAIL)');
     const password = values['password-stdin']

@@ -6,7 +6,7 @@ import { need, parse } from '../parse.js';
 export const logs: Command = {
   usage: 'logs <deployment> [--follow]',
   async run(args, ctx) {
-    const { values, positionals } = parse(args, { follow: { type: 'boolean', short: 'f' } });
+    const { values, positionals } = parse(args, { follow: { type: 'boolean', short: 'f' } }, 1);
     const id = need(positionals[0], 'deployment id: devflow logs <deployment>');
     const client = await ctx.client();
     if (values.follow) return follow(client, ctx, id, Boolean(values.json));

@@ -26,7 +26,7 @@ export const projects: Command = {
           branch: { type: 'string' },
           'token-file': { type: 'string' },
           'ssh-key-file': { type: 'string' },
-        });
+        }, 1);
         const name = need(positionals[0], 'project name: devflow projects create <name> --repo URL');
         // Secrets come from files, not argv (visible in `ps` and shell history).
         const credentials = {
@@ -53,7 +53,7 @@ export const projects: Command = {
         return 0;
       }
       case 'show': {
-        const { values, positionals } = parse(rest, {});
+        const { values, positionals } = parse(rest, {}, 1);
         const name = need(positionals[0], 'project: devflow projects show <project>');
         const project = await client.json<{ project: Record<string, unknown> }>(`/api/projects/${p(name)}`);
         const envs = await client.json<{ environments: Record<string, unknown>[] }>(`/api/projects/${p(name)}/environments`);

@@ -17,7 +17,7 @@ export const servers: Command = {
       return 0;
     }
     if (sub === 'add') {
-      const { values, positionals } = parse(rest, { label: { type: 'string', multiple: true } });
+      const { values, positionals } = parse(rest, { label: { type: 'string', multiple: true } }, 1);
       const name = need(positionals[0], 'server name: devflow servers add <name>');
       const res = await client.json<{ id: string; installCommand: string }>('/api/servers', {
         method: 'POST',
