@@ -37,6 +37,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DEVFLOW_SECRET_KEY: 'hunter2' })).toThrow(/^DEVFLOW_SECRET_KEY: (?!.*hunter2)/);
   });
 
+  it('accepts an admin e-mail on a single-label domain, like the default admin@localhost', () => {
+    expect(loadConfig({ DEVFLOW_ADMIN_EMAIL: 'Ops@localhost' }).adminEmail).toBe('ops@localhost');
+  });
+
   it('accepts hex and base64 secret keys, remote database URLs and on/off switches', () => {
     const hex = 'ab'.repeat(32);
     expect(loadConfig({ DEVFLOW_SECRET_KEY: hex }).secretKey?.toString('hex')).toBe(hex);

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { HEARTBEAT_INTERVAL_MS } from '@devflow/protocol';
 import { z } from 'zod';
+import { EmailAddress } from './auth/email.js';
 import { smtpConfig, smtpEnv, type SmtpConfig } from './notifications/smtp-config.js';
 
 /**
@@ -60,7 +61,7 @@ const schema = z.object({
     .regex(/^(file:|libsql:\/\/|https?:\/\/|:memory:$)/, 'must start with file:, libsql://, http:// or https://')
     .optional(),
   DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
-  DEVFLOW_ADMIN_EMAIL: z.string().email().default('admin@localhost'),
+  DEVFLOW_ADMIN_EMAIL: EmailAddress.default('admin@localhost'),
   DEVFLOW_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   DEVFLOW_RESET_ADMIN_PASSWORD: onOff.default(false),
   DEVFLOW_PUBLIC_URL: httpUrl.optional(),

@@ -139,6 +139,11 @@ describe('users and roles', () => {
     const bad = await cp.app.request('/api/users', { method: 'POST', headers: jsonHeaders(cookie), body: JSON.stringify({ email: 'x@test.local', password: 'long enough pw', role: 'root' }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { details: { field: 'role' } } });
+    // Like the default admin (admin@localhost): a single-label domain is an address too.
+    const local = await cp.app.request('/api/users', { method: 'POST', headers: jsonHeaders(cookie), body: JSON.stringify({ email: 'bob@localhost', password: 'long enough pw', role: 'approver' }) });
+    expect(local.status).toBe(201);
+    const notEmail = await cp.app.request('/api/users', { method: 'POST', headers: jsonHeaders(cookie), body: JSON.stringify({ email: 'bob at example.com', password: 'long enough pw', role: 'approver' }) });
+    expect([notEmail.status, await notEmail.json()]).toEqual([400, { error: expect.objectContaining({ message: expect.stringContaining('must be an e-mail address like alice@example.com') }) }]);
 
     const viewer = await loginCookie(cp, 'viewer@test.local', 'viewer password 1');
     expect((await cp.app.request('/api/servers', { headers: { cookie: viewer } })).status).toBe(200);

@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { EmailAddress } from '../auth/email.js';
 import { ROLES } from '../auth/users.js';
 import type { Services } from '../services.js';
 import { readJson, type AppEnv } from './env.js';
 import { currentUser, requireRole } from './middleware.js';
 
 const CreateUser = z.object({
-  email: z.string().email().max(320),
+  email: EmailAddress,
   password: z.string().min(12, 'must be at least 12 characters').max(1024),
   role: z.enum(ROLES),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmailAddress } from '../auth/email.js';
 import { ROLES } from '../auth/users.js';
 import { Labels, ServerName } from '../servers/types.js';
 
@@ -9,7 +10,7 @@ import { Labels, ServerName } from '../servers/types.js';
  */
 export const Login = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 export const CreateToken = z.object({ name: z.string().trim().min(1).max(100) });
-export const CreateUser = z.object({ email: z.email().max(320), password: z.string().min(12).max(1024), role: z.enum(ROLES) });
+export const CreateUser = z.object({ email: EmailAddress, password: z.string().min(12).max(1024), role: z.enum(ROLES) });
 export const CreateServer = z.object({ name: ServerName, labels: Labels.optional() });
 export const PatchServer = z.object({ name: ServerName.optional(), labels: Labels.optional() }).strict();
 export const Reorder = z.object({ deploymentIds: z.array(z.string().min(1).max(128)).min(1).max(1000) }).strict();
