@@ -31,7 +31,7 @@ describe('environments API', () => {
       project: 'app',
       app: 'app-production',
       branch: 'trunk',
-      strategy: 'in-place',
+      strategy: null, // not chosen: a deployment of this node app on port 3000 runs blue-green
       port: 3000,
       slotPorts: { blue: 3001, green: 3002 },
       healthcheckPath: '/up',
@@ -77,6 +77,30 @@ describe('environments API', () => {
     const unknownServer = await api('/environments/production', { method: 'PATCH', body: { serverIds: ['srv_nope'] } });
     expect(unknownServer.status).toBe(404);
     expect((await json(unknownServer)).error.message).toBe('server "srv_nope" does not exist');
+  });
+
+  it('refuses ports another environment on a shared server takes (public or slot port), and ports used twice', async () => {
+    const staging = await api('/environments', { method: 'POST', body: { name: 'staging', port: 3002, serverIds: ['web1'] } });
+    expect(staging.status).toBe(409);
+    expect((await json(staging)).error).toMatchObject({
+      message: 'port: port 3002 (this environment\'s public port) is the green slot port of app/production on server "web1"; choose another port, or set bluePort/greenPort (or strategy in-place for an environment that needs no slots)',
+      details: { field: 'port' },
+    });
+    // Its slots (5001/5002) are free; the public port is then taken by a slot of the other.
+    const created = await api('/environments', { method: 'POST', body: { name: 'staging', port: 5000, serverIds: ['web1'] } });
+    expect(created.status).toBe(201);
+    const clash = await api('/environments/staging', { method: 'PATCH', body: { bluePort: 4001 } });
+    expect(clash.status).toBe(409);
+    expect((await json(clash)).error.details.field).toBe('bluePort');
+    // On another server, or pinned to in-place (no slots), the same ports are fine.
+    expect((await api('/environments/staging', { method: 'PATCH', body: { port: 3002, strategy: 'in-place', serverIds: [] } })).status).toBe(200);
+    expect((await api('/environments/staging', { method: 'PATCH', body: { serverIds: ['web2'] } })).status).toBe(409);
+    expect((await api('/environments/staging', { method: 'PATCH', body: { port: 5000, strategy: null, serverIds: ['web2'] } })).status).toBe(200);
+    expect((await json(await api('/environments/staging'))).environment.strategy).toBeNull();
+    const twice = await api('/environments/staging', { method: 'PATCH', body: { greenPort: 5000 } });
+    expect(twice.status).toBe(400);
+    expect((await json(twice)).error.message).toBe("greenPort: port 5000 is already this environment's public port");
+    expect((await api('/environments/staging', { method: 'DELETE' })).status).toBe(204);
   });
 
   it('refuses bad and duplicate names; unknown environments and projects are 404', async () => {

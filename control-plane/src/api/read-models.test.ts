@@ -96,7 +96,7 @@ describe('GET /api/projects', () => {
     expect(production).toMatchObject({
       name: 'production',
       branch: 'main',
-      strategy: 'in-place',
+      strategy: null, // not chosen
       lock: null,
       liveRelease: { deploymentId: dep.id, releaseId: 'r1', commit: shas[1], commitMessage: 'release two', by: 'admin@test.local', serverIds: [server.id] },
     });

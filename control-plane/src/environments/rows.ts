@@ -1,6 +1,7 @@
 import { parseApprovalColumn } from '../approvals/rule.js';
-import type { PipelineSettings } from '../pipeline/settings.js';
+import type { PipelineSettings, Strategy } from '../pipeline/settings.js';
 import { DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
+import { slotPortsOf } from './ports.js';
 import type { Environment } from './types.js';
 
 /** An `environments` row joined with its project name and the locking user's email. */
@@ -10,7 +11,7 @@ export interface EnvironmentRow {
   project_name: string;
   name: string;
   branch: string;
-  strategy: 'in-place' | 'blue-green';
+  strategy: Strategy | null;
   port: number | null;
   blue_port: number | null;
   green_port: number | null;
@@ -47,8 +48,7 @@ export function toEnvironment(
     branch: String(r.branch),
     strategy: r.strategy,
     port,
-    // Documented default: blue = port + 1, green = port + 2.
-    slotPorts: port === null ? null : { blue: n(r.blue_port) ?? port + 1, green: n(r.green_port) ?? port + 2 },
+    slotPorts: slotPortsOf({ port, bluePort: n(r.blue_port), greenPort: n(r.green_port) }),
     startCommand: r.start_command === null ? null : String(r.start_command),
     healthcheckPath: String(r.healthcheck_path),
     keepReleases: Number(r.keep_releases),

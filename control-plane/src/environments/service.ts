@@ -9,6 +9,7 @@ import type { PlanEnvironment } from '../pipeline/plan.js';
 import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES, DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
 import type { ProjectService } from '../projects/service.js';
 import { approvalColumn, toApprovalRule } from '../approvals/rule.js';
+import { checkPorts } from './ports.js';
 import { toEnvironment, type EnvironmentRow } from './rows.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment, type Environment, type LiveRelease } from './types.js';
 import type { VariableStore } from './variables.js';
@@ -37,13 +38,14 @@ export class EnvironmentService {
     const id = newId('env');
     const now = Date.now();
     const port = data.port ?? null;
+    await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null }, data.serverIds ?? []);
     try {
       await this.db.execute({
         sql: `INSERT INTO environments (id, project_id, name, branch, strategy, port, blue_port, green_port, start_command, healthcheck_path,
                 keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, created_at, updated_at)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
-          id, project.id, data.name, data.branch ?? project.defaultBranch, data.strategy ?? 'in-place', port, data.bluePort ?? null, data.greenPort ?? null,
+          id, project.id, data.name, data.branch ?? project.defaultBranch, data.strategy ?? null, port, data.bluePort ?? null, data.greenPort ?? null,
           data.startCommand ?? null, data.healthcheckPath ?? DEFAULT_HEALTHCHECK_PATH, data.keepReleases ?? DEFAULT_KEEP_RELEASES,
           JSON.stringify(data.stageTimeouts ?? {}), JSON.stringify(data.pipeline ?? {}), data.autoRollback ? 1 : 0,
           data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, now, now,
@@ -73,6 +75,12 @@ export class EnvironmentService {
     const patch = parseInput(UpdateEnvironment, input);
     const row = await this.row(projectRef, envRef);
     const pick = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
+    const servers = patch.serverIds ?? (await this.serverIds(row.id));
+    await checkPorts(
+      this.db,
+      { id: row.id, port: pick(patch.port, row.port), bluePort: pick(patch.bluePort, row.blue_port), greenPort: pick(patch.greenPort, row.green_port), strategy: pick(patch.strategy, row.strategy) },
+      servers,
+    );
     await this.db.execute({
       sql: `UPDATE environments SET branch = ?, strategy = ?, port = ?, blue_port = ?, green_port = ?, start_command = ?, healthcheck_path = ?,
               keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, updated_at = ? WHERE id = ?`,
@@ -130,7 +138,7 @@ export class EnvironmentService {
   async planEnvironment(env: Environment): Promise<PlanEnvironment> {
     const settings: PipelineSettings = {
       ...env.pipeline,
-      strategy: env.strategy,
+      ...(env.strategy ? { strategy: env.strategy } : {}),
       ...(env.startCommand ? { start: env.startCommand } : {}),
       keepReleases: env.keepReleases,
       // Only timeouts that differ from the defaults, so `pipeline.timeouts` is not overridden by a default.
@@ -138,6 +146,11 @@ export class EnvironmentService {
       healthcheck: env.pipeline.healthcheck === false ? false : { ...env.pipeline.healthcheck, path: env.healthcheckPath },
     };
     return { name: env.name, app: env.app, port: env.port, slotPorts: env.slotPorts, settings, variables: await this.variables.values(env.id) };
+  }
+
+  private async serverIds(environmentId: string): Promise<string[]> {
+    const rs = await this.db.execute({ sql: 'SELECT server_id FROM environment_servers WHERE environment_id = ?', args: [environmentId] });
+    return rs.rows.map((r) => String(r.server_id));
   }
 
   private async assignServers(environmentId: string, serverIds: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApprovalRuleInput, type ApprovalRule } from '../approvals/rule.js';
-import { PipelineSettings } from '../pipeline/settings.js';
+import { PipelineSettings, type Strategy } from '../pipeline/settings.js';
 import { STAGES, type StageName } from '../pipeline/stages.js';
 import { BranchInput, Slug } from '../projects/types.js';
 
@@ -12,9 +12,15 @@ const StageTimeouts = z
 /** Variable names as the protocol's step env accepts them (and as shells and dotenv read them). */
 export const VariableName = z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and "_", not starting with a digit');
 
+/** An environment's strategy; null (the default) lets each deployment pick (pipeline/resolve.ts). */
+export const StrategyChoice = z
+  .enum(['in-place', 'blue-green'])
+  .nullable()
+  .describe('null: not chosen; a deployment runs blue-green when the environment has a port and DevFlow starts the app (a start command, no restart command), else in-place');
+
 const settingsFields = {
   branch: BranchInput,
-  strategy: z.enum(['in-place', 'blue-green']),
+  strategy: StrategyChoice,
   port: Port.nullable(),
   /** Blue-green slot ports; default port + 1 (blue) and port + 2 (green). */
   bluePort: Port.nullable(),
@@ -81,7 +87,8 @@ export interface Environment {
   /** `<project>-<env>`: the app directory on servers. */
   app: string;
   branch: string;
-  strategy: 'in-place' | 'blue-green';
+  /** null: not chosen, DevFlow picks per deployment (blue-green for an app it starts on a port). */
+  strategy: Strategy | null;
   port: number | null;
   slotPorts: { blue: number; green: number } | null;
   startCommand: string | null;

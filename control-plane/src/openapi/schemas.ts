@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../auth/users.js';
 import { DEPLOYMENT_STATUSES } from '../deployments/types.js';
+import { StrategyChoice } from '../environments/types.js';
 
 /**
  * Response bodies, for the OpenAPI document. The services return TypeScript interfaces; these
@@ -56,7 +57,7 @@ export const Environment = z.looseObject({
   name: z.string(),
   app: z.string(),
   branch: z.string(),
-  strategy: z.enum(['in-place', 'blue-green']),
+  strategy: StrategyChoice,
   port: z.number().int().nullable(),
   healthcheckPath: z.string(),
   keepReleases: z.number().int(),
@@ -128,7 +129,7 @@ export const EnvironmentOverview = z.looseObject({
   id: z.string(),
   name: z.string(),
   branch: z.string(),
-  strategy: z.enum(['in-place', 'blue-green']),
+  strategy: StrategyChoice,
   autoDeploy: z.boolean(),
   lock: z.looseObject({ by: z.string(), byEmail: z.string().nullable(), reason: z.string(), since: ms }).nullable(),
   liveRelease: z

@@ -135,7 +135,7 @@ describe('planDeployment: other presets', () => {
 
 describe('planDeployment: settings layers and options', () => {
   it('console settings override the preset, devflow.yml overrides the console', () => {
-    const env = { ...nodeInput().environment, settings: { build: 'npm run build:console', start: 'node console.js', keepReleases: 3, timeouts: { build: 60 } } };
+    const env = { ...nodeInput().environment, settings: { strategy: 'in-place' as const, build: 'npm run build:console', start: 'node console.js', keepReleases: 3, timeouts: { build: 60 } } };
     const consoleOnly = stepsOf(nodeInput({ environment: env }));
     expect(argvOf(consoleOnly.find((s) => s.stage === 'build'))).toEqual(['sh', '-c', 'npm run build:console']);
     expect(consoleOnly.find((s) => s.stage === 'build')!.spec.timeoutMs).toBe(60_000);
@@ -247,19 +247,36 @@ describe('planDeployment: blue-green', () => {
     expect(start.spec).toMatchObject({ slot: idle, port: idle === 'blue' ? 3001 : 3002 });
   });
 
-  it('stops the in-place app that holds the public port when an environment switches to blue-green', () => {
-    const switching = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: 'r0', liveSlot: 'main' as const }] };
-    expect(outline(stepsOf(switching)).filter((l) => l.startsWith('activate'))).toEqual([
+  it('takes the public port from the in-place app when an environment switches to blue-green, and says so', () => {
+    const switching = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: 'r0', liveSlot: null }] };
+    const steps = stepsOf(switching);
+    expect(outline(steps).filter((l) => l.startsWith('activate'))).toEqual([
       'activate/main:slot.start start blue slot on port 3001: npm start',
       'activate/main:health.check health check http://127.0.0.1:3001/up',
-      'activate/main:slot.stop stop the in-place app on port 3000 (switching to blue-green)',
-      'activate/main:traffic.switch switch traffic on port 3000 to blue',
+      'activate/main:traffic.switch switch traffic on port 3000 to blue, taking the port from the in-place app (leaving in-place: requests may fail for a moment, this change only)',
       'activate/main:release.activate switch current to 20260101120000-abc1234',
     ]);
-    // Already blue-green, or the very first deployment: nothing to stop.
-    expect(stepsOf(blueGreen('green')).some((s) => s.spec.kind === 'slot.stop')).toBe(false);
-    const first = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }] };
-    expect(stepsOf(first).some((s) => s.spec.kind === 'slot.stop')).toBe(false);
+    expect(steps.find((s) => s.spec.kind === 'traffic.switch')!.spec).toMatchObject({ takeOverFrom: { slot: 'main', graceMs: 10_000 } });
+    // Already blue-green: a plain switch. The very first deployment: the switch still stops any in-place app, but no change is announced.
+    expect(stepsOf(blueGreen('green')).find((s) => s.spec.kind === 'traffic.switch')!.spec).not.toHaveProperty('takeOverFrom');
+    const first = stepsOf({ ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }] });
+    expect(first.find((s) => s.spec.kind === 'traffic.switch')!.name).toBe('switch traffic on port 3000 to blue');
+  });
+
+  it('leaves blue-green explicitly: the proxy frees the port, the app starts in-place, the slots stop', () => {
+    const leaving = nodeInput({ servers: [{ serverId: 's1', liveReleaseId: 'r0', liveSlot: 'green' }] });
+    const steps = stepsOf(leaving);
+    expect(outline(steps).filter((l) => !/^(fetch|link|install|build|cleanup)/.test(l))).toEqual([
+      'activate/main:release.activate switch current to 20260101120000-abc1234',
+      'restart/main:traffic.remove stop the traffic proxy on port 3000 (leaving blue-green: the in-place app takes the port; requests fail until it listens)',
+      'restart/main:slot.start start app on port 3000: npm start',
+      'restart/main:slot.stop stop blue slot (leaving blue-green)',
+      'restart/main:slot.stop stop green slot (leaving blue-green)',
+      'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
+    ]);
+    expect(steps.find((s) => s.spec.kind === 'traffic.remove')!.spec).toMatchObject({ app: 'shop-production', listenPort: 3000, drainMs: 30_000 });
+    // In-place already: nothing of this.
+    expect(stepsOf(nodeInput()).some((s) => s.spec.kind === 'traffic.remove' || s.spec.kind === 'slot.stop')).toBe(false);
   });
 
   it('chooses the idle slot per server', () => {
@@ -267,5 +284,25 @@ describe('planDeployment: blue-green', () => {
     const plan = planDeployment(input);
     const slots = plan.servers.map((s) => s.steps.find((x) => x.spec.kind === 'slot.start')!.spec);
     expect(slots.map((s) => (s.kind === 'slot.start' ? s.slot : ''))).toEqual(['green', 'blue']);
+  });
+});
+
+describe('planDeployment: the default strategy', () => {
+  const unchosen = (over: Partial<PlanInput['environment']> = {}, config: PlanInput['repo']['config'] = null) =>
+    planDeployment(nodeInput({ environment: { ...nodeInput().environment, settings: {}, ...over }, repo: { ...nodeInput().repo, config } })).pipeline.strategy;
+
+  it('is blue-green for an app DevFlow starts on a public port', () => {
+    expect(unchosen()).toBe('blue-green');
+    expect(unchosen({ settings: { start: 'node server.js' } })).toBe('blue-green');
+    const steps = stepsOf(nodeInput({ environment: { ...nodeInput().environment, settings: {} }, servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }] }));
+    expect(steps.map((s) => s.spec.kind)).toContain('traffic.switch');
+  });
+
+  it('is in-place without a port, with the user\'s own restart command, with nothing to start, or when a layer says so', () => {
+    expect(unchosen({ port: null, slotPorts: null }, { start: false })).toBe('in-place');
+    expect(unchosen({ settings: { restart: 'pm2 reload app' } })).toBe('in-place');
+    expect(unchosen({}, { preset: 'static' })).toBe('in-place');
+    expect(unchosen({ settings: { strategy: 'in-place' } })).toBe('in-place');
+    expect(unchosen({}, { strategy: 'in-place' })).toBe('in-place');
   });
 });

@@ -72,6 +72,7 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
   const pipeline = resolvePipeline({
     preset: input.project.preset,
     environment: input.environment.name,
+    port: input.environment.port,
     console: input.environment.settings,
     repoConfig: input.repo.config,
     facts: input.repo,

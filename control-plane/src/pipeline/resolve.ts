@@ -32,6 +32,8 @@ export interface ResolveInput {
   /** The project's preset (console). */
   preset: Preset;
   environment: string;
+  /** The environment's public port (null: none); an app DevFlow starts on one deploys blue-green unless told otherwise. */
+  port: number | null;
   /** The environment's settings in the console (its columns and its pipeline overrides). */
   console: PipelineSettings;
   /** devflow.yml at the commit, parsed; null when the repository has none. */
@@ -56,12 +58,13 @@ export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
   const timeoutsMs = Object.fromEntries(
     STAGES.map((stage) => [stage, (s.timeouts?.[stage] ?? DEFAULT_STAGE_TIMEOUTS_S[stage]) * 1000]),
   ) as Record<StageName, number>;
+  const start = s.start === undefined || s.start === null || s.start === false ? null : s.start;
   const hc = s.healthcheck === false || s.healthcheck?.enabled === false ? null : (s.healthcheck ?? {});
 
   return {
     preset,
-    strategy: s.strategy ?? 'in-place',
-    start: s.start === undefined || s.start === null || s.start === false ? null : s.start,
+    strategy: s.strategy ?? defaultStrategy(input.port, start, commands.restart),
+    start,
     downMigrate: s.downMigrate === undefined || s.downMigrate === null || s.downMigrate === false ? null : s.downMigrate,
     commands,
     hooks,
@@ -84,4 +87,13 @@ export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
     keepReleases: s.keepReleases ?? DEFAULT_KEEP_RELEASES,
     timeoutsMs,
   };
+}
+
+/**
+ * No layer chose a strategy: blue-green when DevFlow starts the app itself on a public port (it can
+ * start the new release beside the old one and switch without a failed request), else in-place
+ * (nothing to start, or the user's own restart command manages the process).
+ */
+function defaultStrategy(port: number | null, start: Command | null, restart: Command[]): Strategy {
+  return port !== null && start !== null && restart.length === 0 ? 'blue-green' : 'in-place';
 }

@@ -96,4 +96,27 @@ describe('planRollback', () => {
     expect(field({ options: { runDownMigration: true } })).toBe('runDownMigration');
     expect(field({ servers: [] })).toBe('servers');
   });
+
+  it('across a strategy change: back to in-place frees the proxy port and stops the slots; back to blue-green takes the port from the in-place app', () => {
+    const toInPlace = planRollback(input({ servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: 'r1' }] }));
+    expectSendable(toInPlace);
+    expect(outline(toInPlace.servers[0]!.steps)).toEqual([
+      'activate/main:release.rollback switch current back to r1',
+      'restart/main:traffic.remove stop the traffic proxy on port 3000 (leaving blue-green: the in-place app takes the port; requests fail until it listens)',
+      'restart/main:slot.start start app on port 3000: npm start',
+      'restart/main:slot.stop stop blue slot (leaving blue-green)',
+      'restart/main:slot.stop stop green slot (leaving blue-green)',
+      'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
+    ]);
+
+    const environment = { ...nodeInput().environment, settings: {} };
+    const toBlueGreen = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: null, idleSlotReleaseId: null }] }));
+    expectSendable(toBlueGreen);
+    const steps = toBlueGreen.servers[0]!.steps;
+    expect(steps[0]!.spec).toMatchObject({ kind: 'slot.start', slot: 'blue', releaseId: 'r1' });
+    expect(steps.find((s) => s.spec.kind === 'traffic.switch')).toMatchObject({
+      name: expect.stringMatching(/^switch traffic on port 3000 back to blue, taking the port from the in-place app/),
+      spec: { takeOverFrom: { slot: 'main' } },
+    });
+  });
 });

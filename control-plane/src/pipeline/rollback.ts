@@ -5,7 +5,8 @@ import { checkPipeline, type DeploymentPlan, type PlanEnvironment, type ServerPl
 import type { RepoFacts } from './presets.js';
 import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
 import type { DevflowConfig, Preset } from './settings.js';
-import { execStep, healthStep, otherSlot, slotStartStep, switchStep, type PlannedStep } from './steps.js';
+import { behindProxy, blueGreenSwitchStep, leaveBlueGreenSteps } from './strategy-change.js';
+import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
 
 export interface RollbackServer {
   serverId: string;
@@ -42,6 +43,7 @@ export function planRollback(input: RollbackPlanInput): DeploymentPlan {
   const pipeline = resolvePipeline({
     preset: input.project.preset,
     environment: env.name,
+    port: env.port,
     console: env.settings,
     repoConfig: input.repoConfig ?? null,
     facts: input.facts ?? { rootFiles: [], packageScripts: null },
@@ -96,15 +98,19 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
       const hc = warm ? { ...p.healthcheck, healthyAfter: 1, intervalMs: Math.min(p.healthcheck.intervalMs, 100) } : p.healthcheck;
       steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, hc, t.activate, { app, slot: idle }, true));
     }
-    steps.push(switchStep(`switch traffic on port ${port} back to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
+    steps.push(blueGreenSwitchStep(server, `switch traffic on port ${port} back to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
 
+  // The environment was switched to in-place since the live release went out on a slot.
+  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server.liveSlot) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
+  steps.push(...(leaving?.before ?? []));
   if (p.commands.restart.length > 0) {
     steps.push(...p.commands.restart.map((cmd) => execStep('restart', 'main', cmd, { app, releaseId, env, timeoutMs: t.restart })));
   } else if (p.strategy === 'in-place' && p.start && port !== null) {
     steps.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env, timeoutMs: t.restart }));
   }
+  steps.push(...(leaving?.after ?? []));
   if (p.healthcheck && port !== null) {
     const supervised = p.strategy === 'in-place' && p.start && p.commands.restart.length === 0;
     steps.push(healthStep('healthcheck', `http://127.0.0.1:${port}${p.healthcheck.path}`, p.healthcheck, t.healthcheck, supervised ? { app, slot: 'main' } : undefined));

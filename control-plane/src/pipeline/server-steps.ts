@@ -3,7 +3,8 @@ import type { PlanInput, PlanServer } from './plan.js';
 import type { ResolvedPipeline } from './resolve.js';
 import type { Command } from './settings.js';
 import { STAGES, type StageName } from './stages.js';
-import { execStep, healthStep, otherSlot, slotStartStep, switchStep, type PlannedStep } from './steps.js';
+import { behindProxy, blueGreenSwitchStep, leaveBlueGreenSteps } from './strategy-change.js';
+import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
 
 /** The steps of one server, stage by stage, hooks around each stage; migrate only where `first`. */
 export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanServer, first: boolean): PlannedStep[] {
@@ -65,25 +66,17 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
     main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
     // A release that never becomes healthy is stopped there; traffic never moved to it.
     if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
-    // The environment ran in-place until now: its app (slot main) holds the public port that the
-    // proxy is about to listen on. Stopped right before the switch (the one gap of this change);
-    // a no-op when nothing runs there.
-    if (server.liveReleaseId !== null && (server.liveSlot === 'main' || server.liveSlot === null)) {
-      main.activate.push({
-        stage: 'activate',
-        phase: 'main',
-        name: `stop the in-place app on port ${port} (switching to blue-green)`,
-        spec: { kind: 'slot.stop', app, slot: 'main', graceMs: 10_000, timeoutMs: t.activate },
-      });
-    }
-    main.activate.push(switchStep(`switch traffic on port ${port} to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
+    main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 
+  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server.liveSlot) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
+  main.restart.push(...(leaving?.before ?? []));
   if (p.commands.restart.length > 0) main.restart.push(...p.commands.restart.map(exec('restart', 'main')));
   else if (p.strategy === 'in-place' && p.start && port !== null) {
     main.restart.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env: variables, timeoutMs: t.restart }));
   }
+  main.restart.push(...(leaving?.after ?? []));
 
   if (p.healthcheck && port !== null) {
     const supervised = p.strategy === 'in-place' && p.start && p.commands.restart.length === 0;

@@ -97,12 +97,23 @@ export function otherSlot(live: SlotName | null): 'blue' | 'green' {
   return live === 'blue' ? 'green' : 'blue';
 }
 
-/** The blue-green switch to `slot`: drain the old slot, and schedule stopping it when configured. */
+/**
+ * The blue-green switch to `slot`: drain the old slot, and schedule stopping it when configured.
+ * `takeOverFrom`: the in-place app that may still hold the port, stopped by the switch.
+ */
 export function switchStep(
   name: string,
-  args: { app: string; listenPort: number; slot: SlotName; targetPort: number; blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null }; timeoutMs: number },
+  args: {
+    app: string;
+    listenPort: number;
+    slot: SlotName;
+    targetPort: number;
+    blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null };
+    takeOverFrom?: { slot: SlotName; graceMs: number };
+    timeoutMs: number;
+  },
 ): PlannedStep {
-  const { app, listenPort, slot, targetPort, blueGreen, timeoutMs } = args;
+  const { app, listenPort, slot, targetPort, blueGreen, takeOverFrom, timeoutMs } = args;
   return {
     stage: 'activate',
     phase: 'main',
@@ -115,6 +126,7 @@ export function switchStep(
       targetPort,
       drainMs: blueGreen.drainMs,
       ...(blueGreen.stopOldSlotAfterMs !== null ? { stopPreviousAfterMs: blueGreen.stopOldSlotAfterMs } : {}),
+      ...(takeOverFrom ? { takeOverFrom } : {}),
       timeoutMs,
     },
   };

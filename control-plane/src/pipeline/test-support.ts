@@ -3,7 +3,10 @@ import { expect } from 'vitest';
 import type { DeploymentPlan, PlanInput } from './plan.js';
 import type { PlannedStep } from './steps.js';
 
-/** A plan input for the node preset with a package-lock and a build script, one server; override what a test needs. */
+/**
+ * A plan input for the node preset with a package-lock and a build script, one server, the app
+ * in-place (tests of the default strategy leave `settings.strategy` out); override what a test needs.
+ */
 export function nodeInput(over: Partial<PlanInput> = {}): PlanInput {
   return {
     releaseId: '20260101120000-abc1234',
@@ -15,7 +18,7 @@ export function nodeInput(over: Partial<PlanInput> = {}): PlanInput {
       app: 'shop-production',
       port: 3000,
       slotPorts: { blue: 3001, green: 3002 },
-      settings: {},
+      settings: { strategy: 'in-place' },
       variables: { DATABASE_URL: 'postgres://u:pw@db/x', DEBUG: '1' },
     },
     repo: { rootFiles: ['package.json', 'package-lock.json', 'index.js'], packageScripts: { start: 'node index.js', build: 'tsc' }, config: null },

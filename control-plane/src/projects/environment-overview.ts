@@ -6,7 +6,8 @@ export interface EnvironmentOverview {
   id: string;
   name: string;
   branch: string;
-  strategy: 'in-place' | 'blue-green';
+  /** null: not chosen (blue-green for an app DevFlow starts on a port, else in-place). */
+  strategy: 'in-place' | 'blue-green' | null;
   autoDeploy: boolean;
   lock: { by: string; byEmail: string | null; reason: string; since: number } | null;
   /** The release live on most servers (newest first on a tie), as environments/:env shows it, plus its commit and deployer. */
@@ -47,7 +48,7 @@ export async function environmentOverview(db: Db): Promise<Map<string, Environme
         projectId: str(r.project_id),
         name: str(r.name),
         branch: str(r.branch),
-        strategy: str(r.strategy) === 'blue-green' ? 'blue-green' : 'in-place',
+        strategy: r.strategy === null ? null : str(r.strategy) === 'blue-green' ? 'blue-green' : 'in-place',
         autoDeploy: num(r.auto_deploy) === 1,
         lock: r.locked_by === null ? null : { by: str(r.locked_by), byEmail: optStr(r.locked_by_email), reason: str(r.locked_reason), since: num(r.locked_at) },
         liveRelease: null,

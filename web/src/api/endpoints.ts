@@ -69,7 +69,7 @@ export interface EnvironmentInput {
   name?: string;
   branch?: string;
   serverIds?: string[];
-  strategy?: Strategy;
+  strategy?: Strategy | null;
   keepReleases?: number;
   pipeline?: PipelineOverrides;
   port?: number | null;

@@ -47,7 +47,7 @@ export function environmentSummary(raw: unknown): EnvironmentSummary {
     id: str(r.id) ?? '',
     name: str(r.name) ?? '',
     branch: str(r.branch) ?? 'main',
-    strategy: r.strategy === 'blue-green' ? 'blue-green' : 'in-place',
+    strategy: r.strategy === 'blue-green' || r.strategy === 'in-place' ? r.strategy : null,
     autoDeploy: r.autoDeploy === true,
     lock: lock(r.lock),
     liveRelease: liveRelease(r.liveRelease),

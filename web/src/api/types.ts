@@ -95,7 +95,8 @@ export interface EnvironmentSummary {
   id: string;
   name: string;
   branch: string;
-  strategy: Strategy;
+  /** null: not chosen; deployments run blue-green when DevFlow starts the app on a port, else in-place. */
+  strategy: Strategy | null;
   autoDeploy: boolean;
   lock: EnvLock | null;
   liveRelease: LiveRelease | null;

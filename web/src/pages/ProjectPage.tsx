@@ -126,7 +126,7 @@ function EnvCard({
         <div>
           <h2>{env.name}</h2>
           <div className="muted small">
-            branch <code>{env.branch}</code> · {env.strategy} · keeps {env.keepReleases} releases
+            branch <code>{env.branch}</code> · {env.strategy ?? 'automatic strategy'} · keeps {env.keepReleases} releases
           </div>
         </div>
         {canDeploy(user) && (

@@ -28,7 +28,8 @@ function settingsBody(v: SettingValues): Record<string, unknown> {
     ...(v.branch !== undefined ? { branch: v.branch } : {}),
     ...(v.port !== undefined ? { port: int(v.port, '--port') } : {}),
     ...(v.server ? { serverIds: v.server } : {}),
-    ...(v.strategy !== undefined ? { strategy: v.strategy } : {}),
+    // `auto` clears the choice: blue-green when DevFlow starts the app on a port, else in-place.
+    ...(v.strategy !== undefined ? { strategy: v.strategy === 'auto' ? null : v.strategy } : {}),
     ...(v.start !== undefined ? { startCommand: v.start } : {}),
     ...(v.keep !== undefined ? { keepReleases: int(v.keep, '--keep') } : {}),
     ...(v.healthcheck !== undefined ? { healthcheckPath: v.healthcheck } : {}),
@@ -56,7 +57,7 @@ async function putVariables(client: ApiClient, project: string, env: string, cha
 
 /** `devflow envs <project> [list|show|create|set]`. */
 export const envs: Command = {
-  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy --start --keep --healthcheck --var K=V… --var-file F --unset K…',
+  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --var K=V… --var-file F --unset K…',
   async run(args, ctx) {
     const [project, sub = 'list', ...rest] = args;
     if (!project || project.startsWith('-')) throw new UsageError('missing project: devflow envs <project> [list|show|create|set]');

@@ -76,5 +76,5 @@ export function envRow(e: Record<string, unknown>): Record<string, unknown> {
   const servers = (e.servers as { name: string }[] | undefined)?.map((s) => s.name) ?? [];
   const live = e.liveRelease as { releaseId?: string } | null;
   const lock = e.lock as { reason?: string; byEmail?: string } | null;
-  return { ...e, servers, live: live?.releaseId ?? null, lock: lock ? `${lock.reason} (${lock.byEmail ?? '?'})` : null };
+  return { ...e, strategy: e.strategy ?? 'auto', servers, live: live?.releaseId ?? null, lock: lock ? `${lock.reason} (${lock.byEmail ?? '?'})` : null };
 }

@@ -9,7 +9,7 @@ import { Link } from '../../router/router.js';
 /** Branch, strategy, servers, port, start command, health check and pipeline overrides. */
 export function DeploymentForm({ project, env, servers, readOnly, onSaved }: { project: string; env: Environment; servers: Server[]; readOnly: boolean; onSaved: () => void }) {
   const [branch, setBranch] = useState(env.branch);
-  const [strategy, setStrategy] = useState<Strategy>(env.strategy);
+  const [strategy, setStrategy] = useState<Strategy | null>(env.strategy);
   const [keepReleases, setKeepReleases] = useState(String(env.keepReleases));
   const [healthcheckPath, setHealthcheckPath] = useState(env.healthcheckPath ?? '/up');
   const [startCommand, setStartCommand] = useState(env.startCommand ?? '');
@@ -41,7 +41,8 @@ export function DeploymentForm({ project, env, servers, readOnly, onSaved }: { p
           <input required value={branch} onChange={(e) => setBranch(e.target.value)} />
         </Field>
         <Field label="Strategy">
-          <select value={strategy} onChange={(e) => setStrategy(e.target.value as Strategy)}>
+          <select value={strategy ?? ''} onChange={(e) => setStrategy(e.target.value === '' ? null : (e.target.value as Strategy))}>
+            <option value="">Automatic: blue-green when DevFlow starts the app on a port</option>
             <option value="in-place">In place (symlink switch + reload)</option>
             <option value="blue-green">Blue-green (two slots, proxy switch)</option>
           </select>
