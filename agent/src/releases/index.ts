@@ -8,4 +8,4 @@ export { releaseLink } from './link.js';
 export { releaseActivate, releaseRollback } from './activate.js';
 export { releasePrune } from './prune.js';
 export { currentRelease, listReleases, type ReleaseInfo } from './list.js';
-export { readReleaseMeta, updateReleaseMeta, writeReleaseMeta, type ReleaseMeta } from './meta.js';
+export { readReleaseMeta, writeReleaseMeta, type ReleaseMeta } from './meta.js';

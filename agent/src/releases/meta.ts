@@ -37,20 +37,6 @@ export async function writeReleaseMeta(dataDir: string, app: string, meta: Relea
   await writeFileAtomic(appPaths(dataDir, app).releaseMeta(meta.releaseId), `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** Read-modify-write of one release's metadata; the release must have metadata already. */
-export async function updateReleaseMeta(
-  dataDir: string,
-  app: string,
-  releaseId: string,
-  patch: Partial<Omit<ReleaseMeta, 'releaseId'>>,
-): Promise<ReleaseMeta> {
-  const meta = await readReleaseMeta(dataDir, app, releaseId);
-  if (!meta) throw new Error(`release ${releaseId} of ${app} has no metadata (its checkout never completed)`);
-  const next = { ...meta, ...patch };
-  await writeReleaseMeta(dataDir, app, next);
-  return next;
-}
-
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
