@@ -123,12 +123,7 @@ export class ClientConnection implements UpstreamUser {
     this.closed = true;
     this.pending = null;
     // The client went away: stop the upstream request too.
-    if (this.conn !== null) {
-      const conn = this.conn;
-      this.conn = null;
-      conn.user = null;
-      conn.socket.destroy();
-    }
+    this.abandonUpstream();
     this.endExchange();
     this.onClosed(this);
   };
@@ -333,32 +328,29 @@ export class ClientConnection implements UpstreamUser {
 
   onUpstreamClose(err: NodeJS.ErrnoException): void {
     this.conn = null;
-    if (this.responseState === RESPONSE_HEAD && this.responseHeadBytes === null) {
-      // Nothing of a response came back: retry once on a new connection (a reused keep-alive
-      // connection the app had just closed, or a slot stopped right after a switch), else 502.
-      const request = this.request!;
-      const retryable = !this.retried && isIdempotent(request.method) && request.contentLength <= 0 && !request.chunked;
-      const upstream = this.upstream!;
-      this.endExchange(false);
-      if (retryable) {
-        this.retried = true;
-        this.send(this.pick(), true);
-        return;
-      }
-      this.answerBadGateway(upstream, err.code ?? 'error');
+    if (this.responseState !== RESPONSE_HEAD) {
+      // Part of a response went out already: the client must see the failure as a cut connection.
+      this.socket.destroy();
       return;
     }
-    // Part of a response went out already: the client must see the failure as a cut connection.
-    this.socket.destroy();
+    // No response yet. If nothing at all came back, retry once on a new connection (a reused
+    // keep-alive connection the app had just closed, or a slot stopped right after a switch); else 502.
+    const request = this.request!;
+    const retryable = !this.retried && this.responseHeadBytes === null && isIdempotent(request.method) && request.contentLength <= 0 && !request.chunked;
+    const upstream = this.upstream!;
+    this.endExchange(false);
+    if (retryable) {
+      this.retried = true;
+      this.send(this.pick(), true);
+      return;
+    }
+    this.answerBadGateway(upstream, err.code ?? 'error');
   }
 
   private badResponse(err: BadResponseError): void {
-    const conn = this.conn!;
     const upstream = this.upstream!;
     const answered = this.responseState === RESPONSE_BODY;
-    this.conn = null;
-    conn.user = null;
-    conn.socket.destroy();
+    this.abandonUpstream();
     this.endExchange(false);
     if (answered) this.socket.destroy();
     else this.answerBadGateway(upstream, err.message);
@@ -379,6 +371,15 @@ export class ClientConnection implements UpstreamUser {
     this.upstream!.release(conn, reusable && this.requestState === REQUEST_DONE);
     this.endExchange();
     this.nextRequest();
+  }
+
+  /** Closes the exchange's upstream connection, which is mid-message and cannot be reused. */
+  private abandonUpstream(): void {
+    const conn = this.conn;
+    if (conn === null) return;
+    this.conn = null;
+    conn.user = null;
+    conn.socket.destroy();
   }
 
   /** Forgets the exchange in progress and counts it done on its upstream. */
@@ -414,12 +415,7 @@ export class ClientConnection implements UpstreamUser {
       this.socket.destroy();
       return;
     }
-    if (this.conn !== null) {
-      const conn = this.conn;
-      this.conn = null;
-      conn.user = null;
-      conn.socket.destroy();
-    }
+    this.abandonUpstream();
     this.endExchange();
     this.requestState = REQUEST_DONE;
     this.socket.end(plainResponse(err.status, `${err.status} ${REASONS[err.status]}: ${err.message}\n`, true), 'latin1');
