@@ -66,6 +66,15 @@ describe('strategy changes on a server', () => {
     expect(await loadRoutes(dataDir)).toEqual([]);
   });
 
+  it('a switch that may take over from an in-place app is a plain switch when none runs (the first deployment)', async () => {
+    await slotStart(start('blue', 'r2', bluePort), stepContext(dataDir));
+    await waitListening(bluePort);
+    const ctx = stepContext(dataDir);
+    await trafficSwitch({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: bluePort, drainMs: 1000, takeOverFrom: { slot: 'main', graceMs: 2000 }, timeoutMs: 30_000 }, ctx);
+    expect((await httpGet(listenPort)).body).toBe('version=2');
+    expect(ctx.text()).not.toMatch(/in-place/);
+  });
+
   it('traffic.remove without a running proxy drops the saved route, so a proxy started later does not take the port back', async () => {
     await saveRoutes(dataDir, [{ app: APP, listenPort, slot: 'green', targetPort: bluePort, switchedAt: 1 }]);
     const ctx = stepContext(dataDir);

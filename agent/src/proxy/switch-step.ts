@@ -1,5 +1,6 @@
 import { SlotName, type StepSpecOf } from '@devflow/protocol';
 import { scheduleRetire } from '../supervisor/retire.js';
+import { readSlotState } from '../supervisor/state.js';
 import { StepFailedError, type StepContext, type StepOutcome } from '../steps/handler.js';
 import { ProxyClient } from './client.js';
 import { ProxyError } from './control-protocol.js';
@@ -18,7 +19,9 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
       const client = ProxyClient.forDataDir(ctx.dataDir);
       const request = { app, listenPort, slot, targetPort, drainMs };
       // Ask the running proxy first (one round trip on the hot path); start it only when none answers.
-      const { route, previous, changed } = spec.takeOverFrom
+      // Taking over only when the in-place app is there (the first deployment has none).
+      const takeOver = spec.takeOverFrom && (await readSlotState(ctx.dataDir, app, spec.takeOverFrom.slot)) !== null;
+      const { route, previous, changed } = takeOver
         ? await takeOverPort(client, request, spec, ctx, options)
         : await client.switch(request).catch(async (err: unknown) => {
             if (!(err instanceof ProxyError) || err.code !== 'NOT_RUNNING') throw err;
