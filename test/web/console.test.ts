@@ -213,6 +213,17 @@ describe('web console', () => {
     shots.push(await screenshot(page, 'rollback-deployment'));
   });
 
+  it('Roll back… on the project page starts on the release live before the current one (as `devflow rollback`)', async () => {
+    await page.goto(`${cp.url}/projects/shop`);
+    await page.locator('[data-environment="production"]').getByRole('button', { name: 'Roll back…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back shop / production' });
+    await dialog.getByTestId('rollback-summary').waitFor();
+    await expect(dialog.getByTestId('rollback-summary').textContent()).resolves.toContain('Second release: faster checkout');
+    await expect(dialog.locator(`[data-deployment-id="${ids.second}"] input`).isChecked()).resolves.toBe(true);
+    await expect(dialog.getByRole('button', { name: 'Roll back' }).isEnabled()).resolves.toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('cancels a queued deployment from the queue page while another one runs', async () => {
     repo.commit('Slow release for the queue', { lines: 400, delayMs: 100 });
     await page.goto(`${cp.url}/projects/shop`);

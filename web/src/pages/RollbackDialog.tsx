@@ -4,7 +4,7 @@ import type { Deployment, Environment, Release } from '../api/types.js';
 import { Async } from '../components/Async.js';
 import { Dialog } from '../components/Dialog.js';
 import { CommitLabel } from '../components/deployment-bits.js';
-import { dateTime, firstLine, personName, shortSha } from '../components/format.js';
+import { dateTime, firstLine, personName, shortSha, toMs } from '../components/format.js';
 import { Check, DialogFooter, FormError, submitWith, useAction } from '../components/forms.js';
 import { useApi } from '../hooks/useApi.js';
 import { navigate } from '../router/router.js';
@@ -22,13 +22,18 @@ const STATUS_NOTE: Record<Release['status'], string | null> = {
  */
 export function RollbackDialog({ project, env, preselect, onClose }: { project: string; env: Environment; preselect?: string; onClose: () => void }) {
   const releases = useApi(() => environments.releases(project, env.name), [project, env.name]);
-  const [chosen, setChosen] = useState<string | null>(preselect ?? null);
+  const [picked, setPicked] = useState<string | null>(null);
   const [restoreVariables, setRestoreVariables] = useState(false);
   const [runDownMigration, setRunDownMigration] = useState(false);
   const action = useAction();
 
   const rows = releases.data ?? [];
-  const selected = rows.find((r) => r.deploymentId === chosen && r.status !== 'live');
+  const restorable = rows.filter((r) => r.status === 'previous');
+  // Until the user picks: the release asked for (a history row, a deployment's page) if it can be
+  // restored, else the one live most recently before the current one, as `devflow rollback` without --to.
+  const lastLive = restorable.reduce<Release | undefined>((best, r) => (!best || toMs(r.activatedAt ?? 0) > toMs(best.activatedAt ?? 0) ? r : best), undefined);
+  const chosen = picked ?? restorable.find((r) => r.deploymentId === preselect)?.deploymentId ?? lastLive?.deploymentId ?? null;
+  const selected = restorable.find((r) => r.deploymentId === chosen);
   const live = rows.find((r) => r.status === 'live');
   const liveSha = live?.commit?.sha ?? (typeof env.liveRelease?.commit === 'string' ? env.liveRelease.commit : (env.liveRelease?.commit?.sha ?? null));
 
@@ -55,7 +60,7 @@ export function RollbackDialog({ project, env, preselect, onClose }: { project: 
                         value={r.deploymentId}
                         checked={chosen === r.deploymentId}
                         disabled={r.status !== 'previous'}
-                        onChange={() => setChosen(r.deploymentId)}
+                        onChange={() => setPicked(r.deploymentId)}
                       />
                       <CommitLabel commit={r.commit} branch={r.branch} />
                       <span className="muted small">
