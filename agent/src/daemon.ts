@@ -1,6 +1,5 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { importJWK } from 'jose';
 import type { HostFacts } from '@devflow/protocol';
 import { PROTOCOL_VERSION } from '@devflow/protocol/version';
 import type { AgentIdentity } from './enroll/identity.js';
@@ -63,7 +62,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     else log.warn('slot process is gone', { app, slot: status.slot, reason: status.reason, releaseId: status.last?.releaseId });
   }
 
-  const controlPlaneKey = await importJWK(identity.controlPlanePublicKey, 'EdDSA');
+  const controlPlaneKey = createPublicKey({ key: identity.controlPlanePublicKey, format: 'jwk' });
   let facts: HostFacts = await hostFacts(dataDir);
   let runner: StepRunner | undefined;
   let outbox: Outbox | undefined;

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,27 @@ describe('StepRunner: refusing steps', () => {
   it('refuses garbage in place of a JWS', async () => {
     await runner.onStepRun({ type: 'step.run', stepId: 's1', jws: 'not.a.jws' });
     expect(wire.of('error')[0]?.code).toBe('BAD_SIGNATURE');
+  });
+
+  it('refuses a JWS whose header names another algorithm or a critical extension, even when the signature is good', async () => {
+    const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const payload = (stepId: string): string => b64({ stepId, agentId: 'agent-1', spec: exec(['true']), issuedAt: Date.now() });
+    const signed = (header: unknown, stepId = 's1'): string => {
+      const input = `${b64(header)}.${payload(stepId)}`;
+      return `${input}.${signBytes(null, Buffer.from(input), cp.privateKey).toString('base64url')}`;
+    };
+    await runner.onStepRun({ type: 'step.run', stepId: 's1', jws: `${b64({ alg: 'none' })}.${payload('s1')}.` });
+    await runner.onStepRun({ type: 'step.run', stepId: 's1', jws: signed({ alg: 'HS256' }) });
+    await runner.onStepRun({ type: 'step.run', stepId: 's1', jws: signed({ alg: 'EdDSA', crit: ['exp'], exp: 1 }) });
+    expect(wire.of('error').map((e) => [e.code, e.message.replace(/.*\((.*)\)$/, '$1')])).toEqual([
+      ['BAD_SIGNATURE', 'algorithm "none" is not Ed25519'],
+      ['BAD_SIGNATURE', 'algorithm "HS256" is not Ed25519'],
+      ['BAD_SIGNATURE', 'JWS header extensions are not accepted'],
+    ]);
+    expect(journal.get('s1')).toBeUndefined();
+    // The same hand-made JWS with a plain header is accepted: the refusals above are the header's doing.
+    await runner.onStepRun({ type: 'step.run', stepId: 's2', jws: signed({ alg: 'EdDSA' }, 's2') });
+    expect(await doneOf('s2')).toMatchObject({ status: 'succeeded' });
   });
 
   it('refuses a step for another agent with WRONG_AGENT', async () => {

@@ -1,4 +1,4 @@
-import type { CryptoKey, KeyObject } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import type { MessageOf, ControlMessage, StepKind, StepResult, StepRunPayload, StepStatus } from '@devflow/protocol';
 import type { Transport } from '../logs/batcher.js';
 import type { Logger } from '../logs/logger.js';
@@ -12,7 +12,7 @@ export interface RunnerDeps {
   agentId: string;
   dataDir: string;
   /** The control plane's public key, pinned at enrolment. */
-  controlPlaneKey: CryptoKey | KeyObject;
+  controlPlaneKey: KeyObject;
   journal: Journal;
   outbox: Outbox;
   link: Transport;
