@@ -7,7 +7,8 @@
 //   3. Deploy request -> first step started on the agent: p50/p99.
 //   4. Rollback of a symlink release: request -> old release live (deployment succeeded).
 // Needs /usr/sbin/sshd (Debian openssh-server; `.ci/run` installs it) and root or a user that
-// may run sshd on a high port. Usage: npm run build && node bench/deploy.mjs [--runs 15]
+// may run sshd on a high port (--no-ssh skips them, for a quick DevFlow-only comparison).
+// Usage: npm run build && node bench/deploy.mjs [--runs 15] [--latency-runs 40] [--no-ssh]
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,7 +149,7 @@ try {
   await reader.cancel().catch(() => undefined);
 
   // 1b/1c. The same six steps over OpenSSH on loopback.
-  const ssh = SSHD ? await sshBench() : undefined;
+  const ssh = SSHD && !process.argv.includes('--no-ssh') ? await sshBench() : undefined;
 
   const rows = [
     ['DevFlow agent (6 steps)', median(devflowSix), median(devflowSix) / 6],
@@ -159,7 +160,7 @@ try {
   for (const [name, total, per] of rows) console.log(`| ${name} | ${ms(total)} | ${ms(per)} |`);
   if (ssh) {
     console.log(`speed-up vs SSH per connection: ${(median(ssh.perConnection) / median(devflowSix)).toFixed(1)}x, vs ControlMaster: ${(median(ssh.multiplexed) / median(devflowSix)).toFixed(1)}x`);
-  } else console.log('OpenSSH: sshd not installed (apt-get install openssh-server); SSH rows skipped');
+  } else console.log(SSHD ? 'OpenSSH: skipped (--no-ssh)' : 'OpenSSH: sshd not installed (apt-get install openssh-server); SSH rows skipped');
   console.log(`\nThrough the API (${LATENCY_RUNS} deployments, plan + 6 steps + prune):`);
   console.log('| measure | p50 | p99 | target |\n|---|---|---|---|');
   console.log(`| deploy request -> first step started | ${ms(pct(firstStarted, 50))} | ${ms(pct(firstStarted, 99))} | p99 <= 100 ms |`);
