@@ -41,7 +41,8 @@ beforeAll(async () => {
   prepareAppDir(b, APP);
   port = await freePort();
   expect((await api.call('POST', '/api/projects', { name: 'shop', repositoryUrl: repo.dir, preset: 'node', defaultBranch: 'main' })).status).toBe(201);
-  const env = await api.call('POST', '/api/projects/shop/environments', { name: 'production', branch: 'main', port, serverIds: [a.id, b.id] });
+  // In-place: both agents share this host, and two traffic proxies cannot both own the public port.
+  const env = await api.call('POST', '/api/projects/shop/environments', { name: 'production', branch: 'main', port, strategy: 'in-place', serverIds: [a.id, b.id] });
   expect(env.status, JSON.stringify(env.body)).toBe(201);
   expect((await api.call('PUT', `${base}/variables`, { variables: { GREETING: 'hello-from-devflow' } })).status).toBe(200);
 }, 90_000);

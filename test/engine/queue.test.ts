@@ -63,7 +63,8 @@ beforeAll(async () => {
   prepareAppDir(b, APP);
   port = await freePort();
   await api.call('POST', '/api/projects', { name: 'queue', repositoryUrl: repo.dir, preset: 'node', defaultBranch: 'main' });
-  await api.call('POST', '/api/projects/queue/environments', { name: 'production', branch: 'main', port, serverIds: [a.id, b.id] });
+  // In-place: both agents share this host, and two traffic proxies cannot both own the public port.
+  await api.call('POST', '/api/projects/queue/environments', { name: 'production', branch: 'main', port, strategy: 'in-place', serverIds: [a.id, b.id] });
   await api.call('PUT', `${base}/variables`, { variables: { GATE } });
   openGate();
   const first = await waitFinal(api, (await deploy()).deployment.id);

@@ -28,6 +28,16 @@ export async function freePort(): Promise<number> {
   throw new Error('no loopback port free on 127.0.0.1-3 after 20 attempts');
 }
 
+/** A free port whose next `count - 1` ports are free too (an environment's default slot ports are port + 1 and + 2). */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    const next = Array.from({ length: count - 1 }, (_, i) => port + 1 + i);
+    if ((await Promise.all(next.map((p) => bindOnce(p, '127.0.0.1')))).every((p, i) => p === next[i])) return port;
+  }
+  throw new Error(`no run of ${count} free loopback ports after 50 attempts`);
+}
+
 export async function httpGet(url: string): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, text: await res.text() };

@@ -6,7 +6,7 @@ import { Load } from '../../agent/test-fixtures/load-process.js';
 import { runAgent, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
 import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
-import { freePort } from '../helpers/net.js';
+import { freePort, freePortRun } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -45,23 +45,35 @@ export class Site {
   port!: number;
   private version = 0;
 
-  static async start(options: { drainTimeoutS?: number; extraYml?: string[] } = {}): Promise<Site> {
+  /**
+   * `nodeDefaults`: the app as a plain node project (package.json with a start script, no
+   * devflow.yml) in an environment created with nothing but a port: every setting is DevFlow's default.
+   */
+  static async start(options: { drainTimeoutS?: number; extraYml?: string[]; nodeDefaults?: boolean } = {}): Promise<Site> {
     const site = new Site();
     git(site.repo, 'init', '-q', '-b', 'main');
     copyFileSync(APP_SOURCE, join(site.repo, 'server.js'));
-    writeFileSync(join(site.repo, 'devflow.yml'), devflowYml([`blueGreen: { drainTimeout: ${options.drainTimeoutS ?? 15} }`, ...(options.extraYml ?? [])]));
+    if (options.nodeDefaults) writeFileSync(join(site.repo, 'package.json'), JSON.stringify({ name: 'zd-app', private: true, scripts: { start: 'node server.js' } }));
+    else writeFileSync(join(site.repo, 'devflow.yml'), devflowYml([`blueGreen: { drainTimeout: ${options.drainTimeoutS ?? 15} }`, ...(options.extraYml ?? [])]));
     site.cp = await startEngineControlPlane({ DEVFLOW_AGENT_GRACE_S: '30' });
     site.api = await Api.login(site.cp.url);
     site.agent = await startAgent(site.api, 'web-1', '127.0.0.1');
-    site.port = await freePort();
-    const [bluePort, greenPort] = [await freePort(), await freePort()];
-    const project = await site.api.call('POST', '/api/projects', { name: PROJECT, repositoryUrl: site.repo, preset: 'custom', defaultBranch: 'main' });
+    const settings = options.nodeDefaults
+      ? { port: (site.port = await freePortRun(3)) }
+      : { port: (site.port = await freePort()), bluePort: await freePort(), greenPort: await freePort(), strategy: 'blue-green' };
+    const project = await site.api.call('POST', '/api/projects', { name: PROJECT, repositoryUrl: site.repo, preset: options.nodeDefaults ? 'node' : 'custom', defaultBranch: 'main' });
     if (project.status !== 201) throw new Error(`create project: ${JSON.stringify(project.body)}`);
-    const env = await site.api.call('POST', `/api/projects/${PROJECT}/environments`, { name: 'production', branch: 'main', port: site.port, bluePort, greenPort, strategy: 'blue-green', serverIds: [site.agent.id] });
+    const env = await site.api.call('POST', `/api/projects/${PROJECT}/environments`, { name: 'production', ...settings, serverIds: [site.agent.id] });
     if (env.status !== 201) throw new Error(`create environment: ${JSON.stringify(env.body)}`);
-    // The app loads ws from this repository (it has no node_modules of its own).
-    await site.api.call('PUT', `${BASE}/variables`, { variables: { WS_MODULE: join(REPO_ROOT, 'node_modules', 'ws') } });
+    // The app loads ws from this repository (it has no node_modules of its own); npm (node preset) stays offline.
+    const npmOffline = options.nodeDefaults ? { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } : {};
+    await site.api.call('PUT', `${BASE}/variables`, { variables: { WS_MODULE: join(REPO_ROOT, 'node_modules', 'ws'), ...npmOffline } });
     return site;
+  }
+
+  async setEnvironment(settings: Record<string, unknown>): Promise<void> {
+    const res = await this.api.call('PATCH', BASE, settings);
+    if (res.status !== 200) throw new Error(`update environment: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** Commits the next version (or a given one); `unhealthy` makes its /up answer 503. */
@@ -123,12 +135,12 @@ export class Site {
     return res.text();
   }
 
-  /** Slot -> {pid, releaseId} as the agent recorded it. */
-  slots(): Record<string, { pid: number; releaseId: string; port: number }> {
+  /** Slot -> {pid, releaseId} as the agent recorded it (blue and green; `main` too when asked: the in-place app). */
+  slots(options: { main?: boolean } = {}): Record<string, { pid: number; releaseId: string; port: number }> {
     const dir = join(this.agent.dataDir, 'apps', APP, 'slots');
     if (!existsSync(dir)) return {};
     const out: Record<string, { pid: number; releaseId: string; port: number }> = {};
-    for (const f of readdirSync(dir).filter((n) => /^(blue|green)\.json$/.test(n))) {
+    for (const f of readdirSync(dir).filter((n) => (options.main ? /^(blue|green|main)\.json$/ : /^(blue|green)\.json$/).test(n))) {
       out[f.replace('.json', '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; releaseId: string; port: number };
     }
     return out;
@@ -149,7 +161,7 @@ export class Site {
     const pids: number[] = [];
     const proxyPid = join(this.agent?.dataDir ?? '', 'proxy.pid');
     if (this.agent && existsSync(proxyPid)) pids.push(Number(readFileSync(proxyPid, 'utf8').trim()));
-    if (this.agent) pids.push(...Object.values(this.slots()).map((s) => s.pid));
+    if (this.agent) pids.push(...Object.values(this.slots({ main: true })).map((s) => s.pid));
     for (const pid of pids) {
       try {
         process.kill(-pid, 'SIGKILL'); // slots lead their own process group

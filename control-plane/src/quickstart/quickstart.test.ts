@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,31 +12,42 @@ let qs: Quickstart | undefined;
 let printed: string[] = [];
 let examplePort: number;
 
-/** A port that was free a moment ago (the example app binds it itself). */
-async function freePort(): Promise<number> {
+/** Binds `port` (0: any) and lets it go; the port, or null when it was taken. */
+async function bindOnce(port: number): Promise<number | null> {
   const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
+  const bound = await new Promise<boolean>((r) => server.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true)));
+  if (!bound) return null;
+  const address = (server.address() as { port: number }).port;
   await new Promise((r) => server.close(r));
-  return port;
+  return address;
 }
 
+/** A port that was free a moment ago, with its default slot ports (+1, +2) free too: the proxy and the example bind them. */
+async function freePortWithSlots(): Promise<number> {
+  for (;;) {
+    const port = (await bindOnce(0))!;
+    if ((await bindOnce(port + 1)) !== null && (await bindOnce(port + 2)) !== null) return port;
+  }
+}
+
+const agentDir = () => join(cp.dataDir, 'agent');
 const start = () =>
   startQuickstart({ services: cp.services, port: cp.port, url: cp.url, print: (l) => printed.push(l), examplePort, onlineTimeoutMs: 30_000 });
 
 beforeAll(async () => {
   if (!findRepoPath('agent/dist/devflow-agent.js')) throw new Error('agent/dist/devflow-agent.js is not built: run `npm run build` first');
   cp = await startTestControlPlane({ DEVFLOW_HEARTBEAT_INTERVAL_MS: '500', DEVFLOW_MIN_FREE_DISK_BYTES: '1' });
-  examplePort = await freePort();
+  examplePort = await freePortWithSlots();
 });
 afterAll(async () => {
   await qs?.stop();
-  // The example app runs detached (it outlives agent restarts by design): stop it through its slot.
-  const pidFile = join(cp.dataDir, 'agent', 'apps', 'example-production', 'slots', 'main.json');
-  if (existsSync(pidFile)) {
-    const { pid } = JSON.parse((await import('node:fs')).readFileSync(pidFile, 'utf8')) as { pid: number };
+  // The example's slots and the traffic proxy run detached (they outlive agent restarts by design): stop them by their pids.
+  const slotFiles = ['blue', 'green', 'main'].map((slot) => join(agentDir(), 'apps', 'example-production', 'slots', `${slot}.json`));
+  const pids = slotFiles.filter((f) => existsSync(f)).map((f) => -(JSON.parse(readFileSync(f, 'utf8')) as { pid: number }).pid);
+  if (existsSync(join(agentDir(), 'proxy.pid'))) pids.push(Number(readFileSync(join(agentDir(), 'proxy.pid'), 'utf8').trim()));
+  for (const pid of pids) {
     try {
-      process.kill(-pid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
     } catch {
       // Already gone.
     }
@@ -73,6 +84,10 @@ describe('quick start', () => {
       }
     };
     expect(await deploy()).toMatchObject({ status: 'succeeded' });
+    // The default strategy for a node app on a port: blue-green, the traffic proxy on the example's port.
+    expect((await cp.services.environments.get('example', 'production')).strategy).toBeNull();
+    expect(existsSync(join(agentDir(), 'apps', 'example-production', 'slots', 'blue.json'))).toBe(true);
+    expect(readFileSync(join(agentDir(), 'proxy-routes.json'), 'utf8')).toContain(`"listenPort": ${examplePort}`);
     const first = (await (await fetch(`http://127.0.0.1:${examplePort}/version.json`)).json()) as { message: string; commit: string };
     expect(first.message).toBe('Hello from DevFlow!');
 
@@ -82,6 +97,7 @@ describe('quick start', () => {
     const second = (await (await fetch(`http://127.0.0.1:${examplePort}/version.json`)).json()) as { message: string; commit: string };
     expect(second.message).toBe('Second version');
     expect(second.commit).not.toBe(first.commit);
+    expect(existsSync(join(agentDir(), 'apps', 'example-production', 'slots', 'green.json'))).toBe(true);
   });
 
   it('is idempotent across restarts: same server, no second project; a deleted example stays deleted', async () => {
