@@ -11,6 +11,7 @@ import type { AgentCommand } from '../servers/types.js';
 import { stepDoneTopic, stepTopic, type StepEvent } from '../steps/events.js';
 import type { StepRecord, StepStore } from '../steps/store.js';
 import type { StepSigner } from './signing.js';
+import { TickBatch } from './tick-batch.js';
 import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
 
 export interface RunStepOptions {
@@ -51,6 +52,11 @@ const AWAIT_POLL_MS = 10_000;
 export class Dispatcher implements AgentSessionHandler {
   readonly events = new EventEmitter();
   private readonly owners = new Map<string, string>();
+  /** Open steps per agent, read for all agents that connect (or are woken) in one event-loop round at once. */
+  private readonly openSteps = new TickBatch<string, StepRecord[]>(async (agentIds) => {
+    const open = await this.d.steps.openForAgents(agentIds);
+    return agentIds.map((id) => open.get(id) ?? []);
+  });
 
   constructor(private readonly d: DispatcherDeps) {}
 
@@ -156,7 +162,7 @@ export class Dispatcher implements AgentSessionHandler {
 
   async onConnected(conn: AgentConnection, activeSteps: readonly string[]): Promise<void> {
     const active = new Set(activeSteps);
-    for (const step of await this.d.steps.openForAgent(conn.agentId)) {
+    for (const step of await this.openSteps.add(conn.agentId)) {
       if (!active.has(step.id)) await this.resend(step, conn);
       else if (step.cancelRequested) conn.send({ type: 'step.cancel', stepId: step.id });
     }
@@ -164,7 +170,7 @@ export class Dispatcher implements AgentSessionHandler {
 
   async onCommand(conn: AgentConnection, command: Exclude<AgentCommand, { type: 'disconnect' }>): Promise<void> {
     if (command.type === 'cancel') conn.send({ type: 'step.cancel', stepId: command.stepId });
-    else for (const step of await this.d.steps.openForAgent(conn.agentId)) if (step.status === 'pending') await this.resend(step, conn);
+    else for (const step of await this.openSteps.add(conn.agentId)) if (step.status === 'pending') await this.resend(step, conn);
   }
 
   async onMessage(conn: AgentConnection, msg: StepMessage): Promise<void> {

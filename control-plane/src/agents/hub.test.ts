@@ -1,10 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '@devflow/protocol';
 import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
 import { AgentPeer, ConnectRefused, HOST_FACTS, type PeerSocket } from '../testing/agent-peer.js';
 import { CLOSE } from './connection.js';
-import { LAST_SEEN_WRITE_MS } from './hub.js';
+import { AgentHub, LAST_SEEN_WRITE_MS, type AgentHubDeps } from './hub.js';
 
 let cp: TestControlPlane;
 const open: PeerSocket[] = [];
@@ -49,6 +51,23 @@ describe('agent connection authentication', () => {
     await s.next('error', (m) => m.code === 'UNKNOWN_TYPE');
     expect((await cp.services.servers.get(peer.agentId)).lastSeenAt).toBe(seenAtHello);
     expect(LAST_SEEN_WRITE_MS).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('writes last_seen_at from the heartbeat sweep once the write interval has passed', async () => {
+    // A second hub on its own HTTP server, with a write interval short enough for a test.
+    const { auth, servers, bus, logger } = (cp.services.hub as unknown as { deps: AgentHubDeps }).deps;
+    const hub = new AgentHub({ auth, servers, bus, logger, heartbeatIntervalMs: 100, lastSeenWriteMs: 300, handler: () => cp.services.dispatcher });
+    const server = createServer().on('upgrade', hub.handleUpgrade);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const peer = await AgentPeer.enroll(cp);
+      track(await peer.online({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } as TestControlPlane));
+      const seenAtHello = (await cp.services.servers.get(peer.agentId)).lastSeenAt!;
+      await expect.poll(async () => (await cp.services.servers.get(peer.agentId)).lastSeenAt, { timeout: 5000 }).toBeGreaterThanOrEqual(seenAtHello + 300);
+    } finally {
+      await hub.close();
+      server.close();
+    }
   });
 
   it.each([

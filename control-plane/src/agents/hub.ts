@@ -4,12 +4,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, MISSED_HEARTBEATS_OFFLINE, PROTOCOL_VERSION, type ControlMessage } from '@devflow/protocol';
 import type { Logger } from '../logger.js';
 import type { EventBus, Unsubscribe } from '../ports/event-bus.js';
-import type { ServerService } from '../servers/service.js';
-import { agentTopic, type AgentCommand } from '../servers/types.js';
+import type { OnlineMark, ServerService } from '../servers/service.js';
+import { AGENT_COMMANDS_TOPIC, type AgentCommandEvent } from '../servers/types.js';
 import { newId } from '../crypto/random.js';
 import { rejectUpgrade } from '../ws/upgrade.js';
 import { AgentAuthError, type AgentAuthenticator } from './auth.js';
 import { parseAgentFrame } from './frames.js';
+import { TickBatch } from './tick-batch.js';
 import { CLOSE, type AgentConnection, type AgentSessionHandler, type ConnectionRegistry } from './connection.js';
 
 /** How often a connected agent's `last_seen_at` is written (its liveness is tracked in memory). */
@@ -22,6 +23,8 @@ export interface AgentHubDeps {
   logger: Logger;
   heartbeatIntervalMs: number;
   handler: () => AgentSessionHandler;
+  /** Default LAST_SEEN_WRITE_MS. */
+  lastSeenWriteMs?: number;
 }
 
 /** What the shared heartbeat sweep needs of one socket (one timer for all, not two per socket). */
@@ -29,9 +32,18 @@ interface Liveness {
   lastHeard: number;
   /** Until hello arrives: when to give up on it; 0 after hello. */
   helloBy: number;
+  /** When `last_seen_at` was last written for this connection's agent (its hello's registration writes it). */
+  lastSeenWritten: number;
   readonly conn: AgentConnection;
   /** Resolves when the socket closed and its pending work (offline mark) is done. */
   readonly finished: Promise<void>;
+}
+
+/** A registered (hello received) connection and its in-order work queue. */
+interface LiveAgent {
+  readonly conn: AgentConnection;
+  /** Runs `work` after everything queued before it on this connection (the hello's registration first). */
+  readonly enqueue: (work: () => Promise<void>) => void;
 }
 
 /**
@@ -42,14 +54,21 @@ interface Liveness {
  */
 export class AgentHub implements ConnectionRegistry {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-  private readonly live = new Map<string, AgentConnection>();
+  private readonly live = new Map<string, LiveAgent>();
   private readonly sockets = new Map<WebSocket, Liveness>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** The instance's one subscription to agent commands, made at the first hello. */
+  private commands: Promise<Unsubscribe> | undefined;
+  /** The hellos of one event-loop round mark their servers online in one statement. */
+  private readonly onlineMarks = new TickBatch<OnlineMark, void>(async (marks) => {
+    await this.deps.servers.markOnlineMany(marks);
+    return marks.map(() => undefined);
+  });
 
   constructor(private readonly deps: AgentHubDeps) {}
 
   get(agentId: string): AgentConnection | undefined {
-    return this.live.get(agentId);
+    return this.live.get(agentId)?.conn;
   }
 
   get size(): number {
@@ -72,7 +91,7 @@ export class AgentHub implements ConnectionRegistry {
   };
 
   private accept(agentId: string, ws: WebSocket): void {
-    const { logger, servers, bus, heartbeatIntervalMs } = this.deps;
+    const { logger, servers, heartbeatIntervalMs } = this.deps;
     const handler = this.deps.handler();
     const connectionId = newId('conn');
     // Fields added per call: a child logger per socket is a few hundred bytes times 10,000 sockets.
@@ -91,6 +110,7 @@ export class AgentHub implements ConnectionRegistry {
     const alive: Liveness = {
       lastHeard: Date.now(),
       helloBy: Date.now() + Math.max(10_000, 3 * heartbeatIntervalMs),
+      lastSeenWritten: 0,
       conn,
       finished: new Promise<void>((resolve) => (finished = resolve)),
     };
@@ -98,10 +118,7 @@ export class AgentHub implements ConnectionRegistry {
     this.sweepTimer ??= setInterval(this.sweep, heartbeatIntervalMs);
 
     let registered = false;
-    // The hello's registration writes last_seen_at; heartbeats refresh it from then on.
-    let lastSeenWritten = Date.now();
     let queue: Promise<void> = Promise.resolve();
-    let unsubscribe: Unsubscribe | undefined;
     let closed = false;
 
     // Messages of one connection are handled in order: logs before the step's result.
@@ -119,9 +136,8 @@ export class AgentHub implements ConnectionRegistry {
       closed = true;
       this.sockets.delete(ws);
       if (this.sockets.size === 0) this.stopSweep();
-      void unsubscribe?.();
       log('info', 'agent disconnected', { code, reason: reason.toString() });
-      if (this.live.get(agentId) === conn) this.live.delete(agentId);
+      if (this.live.get(agentId)?.conn === conn) this.live.delete(agentId);
       if (registered) enqueue(() => servers.markOffline(agentId, connectionId));
       void queue.then(finished);
     });
@@ -134,16 +150,7 @@ export class AgentHub implements ConnectionRegistry {
         return;
       }
       const msg = parsed.message;
-      if (msg.type === 'heartbeat') {
-        // "Last seen" is for people; liveness is tracked in memory (lastHeard). Writing it on every
-        // beat would be thousands of writes a second with many agents, so at most every LAST_SEEN_WRITE_MS.
-        const now = Date.now();
-        if (registered && now - lastSeenWritten >= LAST_SEEN_WRITE_MS) {
-          lastSeenWritten = now;
-          enqueue(() => servers.touch(agentId));
-        }
-        return;
-      }
+      if (msg.type === 'heartbeat') return; // lastHeard above is all it does (the sweep writes last_seen_at)
       if (msg.type === 'hello') {
         if (registered) {
           conn.send({ type: 'error', code: 'MALFORMED', message: 'hello was already received on this connection', ref: 'hello' });
@@ -159,16 +166,19 @@ export class AgentHub implements ConnectionRegistry {
           return;
         }
         alive.helloBy = 0;
+        alive.lastSeenWritten = Date.now();
         registered = true;
         const previous = this.live.get(agentId);
-        this.live.set(agentId, conn);
-        previous?.close(CLOSE.REPLACED, 'replaced by a newer connection of the same agent');
+        this.live.set(agentId, { conn, enqueue });
+        previous?.conn.close(CLOSE.REPLACED, 'replaced by a newer connection of the same agent');
         enqueue(async () => {
           if (closed) return;
-          unsubscribe = await bus.subscribe(agentTopic(agentId), (event) => this.onCommand(conn, event as AgentCommand));
-          // Another instance may hold an older connection of this agent: it must let go.
-          await servers.command(agentId, { type: 'disconnect', reason: 'replaced by a newer connection of the same agent', except: connectionId });
-          await servers.markOnline(agentId, connectionId, msg.agentVersion, msg.host);
+          await this.subscribeCommands();
+          await Promise.all([
+            // Another instance may hold an older connection of this agent: it must let go.
+            servers.command(agentId, { type: 'disconnect', reason: 'replaced by a newer connection of the same agent', except: connectionId }),
+            this.onlineMarks.add({ id: agentId, connectionId, agentVersion: msg.agentVersion, host: msg.host }),
+          ]);
           conn.send({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, agentId, heartbeatIntervalMs, serverTime: Date.now() });
           log('info', 'agent connected', { agentVersion: msg.agentVersion, activeSteps: msg.activeSteps.length });
           await handler.onConnected(conn, msg.activeSteps);
@@ -183,24 +193,44 @@ export class AgentHub implements ConnectionRegistry {
     });
   }
 
-  private onCommand(conn: AgentConnection, command: AgentCommand): void {
+  private subscribeCommands(): Promise<Unsubscribe> {
+    this.commands ??= this.deps.bus.subscribe(AGENT_COMMANDS_TOPIC, this.onCommand).catch((err: unknown) => {
+      this.commands = undefined; // the next hello tries again
+      throw err;
+    });
+    return this.commands;
+  }
+
+  /** Every instance sees every command; it acts on those for agents connected to it. */
+  private readonly onCommand = (event: unknown): void => {
+    const { agentId, command } = event as AgentCommandEvent;
+    const agent = this.live.get(agentId);
+    if (!agent) return;
+    const { conn } = agent;
     if (command.type === 'disconnect') {
       if (command.except !== conn.connectionId) conn.close(CLOSE.DISCONNECTED_BY_ADMIN, command.reason.slice(0, 120));
       return;
     }
-    this.deps.handler()
-      .onCommand(conn, command)
-      .catch((err: unknown) => this.deps.logger.error('agent command failed', { agentId: conn.agentId, command: command.type, err }));
-  }
+    // Queued behind the hello's registration, so a step is never sent before the welcome.
+    agent.enqueue(() =>
+      this.deps
+        .handler()
+        .onCommand(conn, command)
+        .catch((err: unknown) => this.deps.logger.error('agent command failed', { agentId, command: command.type, err })),
+    );
+  };
 
   /**
    * Every heartbeat interval, for all sockets at once: close one still without hello after its
-   * deadline, terminate one silent for MISSED_HEARTBEATS_OFFLINE intervals, else heartbeat + ping.
+   * deadline, terminate one silent for MISSED_HEARTBEATS_OFFLINE intervals, else heartbeat + ping;
+   * and one `last_seen_at` write for every agent heard from whose last write is LAST_SEEN_WRITE_MS old.
    */
   private readonly sweep = (): void => {
     const now = Date.now();
     const frame = JSON.stringify({ type: 'heartbeat', ts: now } satisfies ControlMessage);
     const silentAfter = MISSED_HEARTBEATS_OFFLINE * this.deps.heartbeatIntervalMs;
+    const seen: string[] = [];
+    const lastSeenWriteMs = this.deps.lastSeenWriteMs ?? LAST_SEEN_WRITE_MS;
     for (const [ws, alive] of this.sockets) {
       if (ws.readyState !== ws.OPEN) continue;
       if (alive.helloBy !== 0 && now >= alive.helloBy) {
@@ -211,7 +241,16 @@ export class AgentHub implements ConnectionRegistry {
       } else {
         ws.send(frame);
         ws.ping();
+        // "Last seen" is for people; liveness is tracked in memory (lastHeard). A write per agent per
+        // heartbeat would be thousands a second with many agents.
+        if (alive.helloBy === 0 && now - alive.lastSeenWritten >= lastSeenWriteMs && alive.lastHeard > alive.lastSeenWritten) {
+          alive.lastSeenWritten = now;
+          seen.push(alive.conn.agentId);
+        }
       }
+    }
+    if (seen.length > 0) {
+      this.deps.servers.touch(seen).catch((err: unknown) => this.deps.logger.warn('could not record last seen', { agents: seen.length, err }));
     }
   };
 
@@ -230,5 +269,6 @@ export class AgentHub implements ConnectionRegistry {
     }
     await Promise.all(done);
     this.wss.close();
+    await this.commands?.then((unsubscribe) => unsubscribe(), () => undefined);
   }
 }

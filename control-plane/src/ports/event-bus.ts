@@ -17,7 +17,7 @@
 export type Unsubscribe = () => Promise<void>;
 
 export interface EventBus {
-  /** Publish a JSON-serialisable event on a topic, e.g. `deployment:<id>`, `servers`, `agent:<id>`. */
+  /** Publish a JSON-serialisable event on a topic, e.g. `deployment:<id>`, `servers`, `agent-commands`. */
   publish(topic: string, event: unknown): Promise<void>;
   /** Receive every event published on `topic` (by any instance) after the returned promise resolves. */
   subscribe(topic: string, handler: (event: unknown) => void): Promise<Unsubscribe>;

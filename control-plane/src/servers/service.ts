@@ -4,9 +4,17 @@ import type { AuditLog, Actor } from '../audit/audit.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { AppError, notFound } from '../errors.js';
 import { newId, randomToken, sha256 } from '../crypto/random.js';
-import { agentTopic, SERVERS_TOPIC, type AgentCommand, type Server, type ServerEvent, type ServerStatus } from './types.js';
+import { AGENT_COMMANDS_TOPIC, SERVERS_TOPIC, type AgentCommand, type AgentCommandEvent, type Server, type ServerEvent, type ServerStatus } from './types.js';
 
 export const ENROLL_TOKEN_TTL_MS = 3600 * 1000;
+
+/** What a connected agent's hello says, for its server record. */
+export interface OnlineMark {
+  id: string;
+  connectionId: string;
+  agentVersion: string;
+  host: HostFacts;
+}
 
 const toServer = (r: Record<string, unknown>): Server => ({
   id: String(r.id),
@@ -113,23 +121,37 @@ export class ServerService {
     await this.publish({ type: 'server.deleted', serverId: id, at: Date.now() });
   }
 
-  async publicKey(id: string): Promise<string | null> {
-    const row = (await this.db.execute({ sql: 'SELECT public_key FROM servers WHERE id = ?', args: [id] })).rows[0];
-    return row?.public_key === undefined || row.public_key === null ? null : String(row.public_key);
+  /** The pinned public keys (JWK text) of those of `ids` that are enrolled; one query for many dials. */
+  async publicKeys(ids: readonly string[]): Promise<Map<string, string>> {
+    const rs = await this.db.execute({
+      sql: 'SELECT id, public_key FROM servers WHERE id IN (SELECT value FROM json_each(?)) AND public_key IS NOT NULL',
+      args: [JSON.stringify(ids)],
+    });
+    return new Map(rs.rows.map((r) => [String(r.id), String(r.public_key)]));
   }
 
   /** `connectionId` identifies the live connection: a replaced one cannot mark the server offline later. */
   async markOnline(id: string, connectionId: string, agentVersion: string, host: HostFacts): Promise<void> {
-    const now = Date.now();
-    await this.db.execute({
-      sql: "UPDATE servers SET status = 'online', connection_id = ?, agent_version = ?, host = ?, last_seen_at = ?, updated_at = ? WHERE id = ?",
-      args: [connectionId, agentVersion, JSON.stringify(host), now, now, id],
-    });
-    await this.publish({ type: 'server.status', serverId: id, status: 'online', at: now });
+    await this.markOnlineMany([{ id, connectionId, agentVersion, host }]);
   }
 
-  async touch(id: string): Promise<void> {
-    await this.db.execute({ sql: 'UPDATE servers SET last_seen_at = ? WHERE id = ?', args: [Date.now(), id] });
+  /** One UPDATE for many agents (all hellos of one event-loop round); of two marks for one server the later wins. */
+  async markOnlineMany(marks: readonly OnlineMark[]): Promise<void> {
+    const latest = new Map(marks.map((m) => [m.id, { id: m.id, connectionId: m.connectionId, agentVersion: m.agentVersion, host: JSON.stringify(m.host) }]));
+    if (latest.size === 0) return;
+    const now = Date.now();
+    await this.db.execute({
+      sql: `UPDATE servers SET status = 'online', connection_id = v.value->>'connectionId', agent_version = v.value->>'agentVersion',
+              host = v.value->>'host', last_seen_at = ?, updated_at = ?
+            FROM json_each(?) AS v WHERE servers.id = v.value->>'id'`,
+      args: [now, now, JSON.stringify([...latest.values()])],
+    });
+    await Promise.all([...latest.keys()].map((serverId) => this.publish({ type: 'server.status', serverId, status: 'online', at: now })));
+  }
+
+  /** Refresh `last_seen_at` of many servers in one statement (the hub's heartbeat sweep). */
+  async touch(ids: readonly string[]): Promise<void> {
+    await this.db.execute({ sql: 'UPDATE servers SET last_seen_at = ? WHERE id IN (SELECT value FROM json_each(?))', args: [Date.now(), JSON.stringify(ids)] });
   }
 
   async markOffline(id: string, connectionId: string): Promise<void> {
@@ -143,7 +165,7 @@ export class ServerService {
 
   /** Ask the instance holding the agent's connection to act (works across instances via the bus). */
   command(agentId: string, cmd: AgentCommand): Promise<void> {
-    return this.bus.publish(agentTopic(agentId), cmd);
+    return this.bus.publish(AGENT_COMMANDS_TOPIC, { agentId, command: cmd } satisfies AgentCommandEvent);
   }
 
   private publish(event: ServerEvent): Promise<void> {

@@ -42,9 +42,18 @@ export type ServerEvent =
   | { type: 'server.status'; serverId: string; status: ServerStatus; at: number }
   | { type: 'server.created' | 'server.updated' | 'server.deleted' | 'server.enrolled'; serverId: string; at: number };
 
-/** Published on `agent:<id>`: asks whichever instance holds the agent's connection to act. */
+/** Asks whichever instance holds the agent's connection to act. */
 export type AgentCommand =
   | { type: 'disconnect'; reason: string; /** keep this connection (the one replacing the others) */ except?: string } | { type: 'wake' } | { type: 'cancel'; stepId: string };
 
 export const SERVERS_TOPIC = 'servers';
-export const agentTopic = (agentId: string): string => `agent:${agentId}`;
+
+/**
+ * Every agent command goes on this one topic, so that an instance subscribes once, not once per
+ * connected agent (10,000 SUBSCRIBEs after a restart); each instance acts on the agents it holds.
+ */
+export const AGENT_COMMANDS_TOPIC = 'agent-commands';
+export interface AgentCommandEvent {
+  agentId: string;
+  command: AgentCommand;
+}

@@ -65,12 +65,18 @@ export class StepStore {
     return row ? String(row.agent_id) : null;
   }
 
-  async openForAgent(agentId: string): Promise<StepRecord[]> {
+  /** The open steps of each of `agentIds` (oldest first); one query for all agents that connected at once. */
+  async openForAgents(agentIds: readonly string[]): Promise<Map<string, StepRecord[]>> {
     const rs = await this.db.execute({
-      sql: `SELECT * FROM steps WHERE agent_id = ? AND status IN ('pending', 'sent', 'running') ORDER BY created_at`,
-      args: [agentId],
+      sql: `SELECT * FROM steps WHERE agent_id IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'sent', 'running') ORDER BY created_at`,
+      args: [JSON.stringify(agentIds)],
     });
-    return rs.rows.map(toRecord);
+    const open = new Map(agentIds.map((id) => [id, [] as StepRecord[]]));
+    for (const row of rs.rows) {
+      const step = toRecord(row);
+      open.get(step.agentId)?.push(step);
+    }
+    return open;
   }
 
   async listByDeployment(deploymentId: string): Promise<StepRecord[]> {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { PortError } from '../../ports/errors.js';
 import { describeError, type Logger } from '../../ports/logger.js';
 
@@ -7,12 +7,13 @@ import { describeError, type Logger } from '../../ports/logger.js';
  * Redis to come back instead of failing (`maxRetriesPerRequest: null`, which BullMQ workers
  * require anyway): a deployment that outlives a Redis restart carries on.
  */
-export function openRedis(url: string, role: string, logger: Logger): Redis {
+export function openRedis(url: string, role: string, logger: Logger, options: RedisOptions = {}): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     connectionName: `devflow:${role}`,
     // Reconnect quickly but capped: a restarted Redis is back within a second or two.
     retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+    ...options,
   });
   let lastError = '';
   redis.on('error', (error: unknown) => {

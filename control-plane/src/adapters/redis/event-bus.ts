@@ -23,7 +23,9 @@ export class RedisEventBus implements EventBus {
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
-    this.publisher = openRedis(url, `${prefix}:events:pub`, logger);
+    // Auto-pipelining: the PUBLISHes of one event-loop round go out in one write (a reconnect
+    // storm publishes two per agent); order on the connection is kept.
+    this.publisher = openRedis(url, `${prefix}:events:pub`, logger, { enableAutoPipelining: true });
     this.subscriber = openRedis(url, `${prefix}:events:sub`, logger);
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
   }
