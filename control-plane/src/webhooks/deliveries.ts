@@ -52,12 +52,13 @@ export class DeliveryStore {
     });
   }
 
+  /** Newest first; each requested deployment carries its status now (recorded: as requested, e.g. `queued` long after it succeeded). */
   async list(projectId: string, limit = 50): Promise<Delivery[]> {
     const rs = await this.db.execute({
       sql: 'SELECT * FROM webhook_deliveries WHERE project_id = ? ORDER BY received_at DESC, rowid DESC LIMIT ?',
       args: [projectId, limit],
     });
-    return rs.rows.map((r) => ({
+    const deliveries = rs.rows.map((r) => ({
       provider: String(r.provider) as Provider,
       deliveryId: String(r.delivery_id),
       event: String(r.event),
@@ -68,5 +69,11 @@ export class DeliveryStore {
       deployments: JSON.parse(String(r.deployments)) as DeliveryDeployment[],
       receivedAt: Number(r.received_at),
     }));
+    const ids = [...new Set(deliveries.flatMap((d) => d.deployments.map((x) => x.deploymentId).filter((id): id is string => id !== null)))];
+    if (ids.length === 0) return deliveries;
+    const now = await this.db.execute({ sql: `SELECT id, status, reason FROM deployments WHERE id IN (${ids.map(() => '?').join(',')})`, args: ids });
+    const current = new Map(now.rows.map((r) => [String(r.id), { status: String(r.status), reason: r.reason === null ? null : String(r.reason) }]));
+    // A deployment deleted with its project keeps what was recorded.
+    return deliveries.map((d) => ({ ...d, deployments: d.deployments.map((x) => ({ ...x, ...(x.deploymentId ? current.get(x.deploymentId) : undefined) })) }));
   }
 }
