@@ -79,6 +79,21 @@ describe('environments API', () => {
     expect((await json(unknownServer)).error.message).toBe('server "srv_nope" does not exist');
   });
 
+  it('a create or update refused for an unknown server leaves nothing behind, so the same command can be run again fixed', async () => {
+    const refused = await api('/environments', { method: 'POST', body: { name: 'qa', port: 6100, serverIds: ['web1', 'no-such-server'] } });
+    expect(refused.status).toBe(404);
+    expect((await json(refused)).error.message).toBe('server "no-such-server" does not exist');
+    expect((await api('/environments/qa')).status).toBe(404);
+    expect((await api('/environments', { method: 'POST', body: { name: 'qa', port: 6100, serverIds: ['web1'] } })).status).toBe(201);
+
+    const patch = await api('/environments/qa', { method: 'PATCH', body: { branch: 'release', serverIds: ['no-such-server'] } });
+    expect(patch.status).toBe(404);
+    const qa = (await json(await api('/environments/qa'))).environment;
+    expect(qa.branch).not.toBe('release');
+    expect(qa.servers.map((x: { name: string }) => x.name)).toEqual(['web1']);
+    expect((await api('/environments/qa', { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('refuses ports another environment on a shared server takes (public or slot port), and ports used twice', async () => {
     const staging = await api('/environments', { method: 'POST', body: { name: 'staging', port: 3002, serverIds: ['web1'] } });
     expect(staging.status).toBe(409);

@@ -38,6 +38,8 @@ export class EnvironmentService {
     const id = newId('env');
     const now = Date.now();
     const port = data.port ?? null;
+    // Everything that can refuse the request is checked before the first write: a refused create leaves nothing behind.
+    await this.requireServers(data.serverIds ?? []);
     await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null }, data.serverIds ?? []);
     try {
       await this.db.execute({
@@ -76,6 +78,7 @@ export class EnvironmentService {
     const row = await this.row(projectRef, envRef);
     const pick = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
     const servers = patch.serverIds ?? (await this.serverIds(row.id));
+    if (patch.serverIds) await this.requireServers(patch.serverIds);
     await checkPorts(
       this.db,
       { id: row.id, port: pick(patch.port, row.port), bluePort: pick(patch.bluePort, row.blue_port), greenPort: pick(patch.greenPort, row.green_port), strategy: pick(patch.strategy, row.strategy) },
@@ -153,12 +156,17 @@ export class EnvironmentService {
     return rs.rows.map((r) => String(r.server_id));
   }
 
-  private async assignServers(environmentId: string, serverIds: string[]): Promise<void> {
-    const unique = [...new Set(serverIds)];
-    for (const id of unique) {
+  /** Servers by id or name; the first unknown one is a 404 naming it. */
+  private async requireServers(serverIds: readonly string[]): Promise<void> {
+    for (const id of new Set(serverIds)) {
       const found = await this.db.execute({ sql: 'SELECT 1 FROM servers WHERE id = ? OR name = ?', args: [id, id] });
       if (found.rows.length === 0) throw new AppError('NOT_FOUND', `server "${id}" does not exist`, { field: 'serverIds', id });
     }
+  }
+
+  /** Replaces the environment's servers (checked by requireServers first). */
+  private async assignServers(environmentId: string, serverIds: string[]): Promise<void> {
+    const unique = [...new Set(serverIds)];
     await this.db.batch(
       [
         { sql: 'DELETE FROM environment_servers WHERE environment_id = ?', args: [environmentId] },
