@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failures, Load, onlyForward } from '../../agent/test-fixtures/load-process.js';
+import { failures, Load, onlyForward, type LoadSummary } from '../../agent/test-fixtures/load-process.js';
 import { Site } from './site.js';
 
 /**
@@ -21,6 +21,8 @@ const proxyRoutes = (): { app: string }[] => {
     return [];
   }
 };
+
+const gapReport = (s: LoadSummary) => `${s.failed + s.reset + s.incomplete} of ${s.ok + s.failed + s.reset + s.incomplete} requests failed (${JSON.stringify(s.errors)})`;
 
 beforeAll(async () => {
   site = await Site.start({ nodeDefaults: true });
@@ -57,7 +59,13 @@ describe('zero downtime by default', () => {
   it('blue-green -> in-place: the proxy frees the port, the app runs in-place, the slots stop; a rollback after it works', { timeout: 120_000 }, async () => {
     const before = Number((await site.served()).replace('version=', ''));
     await site.setEnvironment({ strategy: 'in-place' });
+    // The load only shows what users see during this change (it has a gap by design); not asserted.
+    load = await Load.start(site.port, { connections: 16, rate: 500 });
+    await load.waitSeen(before);
     const { version, deployment } = await site.deployNext();
+    await load.waitSeen(version);
+    console.log(`blue-green -> in-place under load: ${gapReport(await load.stop())}`);
+    load = undefined;
     expect(await stepNames(deployment.id)).toEqual(
       expect.arrayContaining([
         `stop the traffic proxy on port ${site.port} (leaving blue-green: the in-place app takes the port; requests fail until it listens)`,
@@ -79,7 +87,12 @@ describe('zero downtime by default', () => {
   it('in-place -> blue-green (the default again): the proxy takes the port from the in-place app, the gap said in the log; a rollback after it fails no request', { timeout: 120_000 }, async () => {
     const inPlace = Number((await site.served()).replace('version=', ''));
     await site.setEnvironment({ strategy: null });
+    load = await Load.start(site.port, { connections: 16, rate: 500 });
+    await load.waitSeen(inPlace);
     const { version, deployment } = await site.deployNext();
+    await load.waitSeen(version);
+    console.log(`in-place -> blue-green under load: ${gapReport(await load.stop())}`);
+    load = undefined;
     const log = await site.log(deployment.id);
     expect(log).toMatch(/switching from in-place to blue-green: .*Requests may fail for that short moment \(this change only/);
     expect(log).toMatch(/the proxy listens on :\d+ \d+ ms after the in-place app was asked to stop/);

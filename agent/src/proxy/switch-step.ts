@@ -20,9 +20,9 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
       const request = { app, listenPort, slot, targetPort, drainMs };
       // Ask the running proxy first (one round trip on the hot path); start it only when none answers.
       // Taking over only when the in-place app is there (the first deployment has none).
-      const takeOver = spec.takeOverFrom && (await readSlotState(ctx.dataDir, app, spec.takeOverFrom.slot)) !== null;
-      const { route, previous, changed } = takeOver
-        ? await takeOverPort(client, request, spec, ctx, options)
+      const from = spec.takeOverFrom && (await readSlotState(ctx.dataDir, app, spec.takeOverFrom.slot)) !== null ? spec.takeOverFrom : null;
+      const { route, previous, changed } = from
+        ? await takeOverPort(client, request, from, ctx, options)
         : await client.switch(request).catch(async (err: unknown) => {
             if (!(err instanceof ProxyError) || err.code !== 'NOT_RUNNING') throw err;
             const { status, started } = await ensureProxy(ctx.dataDir, options);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StepSpecOf } from '@devflow/protocol';
+import type { SlotName } from '@devflow/protocol';
 import { createSlotStop } from '../supervisor/stop-step.js';
 import { StepFailedError, type StepContext } from '../steps/handler.js';
 import type { ProxyClient } from './client.js';
@@ -19,11 +19,10 @@ const AFTER_STOP_MS = 5_000;
 export async function takeOverPort(
   client: ProxyClient,
   request: Omit<SwitchRequest, 'op'>,
-  spec: StepSpecOf<'traffic.switch'>,
+  from: { slot: SlotName; graceMs: number },
   ctx: StepContext,
   options: EnsureProxyOptions,
 ): Promise<SwitchResult> {
-  const from = spec.takeOverFrom!;
   const { status, started } = await ensureProxy(ctx.dataDir, options);
   if (started) ctx.log('system', `started the traffic proxy (pid ${status.pid})`);
   ctx.log(
@@ -32,33 +31,30 @@ export async function takeOverPort(
       'as soon as it is free. Requests may fail for that short moment (this change only; later deployments switch without a gap)',
   );
   const stopAsked = performance.now();
-  let stopped: number | null = null;
-  const stopping = createSlotStop()({ kind: 'slot.stop', app: request.app, slot: from.slot, graceMs: from.graceMs, timeoutMs: spec.timeoutMs }, ctx).then(() => {
-    stopped = performance.now();
+  let stopEnded: number | null = null;
+  const stopping = createSlotStop()({ kind: 'slot.stop', app: request.app, slot: from.slot, graceMs: from.graceMs, timeoutMs: from.graceMs + 10_000 }, ctx).finally(() => {
+    stopEnded = performance.now();
   });
-  const failed = stopping.then(
-    () => new Promise<never>(() => undefined),
-    (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),
-  );
   const switching = (async () => {
     for (;;) {
       try {
-        return await client.switch(request);
+        const result = await client.switch(request);
+        ctx.log('system', `${request.app}: the proxy listens on :${request.listenPort} ${Math.round(performance.now() - stopAsked)} ms after the in-place app was asked to stop`);
+        return result;
       } catch (err) {
-        const stillHeld = err instanceof ProxyError && err.code === 'LISTEN_FAILED';
-        if (!stillHeld || ctx.signal.aborted || (stopped !== null && performance.now() - stopped > AFTER_STOP_MS)) throw err;
+        const portStillHeld = err instanceof ProxyError && err.code === 'LISTEN_FAILED';
+        if (!portStillHeld || ctx.signal.aborted || (stopEnded !== null && performance.now() - stopEnded > AFTER_STOP_MS)) throw err;
       }
       await sleep(RETRY_MS);
     }
   })();
-  // A failed stop ends the step at once; otherwise the switch decides.
-  const result = await Promise.race([switching, failed]).catch((err: unknown) => {
+  try {
+    // The switch lands as soon as the port is free; the step also waits for the app to have exited.
+    return (await Promise.all([switching, stopping]))[0];
+  } catch (err) {
     if (err instanceof ProxyError && err.code === 'LISTEN_FAILED') {
-      throw new StepFailedError(`the proxy could not take :${request.listenPort} after the in-place app stopped (another process holds it?): ${err.message}`, null, null, { cause: err });
+      throw new StepFailedError(`the proxy could not take :${request.listenPort} after the in-place app stopped (does another process hold it?): ${err.message}`, null, null, { cause: err });
     }
     throw err;
-  });
-  ctx.log('system', `${request.app}: the proxy listens on :${request.listenPort} ${Math.round(performance.now() - stopAsked)} ms after the in-place app was asked to stop`);
-  await stopping;
-  return result;
+  }
 }
