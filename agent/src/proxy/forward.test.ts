@@ -3,6 +3,7 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../test-fixtures/helpers.js';
 import { ChunkedEnd } from './chunked.js';
+import { ProxyServer } from './forward.js';
 import { Router } from './router.js';
 
 /**
@@ -265,6 +266,19 @@ describe('proxy framing (raw sockets, real upstream)', () => {
     expect(await waiting).toBe('late');
     await waitFor(() => open === 0, 5000, 'busy blue connection closed after its response');
     agent.destroy();
+  });
+});
+
+describe('ProxyServer', () => {
+  it('a failure of its own on one connection is logged and closes that connection, not the process', async () => {
+    const lines: string[] = [];
+    const server = new ProxyServer(() => {
+      throw new Error('no upstream for you');
+    }, (line) => lines.push(line));
+    listenPort = await listen(server);
+    const { text, closed } = await raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect({ text, closed }).toEqual({ text: '', closed: true });
+    expect(lines).toEqual([expect.stringContaining('internal error, client connection closed: Error: no upstream for you')]);
   });
 });
 

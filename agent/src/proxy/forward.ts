@@ -67,6 +67,7 @@ export class ClientConnection implements UpstreamUser {
     readonly socket: net.Socket,
     private readonly pick: PickUpstream,
     private readonly onClosed: (conn: ClientConnection) => void,
+    private readonly log: (line: string) => void,
   ) {
     this.address = socket.remoteAddress ?? '';
     socket.setTimeout(CLIENT_IDLE_MS);
@@ -88,7 +89,9 @@ export class ClientConnection implements UpstreamUser {
     if (!this.busy) this.finishConnection();
   }
 
-  private readonly onData = (chunk: Buffer) => {
+  private readonly onData = (chunk: Buffer) => this.guarded(this.readRequestBytes, chunk);
+
+  private readRequestBytes(chunk: Buffer): void {
     if (this.closed) return;
     let rest: Buffer | null = chunk;
     if (this.requestState === REQUEST_BODY) rest = this.forwardRequestBody(chunk);
@@ -99,14 +102,30 @@ export class ClientConnection implements UpstreamUser {
       return;
     }
     this.nextRequest();
-  };
+  }
 
-  private readonly onEnd = () => {
+  /**
+   * Runs an event handler. A bug of ours on this connection must not take the whole proxy (every
+   * app's traffic) down: it is logged, and this client connection and its upstream one are closed.
+   */
+  private guarded<T>(handler: (this: ClientConnection, arg: T) => void, arg: T): void {
+    try {
+      handler.call(this, arg);
+    } catch (err) {
+      this.log(`internal error, client connection closed: ${(err as Error).stack ?? String(err)}`);
+      this.abandonUpstream();
+      this.socket.destroy();
+    }
+  }
+
+  private readonly onEnd = () => this.guarded(this.clientEnd, undefined);
+
+  private clientEnd(): void {
     this.clientEnded = true;
     // The client went away mid-exchange (as nginx does, we take a FIN then as an abort): stop the upstream request too.
     if (this.busy) this.socket.destroy();
     else this.nextRequest();
-  };
+  }
 
   private readonly onDrain = () => {
     if (this.conn !== null && this.responseState === RESPONSE_BODY) this.conn.socket.resume();
@@ -221,6 +240,10 @@ export class ClientConnection implements UpstreamUser {
   }
 
   onUpstreamData(chunk: Buffer): void {
+    this.guarded(this.readResponseBytes, chunk);
+  }
+
+  private readResponseBytes(chunk: Buffer): void {
     if (this.responseState === RESPONSE_BODY) {
       this.forwardResponseBody(chunk);
       return;
@@ -251,7 +274,7 @@ export class ClientConnection implements UpstreamUser {
     if (response.status < 200) {
       // Interim (100 Continue, 103 Early Hints): relay it and wait for the final response.
       this.socket.write(`${head}\r\n\r\n`, 'latin1');
-      if (rest.length > 0) this.onUpstreamData(rest);
+      if (rest.length > 0) this.readResponseBytes(rest);
       return;
     }
     this.response = response;
@@ -323,10 +346,18 @@ export class ClientConnection implements UpstreamUser {
   }
 
   onUpstreamEnd(): void {
+    this.guarded(this.upstreamEnd, undefined);
+  }
+
+  private upstreamEnd(): void {
     if (this.responseState === RESPONSE_BODY && this.response!.untilClose) this.responseDone(false);
   }
 
   onUpstreamClose(err: NodeJS.ErrnoException): void {
+    this.guarded(this.upstreamClose, err);
+  }
+
+  private upstreamClose(err: NodeJS.ErrnoException): void {
     this.conn = null;
     if (this.responseState !== RESPONSE_HEAD) {
       // Part of a response went out already: the client must see the failure as a cut connection.
@@ -434,10 +465,10 @@ export class ClientConnection implements UpstreamUser {
 export class ProxyServer extends net.Server {
   private readonly clients = new Set<ClientConnection>();
 
-  constructor(pick: PickUpstream) {
+  constructor(pick: PickUpstream, log: (line: string) => void) {
     super({ allowHalfOpen: true, noDelay: true });
     const forget = (client: ClientConnection) => this.clients.delete(client);
-    this.on('connection', (socket: net.Socket) => this.clients.add(new ClientConnection(socket, pick, forget)));
+    this.on('connection', (socket: net.Socket) => this.clients.add(new ClientConnection(socket, pick, forget, log)));
   }
 
   /** Closes connections between requests now, and busy ones after their current response. */

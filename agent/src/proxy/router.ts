@@ -117,7 +117,7 @@ export class Router {
 
   /** Opens the app's listener on `port`; an old listener on another port is closed after. */
   private async listen(route: Route, port: number): Promise<void> {
-    const server = new ProxyServer(() => route.active);
+    const server = new ProxyServer(() => route.active, (line) => this.options.log(`route ${route.record.app}: ${line}`));
     server.on('connection', (socket: Socket) => {
       route.sockets.add(socket);
       socket.once('close', () => route.sockets.delete(socket));
