@@ -43,7 +43,7 @@ export async function startQuickstart(o: QuickstartOptions): Promise<Quickstart>
   const agent = new LocalAgent({ bundle, dataDir: join(dataDir, 'agent'), url: `http://127.0.0.1:${o.port}`, servers: services.servers, logger: services.logger });
   await agent.start();
   try {
-    await waitOnline(services, agent.serverId, o.onlineTimeoutMs ?? 20_000);
+    await waitOnline(services, agent.serverId, o.onlineTimeoutMs ?? 20_000, agent.logFile);
     const example = await ensureExampleProject(services.db, services.projects, services.environments, { repoPath: repo.path, serverId: agent.serverId, port: o.examplePort });
     banner(o, repo.path, example);
   } catch (err) {
@@ -53,10 +53,10 @@ export async function startQuickstart(o: QuickstartOptions): Promise<Quickstart>
   return { serverId: agent.serverId, repoPath: repo.path, stop: () => agent.stop() };
 }
 
-async function waitOnline(services: Services, serverId: string, timeoutMs: number): Promise<void> {
+async function waitOnline(services: Services, serverId: string, timeoutMs: number, logFile: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await services.servers.get(serverId)).status !== 'online') {
-    if (Date.now() > deadline) throw new LocalAgentError(`quick start: the local agent did not come online within ${timeoutMs / 1000} s (see the log with LOG_LEVEL=debug)`);
+    if (Date.now() > deadline) throw new LocalAgentError(`quick start: the local agent did not come online within ${timeoutMs / 1000} s (its log: ${logFile})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
