@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { StepSpec, type StepResult, type StepRunPayload } from '@devflow/protocol';
 import type { Logger } from '../logger.js';
-import type { EventBus } from '../ports/event-bus.js';
+import type { EventBus, Unsubscribe } from '../ports/event-bus.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
 import { AppError, notFound } from '../errors.js';
 import type { LogStore } from '../logs/store.js';
 import type { ServerService } from '../servers/service.js';
 import type { AgentCommand } from '../servers/types.js';
-import { stepDoneTopic, stepTopic, type StepEvent } from '../steps/events.js';
+import { STEP_RESULTS_TOPIC, stepTopic, type StepEvent } from '../steps/events.js';
 import type { StepRecord, StepStore } from '../steps/store.js';
 import type { StepSigner } from './signing.js';
 import { TickBatch } from './tick-batch.js';
@@ -57,6 +57,9 @@ export class Dispatcher implements AgentSessionHandler {
     const open = await this.d.steps.openForAgents(agentIds);
     return agentIds.map((id) => open.get(id) ?? []);
   });
+  /** Code on this instance waiting for step results, by step id; fed by one subscription to STEP_RESULTS_TOPIC. */
+  private readonly resultWaiters = new Map<string, Set<(result: StepResult) => void>>();
+  private results: Promise<Unsubscribe> | undefined;
 
   constructor(private readonly d: DispatcherDeps) {}
 
@@ -96,10 +99,10 @@ export class Dispatcher implements AgentSessionHandler {
   private async awaitResult(stepId: string, check: boolean): Promise<() => Promise<StepResult>> {
     let resolve!: (r: StepResult) => void;
     const result = new Promise<StepResult>((r) => (resolve = r));
-    const unsubscribe = await this.d.bus.subscribe(stepDoneTopic(stepId), (e) => {
-      const event = e as StepEvent;
-      if (event.type === 'done') resolve(event.result);
-    });
+    await this.subscribeResults();
+    let waiters = this.resultWaiters.get(stepId);
+    if (!waiters) this.resultWaiters.set(stepId, (waiters = new Set()));
+    waiters.add(resolve);
     const read = async (): Promise<void> => {
       const step = await this.d.steps.find(stepId);
       if (!step) throw notFound('step', stepId);
@@ -113,9 +116,23 @@ export class Dispatcher implements AgentSessionHandler {
         return await result;
       } finally {
         clearInterval(poll);
-        await unsubscribe();
+        waiters.delete(resolve);
+        if (waiters.size === 0 && this.resultWaiters.get(stepId) === waiters) this.resultWaiters.delete(stepId);
       }
     };
+  }
+
+  private subscribeResults(): Promise<Unsubscribe> {
+    this.results ??= this.d.bus
+      .subscribe(STEP_RESULTS_TOPIC, (e) => {
+        const event = e as StepEvent;
+        if (event.type === 'done') for (const resolve of this.resultWaiters.get(event.stepId) ?? []) resolve(event.result);
+      })
+      .catch((err: unknown) => {
+        this.results = undefined; // the next waiter tries again
+        throw err;
+      });
+    return this.results;
   }
 
   async cancelStep(stepId: string): Promise<void> {
@@ -236,7 +253,7 @@ export class Dispatcher implements AgentSessionHandler {
   private async finish(stepId: string, result: StepResult): Promise<void> {
     if (!(await this.d.steps.finish(stepId, result))) return;
     await this.publish({ type: 'done', stepId, result });
-    await this.d.bus.publish(stepDoneTopic(stepId), { type: 'done', stepId, result });
+    await this.d.bus.publish(STEP_RESULTS_TOPIC, { type: 'done', stepId, result });
   }
 
   private publish(event: StepEvent): Promise<void> {

@@ -8,5 +8,8 @@ export type StepEvent =
 
 export const stepTopic = (stepId: string): string => `step:${stepId}`;
 
-/** Only the `done` event, for code awaiting a result (no log traffic to wade through). */
-export const stepDoneTopic = (stepId: string): string => `step:${stepId}:done`;
+/**
+ * Every step's `done` event again, on one topic, for code awaiting results (no log traffic to wade
+ * through): an instance subscribes once instead of once per step (a Redis round trip before each send).
+ */
+export const STEP_RESULTS_TOPIC = 'step-results';
