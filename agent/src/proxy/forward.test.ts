@@ -124,6 +124,18 @@ describe('proxy framing (raw sockets, real upstream)', () => {
     expect(bodies).toEqual(['path=/first', 'POST hello trailer=-', expect.stringContaining('POST abc trailer=-'), 'path=/last']);
   });
 
+  it('closes after the response when the client asks (Connection: close, HTTP/1.0), and keeps an HTTP/1.0 keep-alive connection open', async () => {
+    await route(await listen(framingApp().server));
+    for (const request of ['GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'GET /a HTTP/1.0\r\nHost: x\r\n\r\n']) {
+      const { text, closed } = await raw(request);
+      expect({ request, closed, connection: /\r\nConnection: close\r\n/.test(text), body: text.endsWith('\r\n\r\npath=/a') }).toEqual({ request, closed: true, connection: true, body: true });
+    }
+    // Keep-alive for HTTP/1.0 needs a response length (Node apps only give one when they set it).
+    const kept = await raw('GET /length HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /length HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n', (t) => count(t, /fixed body/g) === 2);
+    expect(kept.closed).toBe(false);
+    expect(count(kept.text, /\r\nConnection: keep-alive\r\n/g)).toBe(2);
+  });
+
   it('forwards a chunked upload split at odd places, trailers included', async () => {
     await route(await listen(framingApp().server));
     const socket = net.connect(listenPort, '127.0.0.1');
