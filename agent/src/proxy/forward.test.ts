@@ -163,6 +163,15 @@ describe('proxy framing (raw sockets, real upstream)', () => {
     expect(text.endsWith('\r\n\r\nuntil the end')).toBe(true);
   });
 
+  it('answers 502 when the app\'s response is not HTTP', async () => {
+    const upstream = net.createServer((s) => s.once('data', () => s.end('HELLO THERE\r\n\r\n')));
+    const port = await listen(upstream);
+    await route(port);
+    const { text } = await raw('GET / HTTP/1.1\r\nHost: x\r\n\r\n', (t) => /failed: \S+\n$/.test(t));
+    expect(text).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(text).toContain(`502 Bad Gateway: slot blue (127.0.0.1:${port}) failed: EBADRESPONSE\n`);
+  });
+
   it('refuses malformed requests with 400 and oversized heads with 431, closing the connection', async () => {
     await route(await listen(framingApp().server));
     const refused = [

@@ -383,8 +383,10 @@ export class ClientConnection implements UpstreamUser {
     const answered = this.responseState === RESPONSE_BODY;
     this.abandonUpstream();
     this.endExchange(false);
+    // The details are the app's business (proxy.log); the client gets the short code.
+    this.log(`slot ${upstream.slot} (127.0.0.1:${upstream.port}): ${err.message}`);
     if (answered) this.socket.destroy();
-    else this.answerBadGateway(upstream, err.message);
+    else this.answerBadGateway(upstream, err.code);
   }
 
   private answerBadGateway(upstream: Upstream, reason: string): void {
