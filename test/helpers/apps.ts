@@ -22,6 +22,31 @@ export function stopSlotApps(dir: string): number[] {
   return stopped;
 }
 
+/**
+ * The traffic proxy an agent starts for blue-green (the default for an app it starts on a port) is
+ * detached too: `<dir>/proxy.pid` (or one level deeper). Only a live proxy of that very data dir
+ * (its command line says so) is signalled, never a recycled pid.
+ */
+export function stopProxies(dir: string): number[] {
+  if (!existsSync(dir)) return [];
+  const dataDirs = [dir, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name))];
+  const stopped: number[] = [];
+  for (const dataDir of dataDirs) {
+    const pid = Number(readText(join(dataDir, 'proxy.pid'))?.trim());
+    const cmdline = Number.isInteger(pid) && pid > 0 ? readText(`/proc/${pid}/cmdline`)?.split('\0') : undefined;
+    if (cmdline?.includes('proxy') && cmdline.includes(dataDir) && killPid(pid)) stopped.push(pid);
+  }
+  return stopped;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // none, or gone
+  }
+}
+
 function candidateAppsDirs(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const nested = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name, 'apps'));
@@ -43,6 +68,15 @@ function startTime(pid: number): string | null {
     return raw.slice(raw.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
     return null; // gone
+  }
+}
+
+function killPid(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
   }
 }
 

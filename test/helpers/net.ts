@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
@@ -17,25 +18,28 @@ function bindOnce(port: number, host: string): Promise<number | null> {
   });
 }
 
-/** A free loopback port (bound then released). */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await bindOnce(0, '127.0.0.1');
-    if (port === null) continue;
-    const elsewhere = await Promise.all(APP_HOSTS.map((host) => bindOnce(port, host)));
-    if (elsewhere.every((p) => p === port)) return port;
+/**
+ * Test ports come from below the kernel's ephemeral range: outgoing connections take their local
+ * ports from that range (Linux prefers even ones, bind(0) odd ones), so port + 1 of a bind(0)
+ * port was often busy by the time an environment's default blue slot (port + 1) started there.
+ */
+const FIRST_PORT = 10_000;
+const EPHEMERAL_LOW = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+
+/** `count` consecutive ports free on 127.0.0.1-3 a moment ago (bound then released); the first of them. */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (EPHEMERAL_LOW - FIRST_PORT - count));
+    const ports = Array.from({ length: count }, (_, i) => port + i);
+    const bound = await Promise.all(ports.flatMap((p) => ['127.0.0.1', ...APP_HOSTS].map((host) => bindOnce(p, host))));
+    if (bound.every((p) => p !== null)) return port;
   }
-  throw new Error('no loopback port free on 127.0.0.1-3 after 20 attempts');
+  throw new Error(`no run of ${count} loopback ports free on 127.0.0.1-3 after 200 attempts`);
 }
 
-/** A free port whose next `count - 1` ports are free too (an environment's default slot ports are port + 1 and + 2). */
-export async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await freePort();
-    const next = Array.from({ length: count - 1 }, (_, i) => port + 1 + i);
-    if ((await Promise.all(next.map((p) => bindOnce(p, '127.0.0.1')))).every((p, i) => p === next[i])) return port;
-  }
-  throw new Error(`no run of ${count} free loopback ports after 50 attempts`);
+/** A free loopback port whose next two are free too: an environment's default slot ports (port + 1, + 2). */
+export function freePort(): Promise<number> {
+  return freePortRun(3);
 }
 
 export async function httpGet(url: string): Promise<{ status: number; text: string }> {

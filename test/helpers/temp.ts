@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopSlotApps } from './apps.js';
+import { stopProxies, stopSlotApps } from './apps.js';
 
 const dirs: string[] = [];
 
@@ -12,10 +12,11 @@ export function tempDir(prefix = 'devflow-e2e-'): string {
   return dir;
 }
 
-/** Removes every temp dir, after stopping the apps agents started from it (they outlive their agent). */
+/** Removes every temp dir, after stopping the apps and traffic proxies agents started from it (they outlive their agent). */
 export function removeTempDirs(): void {
   for (const dir of dirs.splice(0)) {
     stopSlotApps(dir);
+    stopProxies(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import { Load } from '../../agent/test-fixtures/load-process.js';
 import { runAgent, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, waitFinal, type DeploymentView } from '../helpers/api.js';
 import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
-import { freePort, freePortRun } from '../helpers/net.js';
+import { freePort } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -59,7 +59,7 @@ export class Site {
     site.api = await Api.login(site.cp.url);
     site.agent = await startAgent(site.api, 'web-1', '127.0.0.1');
     const settings = options.nodeDefaults
-      ? { port: (site.port = await freePortRun(3)) }
+      ? { port: (site.port = await freePort()) }
       : { port: (site.port = await freePort()), bluePort: await freePort(), greenPort: await freePort(), strategy: 'blue-green' };
     const project = await site.api.call('POST', '/api/projects', { name: PROJECT, repositoryUrl: site.repo, preset: options.nodeDefaults ? 'node' : 'custom', defaultBranch: 'main' });
     if (project.status !== 201) throw new Error(`create project: ${JSON.stringify(project.body)}`);
