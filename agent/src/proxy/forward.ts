@@ -38,7 +38,7 @@ function plainResponse(status: keyof typeof REASONS, body: string, close: boolea
  * followed byte by byte, so the upstream connection goes back to the pool when it ends. Requests
  * are handled one at a time; pipelined ones wait in `pending` and are answered in order.
  */
-export class ClientConnection implements UpstreamUser {
+class ClientConnection implements UpstreamUser {
   private readonly address: string;
   /** Received bytes not yet forwarded: the next request head(s). */
   private pending: Buffer | null = null;
@@ -79,7 +79,7 @@ export class ClientConnection implements UpstreamUser {
     socket.on('close', this.onClose);
   }
 
-  get busy(): boolean {
+  private get busy(): boolean {
     return this.request !== null;
   }
 

@@ -21,8 +21,6 @@ export interface UpstreamUser {
 /** One TCP connection to a slot, pooled by its Upstream between requests. */
 export class UpstreamConnection {
   user: UpstreamUser | null = null;
-  /** It served a request before: a failure before any response byte may just be a stale keep-alive socket. */
-  reused = false;
   idleSince = 0;
   private error: NodeJS.ErrnoException | undefined;
 
@@ -90,10 +88,7 @@ export class Upstream {
   acquire(): UpstreamConnection {
     const now = Date.now();
     for (let conn = this.idle.pop(); conn; conn = this.idle.pop()) {
-      if (now - conn.idleSince < IDLE_MS && !conn.socket.destroyed) {
-        conn.reused = true;
-        return conn;
-      }
+      if (now - conn.idleSince < IDLE_MS && !conn.socket.destroyed) return conn;
       conn.socket.destroy();
     }
     return this.connect();
@@ -179,7 +174,8 @@ export class Upstream {
     this.finish();
   }
 
-  get idleTarget(): boolean {
+  /** Nothing in flight: no request, no tunnel. */
+  private get unused(): boolean {
     return this.inflightCount === 0 && this.tunnels.size === 0;
   }
 
@@ -203,7 +199,7 @@ export class Upstream {
   }
 
   private checkDrained(): void {
-    if (this.draining && this.idleTarget) {
+    if (this.draining && this.unused) {
       clearTimeout(this.drainTimer);
       this.closeIdle();
       this.finish();
