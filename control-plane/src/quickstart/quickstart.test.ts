@@ -1,34 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
 import { startQuickstart, type Quickstart } from './index.js';
 import { findRepoPath } from '../distribution/repo-files.js';
+import { stopProxies, stopSlotApps } from '../../../test/helpers/apps.js';
+import { freePort } from '../../../test/helpers/net.js';
 
 let cp: TestControlPlane;
 let qs: Quickstart | undefined;
 let printed: string[] = [];
 let examplePort: number;
-
-/** Binds `port` (0: any) and lets it go; the port, or null when it was taken. */
-async function bindOnce(port: number): Promise<number | null> {
-  const server = createServer();
-  const bound = await new Promise<boolean>((r) => server.once('error', () => r(false)).listen(port, '127.0.0.1', () => r(true)));
-  if (!bound) return null;
-  const address = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return address;
-}
-
-/** A port that was free a moment ago, with its default slot ports (+1, +2) free too: the proxy and the example bind them. */
-async function freePortWithSlots(): Promise<number> {
-  for (;;) {
-    const port = (await bindOnce(0))!;
-    if ((await bindOnce(port + 1)) !== null && (await bindOnce(port + 2)) !== null) return port;
-  }
-}
 
 const agentDir = () => join(cp.dataDir, 'agent');
 const start = () =>
@@ -37,21 +20,13 @@ const start = () =>
 beforeAll(async () => {
   if (!findRepoPath('agent/dist/devflow-agent.js')) throw new Error('agent/dist/devflow-agent.js is not built: run `npm run build` first');
   cp = await startTestControlPlane({ DEVFLOW_HEARTBEAT_INTERVAL_MS: '500', DEVFLOW_MIN_FREE_DISK_BYTES: '1' });
-  examplePort = await freePortWithSlots();
+  examplePort = await freePort(); // its default slot ports (+1, +2) are free too
 });
 afterAll(async () => {
   await qs?.stop();
-  // The example's slots and the traffic proxy run detached (they outlive agent restarts by design): stop them by their pids.
-  const slotFiles = ['blue', 'green', 'main'].map((slot) => join(agentDir(), 'apps', 'example-production', 'slots', `${slot}.json`));
-  const pids = slotFiles.filter((f) => existsSync(f)).map((f) => -(JSON.parse(readFileSync(f, 'utf8')) as { pid: number }).pid);
-  if (existsSync(join(agentDir(), 'proxy.pid'))) pids.push(Number(readFileSync(join(agentDir(), 'proxy.pid'), 'utf8').trim()));
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
+  // The example's slots and the traffic proxy run detached (they outlive agent restarts by design).
+  stopSlotApps(cp.dataDir);
+  stopProxies(cp.dataDir);
   await cp.dispose();
 });
 
