@@ -303,6 +303,26 @@ describe('ProxyServer', () => {
   });
 });
 
+describe('ProxyServer slow request heads', () => {
+  it('answers 408 and closes when a request head is still incomplete after the head timeout', async () => {
+    const server = new ProxyServer(() => {
+      throw new Error('never picked');
+    }, () => undefined, 200);
+    listenPort = await listen(server);
+    const socket = net.connect(listenPort, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\n'));
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write('Host: x\r\n');
+    expect(text).toBe('');
+    await new Promise((r) => setTimeout(r, 250));
+    socket.write('Accept: */*\r\n');
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[^]*request head not complete within 200 ms\n$/);
+  });
+});
+
 describe('ChunkedEnd', () => {
   const body = Buffer.from('4;a=b\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nX-Trailer: 1\r\n\r\n');
 

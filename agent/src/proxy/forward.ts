@@ -15,6 +15,8 @@ const MAX_RESPONSE_HEAD = 64 * 1024;
 const MAX_PENDING = 64 * 1024;
 /** Clients keep their connections across switches; be slower to close idle ones than they are. */
 const CLIENT_IDLE_MS = 65_000;
+/** A request head must be complete this long after its first byte (slow-header attacks), like Node's headersTimeout. */
+const HEAD_TIMEOUT_MS = 66_000;
 /** Below this, a response's first body bytes are copied next to its head: one write, one packet. */
 const COALESCE_BYTES = 16 * 1024;
 
@@ -25,7 +27,7 @@ const NO_RESPONSE = 0;
 const RESPONSE_HEAD = 1;
 const RESPONSE_BODY = 2;
 
-const REASONS = { 400: 'Bad Request', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
+const REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
 
 function plainResponse(status: keyof typeof REASONS, body: string, close: boolean): string {
   return `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`;
@@ -46,6 +48,8 @@ class ClientConnection implements UpstreamUser {
   private clientEnded = false;
   /** Close once idle (listener closing, or the client asked for it). */
   private closeWhenIdle = false;
+  /** When the incomplete request head in `pending` started (0: none). */
+  private headStartedAt = 0;
 
   // The exchange in progress (one at a time).
   private request: RequestHead | null = null;
@@ -68,6 +72,7 @@ class ClientConnection implements UpstreamUser {
     private readonly pick: PickUpstream,
     private readonly onClosed: (conn: ClientConnection) => void,
     private readonly log: (line: string) => void,
+    private readonly headTimeoutMs: number,
   ) {
     this.address = socket.remoteAddress ?? '';
     socket.setTimeout(CLIENT_IDLE_MS);
@@ -166,9 +171,13 @@ class ClientConnection implements UpstreamUser {
       if (end > MAX_REQUEST_HEAD || pending.length > MAX_REQUEST_HEAD) this.refuse(new BadMessageError(431, `request head larger than ${MAX_REQUEST_HEAD} bytes`));
       else if (pending.includes('\n\n')) this.refuse(new BadMessageError(400, 'request head lines must end with CRLF'));
       else if (this.clientEnded) this.finishConnection();
-      else this.socket.resume();
+      else if (this.headStartedAt === 0 || Date.now() - this.headStartedAt <= this.headTimeoutMs) {
+        if (this.headStartedAt === 0) this.headStartedAt = Date.now();
+        this.socket.resume();
+      } else this.refuse(new BadMessageError(408, `request head not complete within ${this.headTimeoutMs} ms`));
       return;
     }
+    this.headStartedAt = 0;
     let request: RequestHead;
     try {
       request = parseRequestHead(pending.toString('latin1', 0, end), this.address);
@@ -467,10 +476,11 @@ class ClientConnection implements UpstreamUser {
 export class ProxyServer extends net.Server {
   private readonly clients = new Set<ClientConnection>();
 
-  constructor(pick: PickUpstream, log: (line: string) => void) {
+  /** `headTimeoutMs` is there for tests. */
+  constructor(pick: PickUpstream, log: (line: string) => void, headTimeoutMs = HEAD_TIMEOUT_MS) {
     super({ allowHalfOpen: true, noDelay: true });
     const forget = (client: ClientConnection) => this.clients.delete(client);
-    this.on('connection', (socket: net.Socket) => this.clients.add(new ClientConnection(socket, pick, forget, log)));
+    this.on('connection', (socket: net.Socket) => this.clients.add(new ClientConnection(socket, pick, forget, log, headTimeoutMs)));
   }
 
   /** Closes connections between requests now, and busy ones after their current response. */

@@ -6,7 +6,7 @@
 /** A request the proxy refuses before forwarding it: answered with `status` and the connection closed. */
 export class BadMessageError extends Error {
   constructor(
-    readonly status: 400 | 431,
+    readonly status: 400 | 408 | 431,
     message: string,
   ) {
     super(message);
