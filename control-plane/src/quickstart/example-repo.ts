@@ -21,5 +21,21 @@ export async function ensureExampleRepo(source: string, target: string): Promise
   await git('init', '--quiet', '--initial-branch=main');
   await git('add', '--all');
   await git('commit', '--quiet', '--message', 'node-hello: the DevFlow quick-start example');
+  await giveIdentityIfNone(target);
   return { path: target, created: true };
+}
+
+/**
+ * The quick start tells the user to edit the example and `git commit`: on a fresh machine without a
+ * git identity that commit would fail, so the example repository gets one of its own then (the
+ * user's global identity, when there is one, is left to apply).
+ */
+async function giveIdentityIfNone(repo: string): Promise<void> {
+  const has = async (key: string) =>
+    run('git', ['config', '--get', key], { cwd: repo }).then(
+      () => true,
+      () => false,
+    );
+  if (!(await has('user.name'))) await run('git', ['config', 'user.name', 'DevFlow quick start'], { cwd: repo });
+  if (!(await has('user.email'))) await run('git', ['config', 'user.email', 'quickstart@devflow.invalid'], { cwd: repo });
 }
