@@ -53,6 +53,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     if (!targetDeployment || !row?.release_id) throw new AppError('CONFLICT', `deployment ${targetDeployment ?? '?'} has no release to roll back to`);
     const sha = row.commit_sha === null ? null : String(row.commit_sha);
     const slots = await d.releases.slotsByServer(env.id);
+    const current = dep.options.runDownMigration ? await d.releases.currentByServer(env.id) : new Map<string, string>();
     const inspection = sha ? await inspectCommit(d.repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({
       targetReleaseId: String(row.release_id),
@@ -61,7 +62,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
       environment: planEnv,
       repoConfig: inspection?.config ?? null,
       facts: inspection,
-      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: slots.get(s.serverId)?.[otherSlot(s.liveSlot)] ?? null })),
+      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: slots.get(s.serverId)?.[otherSlot(s.liveSlot)] ?? null, currentReleaseId: current.get(s.serverId) ?? null })),
       variablesSnapshot: dep.options.restoreVariables ? await d.runs.variablesSnapshot(targetDeployment) : null,
       options: { restoreVariables: dep.options.restoreVariables ?? false, runDownMigration: dep.options.runDownMigration ?? false },
     });

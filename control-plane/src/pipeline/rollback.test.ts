@@ -45,6 +45,15 @@ describe('planRollback', () => {
     expect(plan.secrets).toEqual(expect.arrayContaining(['older-value', 'postgres://u:pw@db/x']));
   });
 
+  it('runs the down-migration in the release current on the server even when it failed after activation (marked bad, not live)', () => {
+    const environment = { ...nodeInput().environment, settings: { downMigrate: 'npm run migrate:down' } };
+    const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null, currentReleaseId: 'r3' }], options: { runDownMigration: true } }));
+    expect(outline(plan.servers[0]!.steps)[0]).toBe('migrate/main:exec npm run migrate:down');
+    expect(plan.servers[0]!.steps[0]!.spec).toMatchObject({ release: { releaseId: 'r3' } });
+    // Nothing activated there yet: the option is refused, never silently skipped.
+    expect(() => planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }], options: { runDownMigration: true } }))).toThrow(/no current release to run the down-migration in/);
+  });
+
   it('blue-green: switches straight back to the old slot when it still runs the target', () => {
     const environment = { ...nodeInput().environment, settings: { strategy: 'blue-green' as const } };
     const plan = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'green', idleSlotReleaseId: 'r1' }] }));

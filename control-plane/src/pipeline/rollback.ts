@@ -14,6 +14,11 @@ export interface RollbackServer {
   liveSlot: SlotName | null;
   /** Release still running in the idle slot (blue-green keeps the old one up): switching back needs no start. */
   idleSlotReleaseId?: string | null;
+  /**
+   * The release `current` points at: the live one, or the newest activated one when that failed after
+   * activation (marked bad, still in place — its migration ran, so its down-migration is the one to run).
+   */
+  currentReleaseId?: string | null;
 }
 
 export interface RollbackPlanInput {
@@ -55,12 +60,20 @@ export function planRollback(input: RollbackPlanInput): DeploymentPlan {
   if (input.options.runDownMigration && !pipeline.downMigrate) {
     throw new AppError('VALIDATION_FAILED', `environment "${env.name}" has no down-migration command (set downMigrate)`, { field: 'runDownMigration' });
   }
+  if (input.options.runDownMigration && downMigrationRelease(input.servers[0]!) === null) {
+    throw new AppError('VALIDATION_FAILED', `server ${input.servers[0]!.serverId} has no current release to run the down-migration in (nothing was activated there yet)`, { field: 'runDownMigration' });
+  }
   const variables = input.options.restoreVariables && input.variablesSnapshot ? input.variablesSnapshot : env.variables;
   const servers: ServerPlan[] = input.servers.map((server, index) => ({
     serverId: server.serverId,
     steps: rollbackSteps(input, pipeline, server, index === 0, variables),
   }));
   return { releaseId: input.targetReleaseId, servers, secrets: secretValues({ ...env.variables, ...variables }, [env.app]), barrierBefore: 'activate', pipeline };
+}
+
+/** The code that knows the migration to undo: what `current` points at on the server. */
+function downMigrationRelease(server: RollbackServer): string | null {
+  return server.currentReleaseId ?? server.liveReleaseId;
 }
 
 /** What the restored app runs with: its variables plus which release and commit it is. */
@@ -83,8 +96,9 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
       spec: { kind: 'release.link', app, releaseId, sharedPaths: p.sharedPaths, envFile: { name: p.envFile, content: renderEnvFile(variables) }, reuse: [], timeoutMs: t.link },
     });
   }
-  if (input.options.runDownMigration && p.downMigrate && first && server.liveReleaseId) {
-    steps.push(execStep('migrate', 'main', p.downMigrate, { app, releaseId: server.liveReleaseId, env: input.environment.variables, timeoutMs: t.migrate }));
+  const downIn = downMigrationRelease(server);
+  if (input.options.runDownMigration && p.downMigrate && first && downIn) {
+    steps.push(execStep('migrate', 'main', p.downMigrate, { app, releaseId: downIn, env: input.environment.variables, timeoutMs: t.migrate }));
   }
 
   if (p.strategy === 'blue-green' && p.start && port !== null && slotPorts) {
