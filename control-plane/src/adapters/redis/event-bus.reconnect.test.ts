@@ -20,7 +20,7 @@ async function killClientNamed(name: string): Promise<void> {
   }
 }
 
-describe.skipIf(skip)('Redis event bus: a dropped subscriber connection', () => {
+describe.skipIf(skip)('Redis event bus: the subscriber connection', () => {
   const buses: RedisEventBus[] = [];
   let prefix = '';
   afterEach(async () => {
@@ -51,5 +51,25 @@ describe.skipIf(skip)('Redis event bus: a dropped subscriber connection', () => 
     await sleep(50);
     expect(seen.length).toBeGreaterThan(0);
     expect(subscriber.subscriberConnection.status).toBe('ready');
+  });
+
+  // ioredis 5.8.2+ writes a SUBSCRIBE made while it is still connecting straight away; its INFO
+  // ready check after it was then refused ("Connection in subscriber mode"), the connection
+  // started over, and a control plane restarted into a reconnect storm never finished starting.
+  it('subscribes while the connection is still being set up, without breaking it', async () => {
+    prefix = randomPrefix();
+    const logger = new RecordingLogger();
+    const subscriber = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
+    const publisher = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
+    buses.push(subscriber, publisher);
+    const seen: unknown[] = [];
+    const subscribed = new Promise<unknown>((resolve) =>
+      subscriber.subscriberConnection.once('connect', () => resolve(subscriber.subscribe('servers', (event) => seen.push(event)))),
+    );
+    await subscribed;
+    await waitFor('the subscriber connection ready', () => subscriber.subscriberConnection.status === 'ready');
+    await publisher.publish('servers', { n: 1 });
+    await waitFor('the event', () => seen.length > 0);
+    expect(logger.matching('redis connection error')).toEqual([]);
   });
 });

@@ -26,7 +26,11 @@ export class RedisEventBus implements EventBus {
     // Auto-pipelining: the PUBLISHes of one event-loop round go out in one write (a reconnect
     // storm publishes two per agent); order on the connection is kept.
     this.publisher = openRedis(url, `${prefix}:events:pub`, logger, { enableAutoPipelining: true });
-    this.subscriber = openRedis(url, `${prefix}:events:sub`, logger);
+    // No INFO ready check, no CLIENT SETINFO: ioredis writes a SUBSCRIBE made while it is still
+    // connecting at once, and those handshake commands after it were refused ("Connection in
+    // subscriber mode"); that reset the connection and lost the subscription (ioredis#2037,
+    // fixed in ioredis 6). A control plane restarted into an agent storm subscribes at once.
+    this.subscriber = openRedis(url, `${prefix}:events:sub`, logger, { enableReadyCheck: false, disableClientInfo: true });
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
   }
 
