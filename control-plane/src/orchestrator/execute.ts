@@ -180,10 +180,15 @@ export class Orchestrator {
     }
     const failure = failedStep && !failedStep.out.ok ? await this.failureInfo(failedStep.out.row, failedStep.out.result) : null;
     const where = failure ? `step "${failure.step}" (${failure.stage}) on server "${failure.serverName}" ${failure.exitCode !== null ? `exited with code ${failure.exitCode}` : `failed${failure.error ? `: ${failure.error}` : ''}`}` : 'a step failed';
-    const untouched = afterActivation ? '; the release was marked bad' : '; the live release was not changed';
+    const rollsBack = afterActivation && dep.options.autoRollback && dep.kind === 'deploy';
+    const untouched = !afterActivation
+      ? '; the live release was not changed'
+      : rollsBack
+        ? '; the release was marked bad; rolling back automatically'
+        : `; the release was marked bad and is still in place (it is what the server runs now): roll back with \`devflow rollback ${dep.projectName} --env ${dep.environmentName}\` or from the console`;
     const timedOut = failedStep && !failedStep.out.ok && failedStep.out.result?.status === 'timed_out';
     await this.finish(dep, timedOut ? 'timed_out' : 'failed', `${where}${untouched}`, failure);
-    if (afterActivation && dep.options.autoRollback && dep.kind === 'deploy') {
+    if (rollsBack) {
       await d.autoRollback(dep).catch(async (err: unknown) => {
         await d.log.write(dep.id, `automatic rollback could not be queued: ${(err as Error).message}`, 'stderr');
       });

@@ -34,8 +34,12 @@ const result = (status: StepResult['status'], exitCode: number | null, error?: s
   status, exitCode, signal: null, durationMs: 1, lastSeq: 0, ...(error ? { error } : {}),
 });
 
-/** Answers every step.run through `answer` until the socket closes. */
-function serve(peer: AgentPeer, s: PeerSocket, answer: (kind: string, stepId: string) => Promise<StepResult>): void {
+type Answer = (kind: string, stepId: string) => Promise<StepResult>;
+/** Each test sets how its agents answer. */
+const answers = new Map<PeerSocket, Answer>();
+
+/** Answers every step.run through the socket's current answer until the socket closes. */
+function serve(peer: AgentPeer, s: PeerSocket): void {
   void (async () => {
     const key = await importJWK(peer.controlPlanePublicKey, 'EdDSA');
     for (;;) {
@@ -44,7 +48,8 @@ function serve(peer: AgentPeer, s: PeerSocket, answer: (kind: string, stepId: st
       const { payload } = await compactVerify(run.jws, key);
       const { stepId, spec } = StepRunPayload.parse(JSON.parse(new TextDecoder().decode(payload)));
       s.send({ type: 'step.started', stepId, pid: null, startedAt: Date.now() });
-      const r = await answer(spec.kind, stepId).catch(() => null);
+      const answer = answers.get(s);
+      const r = answer ? await answer(spec.kind, stepId).catch(() => null) : null;
       if (r && !s.closed) s.send({ type: 'step.done', stepId, result: r });
     }
   })();
@@ -62,6 +67,8 @@ beforeAll(async () => {
   git('commit', '-q', '-m', 'site');
   [a, b] = await Promise.all([AgentPeer.enroll(cp, 'web-a'), AgentPeer.enroll(cp, 'web-b')]);
   sockets = await Promise.all([a.online(cp), b.online(cp)]);
+  serve(a, sockets[0]!);
+  serve(b, sockets[1]!);
   expect((await api('/projects', { method: 'POST', body: { name: 'site', repositoryUrl: upstream, preset: 'static' } })).status).toBe(201);
   expect((await api('/projects/site/environments', { method: 'POST', body: { name: 'production', serverIds: [a.agentId, b.agentId] } })).status).toBe(201);
 });
@@ -76,13 +83,13 @@ describe('a step that succeeds while it is being cancelled', () => {
   it('is recorded as succeeded and is not taken for the failure of the deployment', async () => {
     const [sa, sb] = sockets as [PeerSocket, PeerSocket];
     // a: the fetch finishes exactly when the cancel arrives (it was already done on the server).
-    serve(a, sa, async (kind, stepId) => {
+    answers.set(sa, async (kind, stepId) => {
       if (kind !== 'git.sync') return result('succeeded', 0);
       await sa.next('step.cancel', (m) => m.stepId === stepId, 30_000);
       return result('succeeded', null);
     });
     // b: everything works until its install fails.
-    serve(b, sb, async (kind) => (kind === 'exec' ? result('failed', 3, 'command "npm" exited with code 3') : result('succeeded', null)));
+    answers.set(sb, async (kind) => (kind === 'exec' ? result('failed', 3, 'command "npm" exited with code 3') : result('succeeded', null)));
 
     const created = await api('/projects/site/environments/production/deployments', { method: 'POST', body: {} });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -99,5 +106,24 @@ describe('a step that succeeds while it is being cancelled', () => {
     expect(byName['web-b']?.status).toBe('failed');
     expect(byName['web-a']?.status).toBe('cancelled');
     expect(byName['web-a']?.steps.find((s) => s.kind === 'git.sync')?.status).toBe('succeeded');
+  });
+});
+
+describe('a step that fails after activation, without automatic rollback', () => {
+  it('says the failed release is still in place and how to roll back', async () => {
+    const [sa, sb] = sockets as [PeerSocket, PeerSocket];
+    const answer = async (kind: string) => (kind === 'release.prune' ? result('failed', null, 'disk full') : result('succeeded', null));
+    answers.set(sa, answer);
+    answers.set(sb, answer);
+    const created = await api('/projects/site/environments/production/deployments', { method: 'POST', body: { force: true } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.deployment.id as string;
+    let d: Record<string, any> = {};
+    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      d = (await api(`/deployments/${id}`)).body.deployment;
+      if (d.finishedAt) break;
+    }
+    expect(d.status).toBe('failed');
+    expect(d.reason).toMatch(/the release was marked bad and is still in place .*`devflow rollback site --env production`/);
   });
 });
