@@ -164,7 +164,7 @@ export class Dispatcher implements AgentSessionHandler {
       secrets,
       issuedAt: Date.now(),
     };
-    const jws = await this.d.signer.sign(payload);
+    const jws = this.d.signer.sign(payload);
     if (!conn.send({ type: 'step.run', stepId: step.id, jws })) return; // sent again on reconnect
     this.events.emit('sent', { stepId: step.id, at: performance.now(), wallAt: Date.now() });
     await this.d.steps.markSent(step.id);
