@@ -29,7 +29,7 @@ afterEach(async () => {
   const status = await proxyStatus();
   if (status) {
     process.kill(status.pid, 'SIGTERM');
-    await waitFor(() => !isAlive(status.pid), 5000, 'proxy to exit');
+    await waitFor(() => !isAlive(status.pid), 20_000, 'proxy to exit');
   }
   await cleanup();
 });
@@ -48,7 +48,7 @@ describe('proxy watchdog', () => {
 
     stopWatch = watchProxy({ dataDir, log, intervalMs: 100, missesBeforeStart: 2, proxy: { entry, host: '127.0.0.1' } });
     process.kill(first!.pid, 'SIGKILL');
-    await waitFor(() => !isAlive(first!.pid), 5000, 'proxy to die');
+    await waitFor(() => !isAlive(first!.pid), 20_000, 'proxy to die');
     await waitFor(async () => (await httpGet(listenPort).catch(() => null))?.body === 'version=1', 15_000, 'the app to answer through a new proxy');
     const second = await proxyStatus();
     expect(second?.pid).not.toBe(first!.pid);
@@ -57,7 +57,7 @@ describe('proxy watchdog', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await proxyStatus())?.pid).toBe(second?.pid);
     expect(lines.filter((l) => l.includes('started it again'))).toHaveLength(1);
-  });
+  }, 60_000);
 
   it('starts none when no app has a route', async () => {
     stopWatch = watchProxy({ dataDir, log, intervalMs: 50, missesBeforeStart: 1, proxy: { entry, host: '127.0.0.1' } });
@@ -65,5 +65,5 @@ describe('proxy watchdog', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(await proxyStatus()).toBeNull();
     expect(lines).toEqual([]);
-  });
+  }, 30_000);
 });
