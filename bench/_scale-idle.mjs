@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Quick loop for the idle-agent part of bench/scale.mjs (run.mjs skips `_` files): N simulated
 // agents on one instance, connect time from cold, RSS per connection, time back after a restart.
-//   node bench/_scale-idle.mjs [--agents 2000] [--simulators 1] [--prof <dir>]   (--prof: CPU profile of the first instance, cold connect + idle)
+//   node bench/_scale-idle.mjs [--agents 2000] [--simulators 1] [--prof <dir>]   (--prof: CPU profiles of both instances)
 import { idleAgents, printRows } from './_scale-lib.mjs';
 import { arg } from './lib/common.mjs';
 

@@ -13,7 +13,8 @@ import { AGENT, root, sleep } from './lib/common.mjs';
 
 export { pct, root, sleep } from './lib/common.mjs';
 
-export const MAIN = join(root, 'control-plane/dist/main.js');
+// DEVFLOW_BENCH_MAIN: another build's main.js (e.g. of an older commit) to compare against in the same conditions.
+export const MAIN = process.env.DEVFLOW_BENCH_MAIN ?? join(root, 'control-plane/dist/main.js');
 export const REDIS_URL = process.env.DEVFLOW_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN = { email: 'bench@devflow.local', password: 'bench admin password' };
 export const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -202,7 +203,8 @@ export async function seedSimulatedAgents(cluster, count) {
  * connect from cold, then the instance is killed with -9 and a new one started on the same port.
  * "Back after restart" counts from the new process's spawn (its start-up included) and, for
  * comparison, from the moment it listens. Fails, with the instance's stderr, if it exits or stops
- * listening while agents are still missing. `prof`: CPU profile of the first instance (cold connect + idle).
+ * listening while agents are still missing. `prof`: a directory for CPU profiles of the first instance (cold
+ * connect + idle) and of the restarted one (start-up + reconnect).
  * Returns rows { what, value, target }.
  */
 export async function idleAgents({ agents, simulators = 1, prof }) {
@@ -211,22 +213,25 @@ export async function idleAgents({ agents, simulators = 1, prof }) {
   const cluster = new BenchCluster('idle');
   const sims = [];
   try {
-    let cp = await cluster.start(0, prof ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: prof } : {});
+    const profiled = prof ? { NODE_OPTIONS: `--require ${join(root, 'bench/lib/cpu-profile.cjs')}`, PROF_OUT: prof } : {};
+    let cp = await cluster.start(0, profiled);
     const keyFile = await seedSimulatedAgents(cluster, agents);
     await sleep(2000);
     const before = rssKb(cp.pid);
     const cpu0 = cpuMs(cp.pid);
     const welcomed = new Array(simulators).fill(0);
+    const dials = new Array(simulators).fill(0);
     const per = Math.ceil(agents / simulators);
     for (let s = 0; s < simulators; s++) {
       const child = spawnNode([join(root, 'bench/_scale-sim.mjs'), cp.url, keyFile, String(s * per), String(Math.min(per, agents - s * per))], { stdio: ['ignore', 'pipe', 'inherit'] });
       child.stdout.on('data', (c) => {
-        const m = /welcomed=(\d+)[^\n]*\n?$/.exec(String(c).trim().split('\n').at(-1) ?? '');
-        if (m) welcomed[s] = Number(m[1]);
+        const m = /welcomed=(\d+) dials=(\d+)/.exec(String(c).trim().split('\n').at(-1) ?? '');
+        if (m) [welcomed[s], dials[s]] = [Number(m[1]), Number(m[2])];
       });
       sims.push(child);
     }
     const connected = () => welcomed.reduce((x, y) => x + y, 0);
+    const dialled = () => dials.reduce((x, y) => x + y, 0);
     const simCpu = () => sims.reduce((sum, s) => sum + cpuMs(s.pid), 0);
     const waitAll = async (what, from, limitMs = 300_000) => {
       let checked = performance.now();
@@ -260,7 +265,8 @@ export async function idleAgents({ agents, simulators = 1, prof }) {
     await cluster.kill9(cp);
     while (connected() > 0) await sleep(50); // the simulators saw every connection drop
     const simCpu1 = simCpu();
-    cp = await cluster.start(port);
+    const dials1 = dialled();
+    cp = await cluster.start(port, profiled);
     const cpuStartup = cpuMs(cp.pid);
     row('ulimit -n of the first / restarted instance', `${firstLimit} / ${fdLimit(cp.pid)}`);
     const fromSpawn = await waitAll('reconnect after restart', cp.spawnedAt);
@@ -271,6 +277,11 @@ export async function idleAgents({ agents, simulators = 1, prof }) {
       '<= 15 s',
     );
     row('control-plane CPU per reconnect after listening (simulator)', `${((cpuMs(cp.pid) - cpuStartup) / agents).toFixed(2)} ms (${((simCpu() - simCpu1) / agents).toFixed(2)} ms)`);
+    row('dials per agent until all were back (refused ones included)', ((dialled() - dials1) / agents).toFixed(1));
+    if (prof) {
+      cp.child.kill('SIGUSR2');
+      await sleep(2000);
+    }
   } finally {
     for (const s of sims) s.kill('SIGKILL');
     await cluster.cleanup();
