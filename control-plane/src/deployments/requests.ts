@@ -82,18 +82,23 @@ export class DeploymentRequests {
       },
     };
 
+    const byPerson = trigger === 'manual' || trigger === 'api';
     if (env.lock && !input.force) {
       const why = `environment "${env.name}" is locked by ${env.lock.byEmail ?? env.lock.by} since ${new Date(env.lock.since).toISOString()}: ${env.lock.reason}`;
-      if (trigger === 'manual' || trigger === 'api') throw new AppError('CONFLICT', `${why}; deploy with force to override`, { lock: env.lock });
+      if (byPerson) throw new AppError('CONFLICT', `${why}; deploy with force to override`, { lock: env.lock });
       return this.record({ ...base, status: 'skipped', reason: why });
     }
     const live = await liveRelease(d.db, env.id);
     if (live?.commit === commit.sha && !input.force) {
       return this.record({ ...base, status: 'skipped', reason: `commit ${commit.sha.slice(0, 12)} is already live (release ${live.releaseId}); deploy with force to run it again` });
     }
-    const duplicate = await d.store.queuedDuplicate(env.id, commit.sha, 'deploy');
+    // A schedule tick or a push that asks again for a commit still waiting for approval joins that
+    // request (not one more to approve per tick); a person's request stays their own, as the
+    // requester cannot approve it.
+    const duplicate = await d.store.waitingDuplicate(env.id, commit.sha, 'deploy', byPerson ? ['queued'] : ['queued', 'pending_approval']);
     if (duplicate) {
-      await d.log.write(duplicate.id, `a second request for ${commit.sha.slice(0, 12)} (${trigger}, by ${actor}) was merged into this queued deployment`);
+      const what = duplicate.status === 'queued' ? 'queued deployment' : 'deployment waiting for approval';
+      await d.log.write(duplicate.id, `a second request for ${commit.sha.slice(0, 12)} (${trigger}, by ${actor}) was merged into this ${what}`);
       return { deployment: duplicate, outcome: 'merged' };
     }
     return this.queue(actor, env, base, input.serverIds);

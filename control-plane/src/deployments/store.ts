@@ -83,10 +83,11 @@ export class DeploymentStore {
   }
 
   /** A queued deployment of the same commit to the same environment (merged instead of queued twice). */
-  async queuedDuplicate(environmentId: string, sha: string, kind: DeploymentKind): Promise<Deployment | null> {
+  /** The oldest deployment of this commit that has not started yet, in one of `statuses`. */
+  async waitingDuplicate(environmentId: string, sha: string, kind: DeploymentKind, statuses: readonly DeploymentStatus[]): Promise<Deployment | null> {
     const row = (await this.db.execute({
-      sql: "SELECT id FROM deployments WHERE environment_id = ? AND commit_sha = ? AND kind = ? AND status = 'queued' ORDER BY created_at LIMIT 1",
-      args: [environmentId, sha, kind],
+      sql: `SELECT id FROM deployments WHERE environment_id = ? AND commit_sha = ? AND kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at LIMIT 1`,
+      args: [environmentId, sha, kind, ...statuses],
     })).rows[0];
     return row ? this.find(String(row.id)) : null;
   }
