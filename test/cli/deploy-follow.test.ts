@@ -123,12 +123,19 @@ describe('devflow CLI against a real control plane and agent', () => {
     expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v1 greeting=hello-from-cli');
   });
 
-  it('cancel of a running deployment says it is stopping (not "running"); it ends cancelled and the live release stays', async () => {
+  it('Ctrl-C on --follow leaves the deployment running; cancel of it says it is stopping (not "running"); it ends cancelled, the live release stays', async () => {
     repo.write({ VERSION: 'v4\n', 'migrate.js': 'setTimeout(() => {}, 120000)' });
     repo.commit('v4: migration that hangs');
-    const started = await devflow('deploy', 'shop', '--env', 'production', '--json');
-    const id = (JSON.parse(started.stdout) as { deployment: { id: string } }).deployment.id;
-    await waitFor('the deployment to run', async () => (await api.call<{ deployment: { status: string } }>('GET', `/api/deployments/${id}`)).body.deployment.status === 'running');
+    // Ctrl-C while following stops the watching only, and says so.
+    const following = spawn(process.execPath, [CLI, 'deploy', 'shop', '--env', 'production', '--follow'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    following.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => following.on('exit', (code) => resolve(code)));
+    const id = await waitFor('the deployment to run', () => /--- (\S+): running/.exec(stderr)?.[1]);
+    following.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`Stopped following ${id}; the deployment goes on.`);
+    expect((await api.call<{ deployment: { status: string } }>('GET', `/api/deployments/${id}`)).body.deployment.status).toBe('running');
     const cancel = await devflow('cancel', id);
     expect([cancel.code, cancel.stdout]).toEqual([0, `Deployment ${id}: stopping (cancel requested; \`devflow logs ${id} --follow\` shows the end)\n`]);
     const end = await devflow('logs', id, '--follow');

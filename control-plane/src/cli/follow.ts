@@ -25,6 +25,20 @@ const RECONNECTS = 10;
  * deployment succeeded; otherwise throws DeploymentFailedError (exit 1) with the reason.
  */
 export async function follow(client: ApiClient, ctx: CliContext, deploymentId: string, asJson: boolean): Promise<number> {
+  // Ctrl-C stops the watching, not the deployment: say so (it looks like cancelling) and how to go on.
+  const stopWatching = () => {
+    ctx.err(`\nStopped following ${deploymentId}; the deployment goes on. Follow it again: devflow logs ${deploymentId} --follow; stop it: devflow cancel ${deploymentId}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', stopWatching);
+  try {
+    return await streamUntilFinal(client, ctx, deploymentId, asJson);
+  } finally {
+    process.off('SIGINT', stopWatching);
+  }
+}
+
+async function streamUntilFinal(client: ApiClient, ctx: CliContext, deploymentId: string, asJson: boolean): Promise<number> {
   let cursor: string | undefined;
   let ended = false;
   for (let attempt = 0; !ended && attempt <= RECONNECTS; attempt++) {
