@@ -1,3 +1,4 @@
+import type { SlotName } from '@devflow/protocol';
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { EnvironmentService } from '../environments/service.js';
@@ -45,14 +46,19 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
   await checkServers(d.servers, servers, d.minFreeDiskBytes, { requireOnline: false });
   const planEnv = await d.environments.planEnvironment(env);
   const live = await d.releases.liveByServer(env.id);
-  const serverState = servers.map((s) => ({ serverId: s.id, liveReleaseId: live.get(s.id)?.releaseId ?? null, liveSlot: live.get(s.id)?.slot ?? null }));
+  const slots = await d.releases.slotsByServer(env.id);
+  const serverState = servers.map((s) => ({
+    serverId: s.id,
+    liveReleaseId: live.get(s.id)?.releaseId ?? null,
+    liveSlot: live.get(s.id)?.slot ?? null,
+    occupiedSlots: Object.keys(slots.get(s.id) ?? {}) as SlotName[],
+  }));
 
   if (dep.kind === 'rollback') {
     const targetDeployment = dep.rollbackOf;
     const row = (await d.db.execute({ sql: 'SELECT release_id, commit_sha FROM deployments WHERE id = ?', args: [targetDeployment] })).rows[0];
     if (!targetDeployment || !row?.release_id) throw new AppError('CONFLICT', `deployment ${targetDeployment ?? '?'} has no release to roll back to`);
     const sha = row.commit_sha === null ? null : String(row.commit_sha);
-    const slots = await d.releases.slotsByServer(env.id);
     const current = dep.options.runDownMigration ? await d.releases.currentByServer(env.id) : new Map<string, string>();
     const inspection = sha ? await inspectCommit(d.repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({

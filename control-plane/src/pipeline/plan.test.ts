@@ -257,6 +257,9 @@ describe('planDeployment: blue-green', () => {
       'activate/main:release.activate switch current to 20260101120000-abc1234',
     ]);
     expect(steps.find((s) => s.spec.kind === 'traffic.switch')!.spec).toMatchObject({ takeOverFrom: { slot: 'main', graceMs: 10_000 } });
+    // Nothing live but a slot still runs (the last deployment failed after its switch): the proxy has the port already.
+    const afterFailure = stepsOf({ ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null, occupiedSlots: ['blue'] }] });
+    expect(afterFailure.find((s) => s.spec.kind === 'traffic.switch')!.spec).not.toHaveProperty('takeOverFrom');
     // Already blue-green: a plain switch. The very first deployment: the switch still stops any in-place app, but no change is announced.
     expect(stepsOf(blueGreen('green')).find((s) => s.spec.kind === 'traffic.switch')!.spec).not.toHaveProperty('takeOverFrom');
     const first = stepsOf({ ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null }] });
@@ -277,6 +280,11 @@ describe('planDeployment: blue-green', () => {
     expect(steps.find((s) => s.spec.kind === 'traffic.remove')!.spec).toMatchObject({ app: 'shop-production', listenPort: 3000, drainMs: 30_000 });
     // In-place already: nothing of this.
     expect(stepsOf(nodeInput()).some((s) => s.spec.kind === 'traffic.remove' || s.spec.kind === 'slot.stop')).toBe(false);
+    // Nothing live (the last blue-green deployment failed after its switch) but a slot still runs: the proxy may hold the port.
+    const afterFailure = stepsOf(nodeInput({ servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null, occupiedSlots: ['blue'] }] }));
+    expect(afterFailure.map((s) => s.spec.kind)).toEqual(expect.arrayContaining(['traffic.remove', 'slot.stop']));
+    const firstEver = stepsOf(nodeInput({ servers: [{ serverId: 's1', liveReleaseId: null, liveSlot: null, occupiedSlots: [] }] }));
+    expect(firstEver.some((s) => s.spec.kind === 'traffic.remove')).toBe(false);
   });
 
   it('chooses the idle slot per server', () => {

@@ -49,6 +49,8 @@ export interface PlanServer {
   liveReleaseId: string | null;
   /** Slot serving traffic now (blue-green); the new release goes to the other one. */
   liveSlot: SlotName | null;
+  /** Blue/green slots a release was started on and not stopped since: without a live release, the proxy may still route to one. */
+  occupiedSlots?: SlotName[];
 }
 
 export interface PlanInput {

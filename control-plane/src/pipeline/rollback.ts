@@ -12,6 +12,8 @@ export interface RollbackServer {
   serverId: string;
   liveReleaseId: string | null;
   liveSlot: SlotName | null;
+  /** As PlanServer's. */
+  occupiedSlots?: SlotName[];
   /** Release still running in the idle slot (blue-green keeps the old one up): switching back needs no start. */
   idleSlotReleaseId?: string | null;
   /**
@@ -117,7 +119,7 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
   steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
 
   // The environment was switched to in-place since the live release went out on a slot.
-  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server.liveSlot) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
+  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
   steps.push(...(leaving?.before ?? []));
   if (p.commands.restart.length > 0) {
     steps.push(...p.commands.restart.map((cmd) => execStep('restart', 'main', cmd, { app, releaseId, env, timeoutMs: t.restart })));

@@ -70,7 +70,7 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 
-  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server.liveSlot) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
+  const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
   main.restart.push(...(leaving?.before ?? []));
   if (p.commands.restart.length > 0) main.restart.push(...p.commands.restart.map(exec('restart', 'main')));
   else if (p.strategy === 'in-place' && p.start && port !== null) {

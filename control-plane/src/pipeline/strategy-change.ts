@@ -1,14 +1,18 @@
-import type { SlotName } from '@devflow/protocol';
+import type { PlanServer } from './plan.js';
 import type { StageName } from './stages.js';
 import { switchStep, type PlannedStep } from './steps.js';
 
+type ServerState = Pick<PlanServer, 'liveReleaseId' | 'liveSlot' | 'occupiedSlots'>;
+
 /**
  * Steps that carry a server from one strategy to the other, decided by what runs there now: a live
- * release on a blue/green slot means the traffic proxy holds the public port; anything else means
+ * release on a blue/green slot means the traffic proxy holds the public port; so does a slot still
+ * running when nothing is live (the last deployment failed after its switch); anything else means
  * the port is the in-place app's (or nobody's yet).
  */
-export function behindProxy(liveSlot: SlotName | null): boolean {
-  return liveSlot === 'blue' || liveSlot === 'green';
+export function behindProxy(server: ServerState): boolean {
+  if (server.liveReleaseId !== null) return server.liveSlot === 'blue' || server.liveSlot === 'green';
+  return (server.occupiedSlots ?? []).length > 0;
 }
 
 const IN_PLACE_GRACE_MS = 10_000;
@@ -19,11 +23,11 @@ const IN_PLACE_GRACE_MS = 10_000;
  * closing the port until the proxy's next try), said in the step's name and log.
  */
 export function blueGreenSwitchStep(
-  server: { liveReleaseId: string | null; liveSlot: SlotName | null },
+  server: ServerState,
   name: string,
   args: Omit<Parameters<typeof switchStep>[1], 'takeOverFrom'>,
 ): PlannedStep {
-  if (behindProxy(server.liveSlot)) return switchStep(name, args);
+  if (behindProxy(server)) return switchStep(name, args);
   const leaving = server.liveReleaseId !== null;
   return switchStep(
     leaving ? `${name}, taking the port from the in-place app (leaving in-place: requests may fail for a moment, this change only)` : name,
