@@ -4,6 +4,7 @@
 // control plane names in `welcome`, ws pong (automatic); redials with full-jitter backoff.
 //   node bench/_scale-sim.mjs <control-plane url> <key.pem> <first index> <count>
 // Agent ids are `srv_sim_<index>`. Prints `STATUS welcomed=<n> dials=<n>` every 250 ms.
+// DEVFLOW_SIM_IN_FLIGHT: dials open at once (default 200).
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -14,7 +15,7 @@ const first = Number(firstArg);
 const count = Number(countArg);
 const connectUrl = `${url.replace(/^http/, 'ws')}/agent/connect`;
 const HOST = { hostname: 'sim', os: 'Linux', platform: 'linux', arch: 'x64', cpus: 2, memoryBytes: 1e9, diskFreeBytes: 1e10, dataDir: '/tmp/sim', nodeVersion: process.version };
-const IN_FLIGHT = 200;
+const IN_FLIGHT = Number(process.env.DEVFLOW_SIM_IN_FLIGHT ?? 200);
 
 let welcomed = 0;
 let dials = 0;
@@ -36,7 +37,8 @@ function token(id) {
 }
 
 function schedule(i, attempt) {
-  // Full jitter, capped at 5 s, as the real agent's link does.
+  // Full jitter as in the real agent's link, but from 250 ms and capped at 5 s (the agent: 1 s, 60 s),
+  // so the time back after a restart says more about the control plane than about the backoff.
   const delay = attempt === 0 ? 0 : Math.random() * Math.min(5000, 250 * 2 ** attempt);
   setTimeout(() => {
     waiting.push([i, attempt]);
