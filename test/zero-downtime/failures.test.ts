@@ -54,6 +54,29 @@ describe('zero-downtime when things go wrong', () => {
     expect(summary.perConnection.every((c) => c.sockets === 1)).toBe(true);
   });
 
+  it('a release that fails after its switch stays serving (marked bad); the next deployment starts on the other slot and fails no request', { timeout: 90_000 }, async () => {
+    // A cache step after activation fails: traffic already went to the new slot and stays there.
+    const failing = site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5 }', 'cache: { argv: [node, -e, "process.exit(3)"] }']) });
+    const bad = await site.deploy();
+    expect(bad.status).toBe('failed');
+    expect(bad.reason).toMatch(/release was marked bad and is still in place/);
+    expect(await site.served()).toBe(`version=${failing}`);
+    const serving = Object.entries(site.slots()).find(([, s]) => s.releaseId === bad.releaseId);
+    expect(serving).toBeDefined();
+
+    const load = await Load.start(site.port, { connections: 16, rate: 1000 });
+    await load.waitSeen(failing);
+    site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5 }']) });
+    const next = await site.deploy();
+    expect(next.status, next.reason ?? '').toBe('succeeded');
+    const version = Number((await site.served()).replace('version=', ''));
+    await load.waitSeen(version);
+    const summary = await load.stop();
+    expect(failures(summary)).toEqual({ failed: 0, reset: 0, incomplete: 0, errors: {} });
+    // The new release went to the idle slot; the bad one's slot was not restarted under its clients.
+    expect(Object.entries(site.slots()).find(([, s]) => s.releaseId === next.releaseId)?.[0]).not.toBe(serving![0]);
+  });
+
   it('blueGreen.stopOldSlotAfter: the old slot is stopped when its keep time is up; a rollback then starts it again', { timeout: 60_000 }, async () => {
     const previous = Number((await site.served()).replace('version=', ''));
     site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5, stopOldSlotAfter: 1 }']) });

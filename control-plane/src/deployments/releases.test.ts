@@ -22,14 +22,18 @@ describe('ReleaseStore.currentByServer', () => {
     await releases.activate(env, 's2', 'r1');
     await new Promise((r) => setTimeout(r, 5));
     // r2 went live on s1 and then failed its health check; on s2 it never got past staging. r3 is only staged.
+    await releases.setSlot(env, 's1', 'r2', 'green');
     await releases.activate(env, 's1', 'r2');
     await releases.markBad(env, 's1', 'r2');
-    expect(await releases.currentByServer(env)).toEqual(new Map([['s1', 'r2'], ['s2', 'r1']]));
+    const current = await releases.currentByServer(env);
+    expect(new Map([...current].map(([server, r]) => [server, r.releaseId]))).toEqual(new Map([['s1', 'r2'], ['s2', 'r1']]));
+    // Traffic still goes to the bad release's slot: the next deployment must use the other one.
+    expect(current.get('s1')?.slot).toBe('green');
     expect([...(await releases.liveByServer(env)).keys()]).toEqual(['s2']);
 
     // Rolled back to r1 on s1: current is r1 again.
     await new Promise((r) => setTimeout(r, 5));
     await releases.activate(env, 's1', 'r1');
-    expect((await releases.currentByServer(env)).get('s1')).toBe('r1');
+    expect((await releases.currentByServer(env)).get('s1')?.releaseId).toBe('r1');
   });
 });

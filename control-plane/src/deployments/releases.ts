@@ -131,13 +131,13 @@ export class ReleaseStore {
   }
 
   /** Per server: the release activated last (live, or bad when it failed after activation) — what `current` points at. */
-  async currentByServer(environmentId: string): Promise<Map<string, string>> {
+  async currentByServer(environmentId: string): Promise<Map<string, ReleaseRecord>> {
     const rs = await this.db.execute({
-      sql: `SELECT server_id, release_id FROM releases r WHERE environment_id = ? AND status IN ('live', 'bad') AND activated_at IS NOT NULL
+      sql: `SELECT * FROM releases r WHERE environment_id = ? AND status IN ('live', 'bad') AND activated_at IS NOT NULL
               AND activated_at = (SELECT MAX(activated_at) FROM releases WHERE environment_id = r.environment_id AND server_id = r.server_id AND status IN ('live', 'bad'))`,
       args: [environmentId],
     });
-    return new Map(rs.rows.map((r) => [String(r.server_id), String(r.release_id)]));
+    return new Map(rs.rows.map(toRelease).map((r) => [r.serverId, r]));
   }
 
   async exists(environmentId: string, releaseId: string): Promise<boolean> {

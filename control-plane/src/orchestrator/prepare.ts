@@ -45,12 +45,13 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
   const servers = targetServers(env, dep.options.serverIds);
   await checkServers(d.servers, servers, d.minFreeDiskBytes, { requireOnline: false });
   const planEnv = await d.environments.planEnvironment(env);
-  const live = await d.releases.liveByServer(env.id);
-  const slots = await d.releases.slotsByServer(env.id);
+  const [live, current, slots] = await Promise.all([d.releases.liveByServer(env.id), d.releases.currentByServer(env.id), d.releases.slotsByServer(env.id)]);
   const serverState = servers.map((s) => ({
     serverId: s.id,
     liveReleaseId: live.get(s.id)?.releaseId ?? null,
-    liveSlot: live.get(s.id)?.slot ?? null,
+    // The slot traffic goes to: that of the release activated last, also when it failed after its switch (bad,
+    // still serving) — the next release must start on the other slot, never on the one serving.
+    liveSlot: (current.get(s.id) ?? live.get(s.id))?.slot ?? null,
     occupiedSlots: Object.keys(slots.get(s.id) ?? {}) as SlotName[],
   }));
 
@@ -59,7 +60,6 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
     const row = (await d.db.execute({ sql: 'SELECT release_id, commit_sha FROM deployments WHERE id = ?', args: [targetDeployment] })).rows[0];
     if (!targetDeployment || !row?.release_id) throw new AppError('CONFLICT', `deployment ${targetDeployment ?? '?'} has no release to roll back to`);
     const sha = row.commit_sha === null ? null : String(row.commit_sha);
-    const current = dep.options.runDownMigration ? await d.releases.currentByServer(env.id) : new Map<string, string>();
     const inspection = sha ? await inspectCommit(d.repositories, source, sha).catch(() => null) : null;
     const plan = planRollback({
       targetReleaseId: String(row.release_id),
@@ -68,7 +68,7 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
       environment: planEnv,
       repoConfig: inspection?.config ?? null,
       facts: inspection,
-      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: slots.get(s.serverId)?.[otherSlot(s.liveSlot)] ?? null, currentReleaseId: current.get(s.serverId) ?? null })),
+      servers: serverState.map((s) => ({ ...s, idleSlotReleaseId: slots.get(s.serverId)?.[otherSlot(s.liveSlot)] ?? null, currentReleaseId: current.get(s.serverId)?.releaseId ?? null })),
       variablesSnapshot: dep.options.restoreVariables ? await d.runs.variablesSnapshot(targetDeployment) : null,
       options: { restoreVariables: dep.options.restoreVariables ?? false, runDownMigration: dep.options.runDownMigration ?? false },
     });
