@@ -110,6 +110,21 @@ describe('dispatcher', () => {
     expect(await s.next('step.cancel')).toEqual({ type: 'step.cancel', stepId: running.stepId });
   });
 
+  it('a sent step cancelled while its agent was away, and not listed by the agent on reconnect, ends cancelled instead of being sent', async () => {
+    const peer = await AgentPeer.enroll(cp);
+    const first = track(await peer.online(cp));
+    const lost = await cp.services.dispatcher.runStep(peer.agentId, exec);
+    await first.next('step.run', (m) => m.stepId === lost.stepId);
+    first.close();
+    await cp.services.dispatcher.cancelStep(lost.stepId);
+    // The agent never received it (it does not list it as active).
+    const second = track(await peer.online(cp, []));
+    expect(await lost.done).toMatchObject({ status: 'cancelled', error: 'cancelled before it reached the agent' });
+    second.send({ type: 'log.batch', stepId: 'probe', lines: [{ seq: 1, stream: 'stdout', ts: 1, text: 'x' }] });
+    await second.next('error', (m) => m.ref === 'probe');
+    expect(second.received.filter((m) => m.type === 'step.run' || m.type === 'step.cancel')).toEqual([]);
+  });
+
   it('refuses invalid specs and unknown or unenrolled servers', async () => {
     const peer = await AgentPeer.enroll(cp);
     await expect(cp.services.dispatcher.runStep(peer.agentId, { kind: 'exec', argv: [], timeoutMs: 1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });

@@ -180,8 +180,12 @@ export class Dispatcher implements AgentSessionHandler {
   async onConnected(conn: AgentConnection, activeSteps: readonly string[]): Promise<void> {
     const active = new Set(activeSteps);
     for (const step of await this.openSteps.add(conn.agentId)) {
-      if (!active.has(step.id)) await this.resend(step, conn);
-      else if (step.cancelRequested) conn.send({ type: 'step.cancel', stepId: step.id });
+      if (active.has(step.id)) {
+        if (step.cancelRequested) conn.send({ type: 'step.cancel', stepId: step.id });
+      } else if (step.cancelRequested) {
+        // Cancelled while the link was down, and the agent never got it (nor ran it): never send it now.
+        await this.finish(step.id, { status: 'cancelled', exitCode: null, signal: null, durationMs: 0, lastSeq: 0, error: 'cancelled before it reached the agent' });
+      } else await this.resend(step, conn);
     }
   }
 
