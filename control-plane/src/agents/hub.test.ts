@@ -158,6 +158,26 @@ describe('agent messages', () => {
     await expect.poll(() => status(peer.agentId), { timeout: 5000 }).toBe('offline');
   });
 
+  it('pings only an agent it has not heard from for an interval; one that answers pings stays connected', async () => {
+    const [talking, quiet] = await Promise.all([AgentPeer.enroll(cp), AgentPeer.enroll(cp)]);
+    const t = track(await talking.online(cp));
+    const q = track(await quiet.online(cp));
+    const pings = { talking: 0, quiet: 0 };
+    t.ws.on('ping', () => pings.talking++);
+    q.ws.on('ping', () => pings.quiet++);
+    // Far more often than the hub's 200 ms interval, so a busy machine does not make a gap.
+    const beat = setInterval(() => t.send({ type: 'heartbeat', ts: Date.now() }), 25);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // six heartbeat intervals of 200 ms
+    } finally {
+      clearInterval(beat);
+    }
+    expect(pings.talking).toBe(0);
+    expect(pings.quiet).toBeGreaterThan(0);
+    expect([t.closed, q.closed]).toEqual([undefined, undefined]);
+    expect(await status(quiet.agentId)).toBe('online');
+  });
+
   it('deleting the server disconnects its agent', async () => {
     const peer = await AgentPeer.enroll(cp);
     const s = track(await peer.online(cp));
