@@ -59,6 +59,26 @@ describe('proxy watchdog', () => {
     expect(lines.filter((l) => l.includes('started it again'))).toHaveLength(1);
   }, 60_000);
 
+  it('replaces a hung proxy (alive but not answering its control socket)', async () => {
+    await makeRelease(dataDir, APP, 'r1');
+    const listenPort = await freePort();
+    const bluePort = await freePort();
+    await slotStart({ kind: 'slot.start', app: APP, slot: 'blue', releaseId: 'r1', argv: [process.execPath, versionApp], port: bluePort, env: { VERSION: '1' }, timeoutMs: 30_000 }, stepContext(dataDir));
+    await waitListening(bluePort);
+    await createTrafficSwitch({ entry, host: '127.0.0.1' })({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: bluePort, drainMs: 1000, timeoutMs: 30_000 }, stepContext(dataDir));
+    const hung = (await proxyStatus())!;
+    process.kill(hung.pid, 'SIGSTOP');
+    try {
+      stopWatch = watchProxy({ dataDir, log, intervalMs: 100, missesBeforeStart: 2, probeTimeoutMs: 300, proxy: { entry, host: '127.0.0.1' } });
+      await waitFor(async () => (await httpGet(listenPort).catch(() => null))?.body === 'version=1', 20_000, 'the app to answer through a new proxy');
+      expect(isAlive(hung.pid)).toBe(false);
+      expect((await proxyStatus())?.pid).not.toBe(hung.pid);
+      expect(lines.join('')).toMatch(/the traffic proxy does not answer on its control socket; killing it/);
+    } finally {
+      if (isAlive(hung.pid)) process.kill(hung.pid, 'SIGKILL');
+    }
+  }, 60_000);
+
   it('starts none when no app has a route', async () => {
     stopWatch = watchProxy({ dataDir, log, intervalMs: 50, missesBeforeStart: 1, proxy: { entry, host: '127.0.0.1' } });
     await saveRoutes(dataDir, []);
