@@ -124,7 +124,7 @@ describe('environments API', () => {
     const long = await api('/environments', { method: 'POST', body: { name: 'x'.repeat(40) } });
     expect(long.status).toBe(201);
     expect((await api('/environments/nope')).status).toBe(404);
-    expect((await json(await api('/environments/nope'))).error.message).toBe('environment of project "app" "nope" does not exist');
+    expect((await json(await api('/environments/nope'))).error.message).toBe('environment "nope" of project "app" does not exist');
     expect((await cp.app.request('/api/projects/ghost/environments', { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
   });
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Environment } from '../environments/types.js';
 import type { DeploymentStore } from './store.js';
 import type { Deployment } from './types.js';
@@ -37,7 +37,7 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
 
   if (toDeploymentId) {
     const dep = await store.find(toDeploymentId);
-    if (!dep || dep.environmentId !== env.id) throw notFound(`deployment of environment "${env.name}"`, toDeploymentId);
+    if (!dep || dep.environmentId !== env.id) throw new AppError('NOT_FOUND', `deployment "${toDeploymentId}" of environment "${env.name}" does not exist`, { id: toDeploymentId });
     const rel = releases.find((r) => r.releaseId === dep.releaseId);
     if (!dep.releaseId || !rel) throw new AppError('CONFLICT', `the release of deployment ${toDeploymentId} is not on disk any more (pruned, or it never got that far)`, { toDeploymentId });
     if (!rel.onAll) throw new AppError('CONFLICT', `release ${rel.releaseId} is not on every server of "${env.name}"; roll back a subset of servers or choose another release`);
@@ -48,7 +48,7 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
   // Most recently live first: after a bad deployment that is the release it replaced.
   const candidate = releases.find((r) => r.onAll && !r.live && !r.bad && !r.neverLive);
   if (!candidate) {
-    throw new AppError('CONFLICT', `environment "${env.name}" has no earlier good release on disk to roll back to; name one with toDeploymentId`);
+    throw new AppError('CONFLICT', `environment "${env.name}" has no earlier good release on disk to roll back to; name one with toDeploymentId (CLI: \`devflow rollback … --to <deployment id>\`)`);
   }
   return toTarget(await store.get(candidate.deploymentId), candidate.releaseId);
 }

@@ -3,7 +3,7 @@ import type { Actor, AuditLog } from '../audit/audit.js';
 import { parseInput } from '../api/env.js';
 import { newId } from '../crypto/random.js';
 import type { Db } from '../db/client.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { PipelineSettings } from '../pipeline/settings.js';
 import type { PlanEnvironment } from '../pipeline/plan.js';
 import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES, DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
@@ -183,7 +183,7 @@ export class EnvironmentService {
     const project = await this.projects.get(projectRef);
     const rs = await this.db.execute({ sql: `${SELECT} WHERE e.project_id = ? AND (e.id = ? OR e.name = ?) LIMIT 1`, args: [project.id, envRef, envRef] });
     const row = rs.rows[0];
-    if (!row) throw notFound(`environment of project "${project.name}"`, envRef);
+    if (!row) throw new AppError('NOT_FOUND', `environment "${envRef}" of project "${project.name}" does not exist`, { id: envRef });
     return row as unknown as EnvironmentRow;
   }
 
