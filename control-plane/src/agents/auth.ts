@@ -2,7 +2,7 @@ import { AGENT_JWT_AUDIENCE, AGENT_JWT_MAX_TTL_SECONDS } from '@devflow/protocol
 import type { Db } from '../db/client.js';
 import type { ServerService } from '../servers/service.js';
 import { jwtSubject, verifyAgentJwt } from './agent-jwt.js';
-import { TickBatch } from './tick-batch.js';
+import { TickBatch } from '../ports/tick-batch.js';
 
 export class AgentAuthError extends Error {
   override readonly name = 'AgentAuthError';

@@ -11,7 +11,7 @@ import type { AgentCommand } from '../servers/types.js';
 import { STEP_RESULTS_TOPIC, stepTopic, type StepEvent } from '../steps/events.js';
 import type { StepRecord, StepStore } from '../steps/store.js';
 import type { StepSigner } from './signing.js';
-import { TickBatch } from './tick-batch.js';
+import { TickBatch } from '../ports/tick-batch.js';
 import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
 
 export interface RunStepOptions {

@@ -10,7 +10,7 @@ import { newId } from '../crypto/random.js';
 import { rejectUpgrade } from '../ws/upgrade.js';
 import { AgentAuthError, type AgentAuthenticator } from './auth.js';
 import { parseAgentFrame } from './frames.js';
-import { TickBatch } from './tick-batch.js';
+import { TickBatch } from '../ports/tick-batch.js';
 import { CLOSE, type AgentConnection, type AgentSessionHandler, type ConnectionRegistry } from './connection.js';
 
 /** How often a connected agent's `last_seen_at` is written (its liveness is tracked in memory). */

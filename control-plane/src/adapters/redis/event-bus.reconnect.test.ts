@@ -72,4 +72,19 @@ describe.skipIf(skip)('Redis event bus: the subscriber connection', () => {
     await waitFor('the event', () => seen.length > 0);
     expect(logger.matching('redis connection error')).toEqual([]);
   });
+
+  it('keeps publish order, and publishes made just before close still go out', async () => {
+    prefix = randomPrefix();
+    const subscriber = new RedisEventBus(TEST_REDIS_URL, prefix, new RecordingLogger());
+    const publisher = new RedisEventBus(TEST_REDIS_URL, prefix, new RecordingLogger());
+    buses.push(subscriber);
+    const seen: unknown[] = [];
+    await subscriber.subscribe('servers', (event) => seen.push(event));
+    await publisher.publish('servers', { n: 0 }); // connected
+    const sent = [1, 2, 3].map((n) => publisher.publish('servers', { n }));
+    await publisher.close();
+    await Promise.all(sent);
+    await waitFor('all four events', () => seen.length === 4);
+    expect(seen).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
+  });
 });

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { EventBus, Unsubscribe } from '../../ports/event-bus.js';
 import { PortError, toJson } from '../../ports/errors.js';
 import { describeError, type Logger } from '../../ports/logger.js';
+import { TickBatch } from '../../ports/tick-batch.js';
 import { closeRedis, openRedis } from './connection.js';
 
 type Handler = (event: unknown) => void;
@@ -17,15 +18,26 @@ export class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly channels = new Map<string, Set<Handler>>();
   private closed = false;
+  /**
+   * The PUBLISHes of one event-loop round go out as one pipeline, one write (a reconnect storm
+   * publishes two per agent; ioredis's auto-pipelining only gathers within one tick, which is one
+   * socket's callback). Batches are sent in order on one connection, so publish order is kept.
+   */
+  private readonly outgoing = new TickBatch<[channel: string, message: string], void>(async (messages) => {
+    const pipeline = this.publisher.pipeline();
+    for (const [channel, message] of messages) pipeline.publish(channel, message);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+    return messages.map(() => undefined);
+  });
 
   constructor(
     url: string,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {
-    // Auto-pipelining: the PUBLISHes of one event-loop round go out in one write (a reconnect
-    // storm publishes two per agent); order on the connection is kept.
-    this.publisher = openRedis(url, `${prefix}:events:pub`, logger, { enableAutoPipelining: true });
+    this.publisher = openRedis(url, `${prefix}:events:pub`, logger);
     // No INFO ready check, no CLIENT SETINFO: ioredis writes a SUBSCRIBE made while it is still
     // connecting at once, and those handshake commands after it were refused ("Connection in
     // subscriber mode"); that reset the connection and lost the subscription (ioredis#2037,
@@ -41,7 +53,7 @@ export class RedisEventBus implements EventBus {
 
   async publish(topic: string, event: unknown): Promise<void> {
     this.assertOpen(topic);
-    await this.publisher.publish(this.channel(topic), toJson(topic, event));
+    await this.outgoing.add([this.channel(topic), toJson(topic, event)]);
   }
 
   async subscribe(topic: string, handler: Handler): Promise<Unsubscribe> {
@@ -65,6 +77,8 @@ export class RedisEventBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     this.channels.clear();
+    // Publishes made before close go out first (their batch is written at the end of this round).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await Promise.all([closeRedis(this.publisher), closeRedis(this.subscriber)]);
   }
 

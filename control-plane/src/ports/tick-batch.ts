@@ -1,7 +1,7 @@
 /**
  * Gathers the calls made while the event loop handles one round of I/O and runs them together,
- * so that a reconnect storm costs one SQL statement per round instead of one per agent. Under
- * load a round holds dozens of connects; a lone call waits only until the end of its round.
+ * so that a reconnect storm costs one SQL statement (or one Redis write) per round instead of one
+ * per agent. Under load a round holds many calls; a lone call waits only until the end of its round.
  */
 export class TickBatch<In, Out> {
   private pending: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
