@@ -2,7 +2,7 @@
 // cluster (shared Redis prefix, one database file, one secret key), admin API calls, a real agent.
 import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,9 +111,12 @@ export class BenchCluster {
   }
 
   async kill9(instance) {
-    const gone = new Promise((r) => instance.child.once('exit', r));
-    instance.child.kill('SIGKILL');
-    await gone;
+    const { child } = instance;
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    }
     this.instances = this.instances.filter((i) => i !== instance);
   }
 
@@ -127,7 +130,7 @@ export class BenchCluster {
   }
 
   async cleanup() {
-    for (const i of this.instances) i.child.kill('SIGKILL');
+    await Promise.all(this.instances.map((i) => this.kill9(i)));
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     let cursor = '0';
     do {
@@ -136,6 +139,8 @@ export class BenchCluster {
       if (keys.length) await redis.unlink(...keys);
     } while (cursor !== '0');
     redis.disconnect();
+    // Agents of the run may still be exiting: retry while they let go of their files.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
