@@ -34,15 +34,20 @@ afterEach(async () => {
   await cleanup();
 });
 
+/** Release r1 running on slot blue, behind a proxy started the way a deployment starts it. */
+async function serveThroughProxy(): Promise<{ listenPort: number; bluePort: number }> {
+  await makeRelease(dataDir, APP, 'r1');
+  const listenPort = await freePort();
+  const bluePort = await freePort();
+  await slotStart({ kind: 'slot.start', app: APP, slot: 'blue', releaseId: 'r1', argv: [process.execPath, versionApp], port: bluePort, env: { VERSION: '1' }, timeoutMs: 30_000 }, stepContext(dataDir));
+  await waitListening(bluePort);
+  await createTrafficSwitch({ entry, host: '127.0.0.1' })({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: bluePort, drainMs: 1000, timeoutMs: 30_000 }, stepContext(dataDir));
+  return { listenPort, bluePort };
+}
+
 describe('proxy watchdog', () => {
   it('starts a killed proxy again with its saved routes, and logs it', async () => {
-    await makeRelease(dataDir, APP, 'r1');
-    const listenPort = await freePort();
-    const bluePort = await freePort();
-    await slotStart({ kind: 'slot.start', app: APP, slot: 'blue', releaseId: 'r1', argv: [process.execPath, versionApp], port: bluePort, env: { VERSION: '1' }, timeoutMs: 30_000 }, stepContext(dataDir));
-    await waitListening(bluePort);
-    const trafficSwitch = createTrafficSwitch({ entry, host: '127.0.0.1' });
-    await trafficSwitch({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: bluePort, drainMs: 1000, timeoutMs: 30_000 }, stepContext(dataDir));
+    const { listenPort, bluePort } = await serveThroughProxy();
     const first = await proxyStatus();
     expect((await httpGet(listenPort)).body).toBe('version=1');
 
@@ -60,12 +65,7 @@ describe('proxy watchdog', () => {
   }, 60_000);
 
   it('replaces a hung proxy (alive but not answering its control socket)', async () => {
-    await makeRelease(dataDir, APP, 'r1');
-    const listenPort = await freePort();
-    const bluePort = await freePort();
-    await slotStart({ kind: 'slot.start', app: APP, slot: 'blue', releaseId: 'r1', argv: [process.execPath, versionApp], port: bluePort, env: { VERSION: '1' }, timeoutMs: 30_000 }, stepContext(dataDir));
-    await waitListening(bluePort);
-    await createTrafficSwitch({ entry, host: '127.0.0.1' })({ kind: 'traffic.switch', app: APP, listenPort, slot: 'blue', targetPort: bluePort, drainMs: 1000, timeoutMs: 30_000 }, stepContext(dataDir));
+    const { listenPort } = await serveThroughProxy();
     const hung = (await proxyStatus())!;
     process.kill(hung.pid, 'SIGSTOP');
     try {

@@ -34,6 +34,16 @@ const result = (status: StepResult['status'], exitCode: number | null, error?: s
   status, exitCode, signal: null, durationMs: 1, lastSeq: 0, ...(error ? { error } : {}),
 });
 
+/** The deployment once it finished (or as it stands after 30 s). */
+async function finished(id: string): Promise<Record<string, any>> {
+  let d: Record<string, any> = {};
+  for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    d = (await api(`/deployments/${id}`)).body.deployment;
+    if (d.finishedAt) break;
+  }
+  return d;
+}
+
 type Answer = (kind: string, stepId: string) => Promise<StepResult>;
 /** Each test sets how its agents answer. */
 const answers = new Map<PeerSocket, Answer>();
@@ -94,11 +104,7 @@ describe('a step that succeeds while it is being cancelled', () => {
     const created = await api('/projects/site/environments/production/deployments', { method: 'POST', body: {} });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.deployment.id as string;
-    let d: Record<string, any> = {};
-    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-      d = (await api(`/deployments/${id}`)).body.deployment;
-      if (d.finishedAt) break;
-    }
+    const d = await finished(id);
     expect(d.status).toBe('failed');
     expect(d.failure).toMatchObject({ serverName: 'web-b', stage: 'install', exitCode: 3 });
     expect(d.reason).toMatch(/on server "web-b" exited with code 3; the live release was not changed/);
@@ -118,11 +124,7 @@ describe('a step that fails after activation, without automatic rollback', () =>
     const created = await api('/projects/site/environments/production/deployments', { method: 'POST', body: { force: true } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.deployment.id as string;
-    let d: Record<string, any> = {};
-    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-      d = (await api(`/deployments/${id}`)).body.deployment;
-      if (d.finishedAt) break;
-    }
+    const d = await finished(id);
     expect(d.status).toBe('failed');
     expect(d.reason).toMatch(/the release was marked bad and is still in place .*`devflow rollback site --env production`/);
   });
