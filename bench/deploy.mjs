@@ -16,7 +16,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, freePort, pct, sleep } from './lib/common.mjs';
-import { adminApi, startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
+import { adminApi, finishedOnBus, startBenchAgent, startBenchControlPlane } from './lib/control-plane.mjs';
 
 const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find(existsSync);
 const RUNS = arg('runs', 15);
@@ -51,25 +51,7 @@ try {
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
 
-  /**
-   * Resolves when the deployment reaches a final status. Subscribed before each read, so a status
-   * change right after the read wakes it (subscribing after the read missed a change landing
-   * in between and slept the full fallback: that was the 223 ms "rollback p99").
-   */
-  const finished = async (id) => {
-    for (;;) {
-      let wake;
-      const changed = new Promise((resolve) => (wake = resolve));
-      const unsubscribe = await bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && wake());
-      try {
-        const { deployment } = await api('GET', `/api/deployments/${id}`);
-        if (['succeeded', 'failed', 'cancelled', 'timed_out', 'skipped'].includes(deployment.status)) return deployment;
-        await Promise.race([changed, sleep(200)]);
-      } finally {
-        await unsubscribe();
-      }
-    }
-  };
+  const finished = (id) => finishedOnBus(bus, async (d) => (await api('GET', `/api/deployments/${d}`)).deployment, id);
   const deploy = async () => {
     const { deployment } = await api('POST', '/api/projects/bench/environments/prod/deployments', { force: true });
     return deployment.id;

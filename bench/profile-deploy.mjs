@@ -17,6 +17,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { Session } from 'node:inspector/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createLogger, loadConfig, startControlPlane } from '../control-plane/dist/index.js';
+import { finishedOnBus } from './lib/control-plane.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const AGENT = join(root, 'agent/dist/devflow-agent.js');
@@ -115,21 +116,7 @@ try {
   const t = { argv: ['true'] };
   await api('POST', '/api/projects', { name: 'bench', repositoryUrl: repo, preset: 'custom', defaultBranch: 'main' });
   await api('POST', '/api/projects/bench/environments', { name: 'prod', serverIds: [agentId], pipeline: { install: t, build: t, migrate: t, cache: t, healthcheck: false } });
-  /** Final status from the store, woken by the bus (no polling load of our own); subscribed before each read, so no change is missed. */
-  const finished = async (id) => {
-    for (;;) {
-      let wake;
-      const changed = new Promise((resolve) => (wake = resolve));
-      const unsubscribe = await s.bus.subscribe(`deployment:${id}`, (e) => e.type === 'deployment.status' && wake());
-      try {
-        const deployment = await s.engine.store.get(id);
-        if (!['queued', 'running'].includes(deployment.status)) return deployment;
-        await Promise.race([changed, sleep(200)]);
-      } finally {
-        await unsubscribe();
-      }
-    }
-  };
+  const finished = (id) => finishedOnBus(s.bus, (d) => s.engine.store.get(d), id);
 
   const rows = [];
   for (let r = 0; r < RUNS + 2; r++) {
