@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { AgentError } from '../errors.js';
@@ -28,7 +29,20 @@ describe.skipIf(NGINX_BIN === null)('traffic.switch through a private nginx', ()
 
   const start = (slot: 'blue' | 'green', releaseId: string, version: string) =>
     slotStart({ kind: 'slot.start', app: APP, slot, releaseId, argv: [process.execPath, versionApp], port: ports[slot], env: { VERSION: version }, timeoutMs: 30_000 }, stepContext(dataDir));
-  const body = async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).text();
+  // A new connection per request: at a reload, nginx's old workers close their idle keep-alive
+  // connections, and a pooled one reused at that moment is reset (fetch's pool did that once).
+  const body = () =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: listenPort, path: '/', agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve(text));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
 
   beforeEach(async () => {
     ({ dir: dataDir, cleanup } = await tempDataDir());
