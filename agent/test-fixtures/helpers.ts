@@ -1,5 +1,6 @@
 // Shared by the agent's supervisor, health and proxy tests: step contexts, free ports, temp data dirs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -67,6 +68,24 @@ export async function makeRelease(dataDir: string, app: string, releaseId: strin
 export async function httpGet(port: number, path = '/'): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
+}
+
+/**
+ * GET on a new connection, body as text. Through nginx: at a reload its old workers close their
+ * idle keep-alive connections, and a pooled one reused at that moment is reset.
+ */
+export function getOnNewConnection(port: number, path = '/'): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 /** Polls `fn` until it returns a truthy value or `ms` passes. */

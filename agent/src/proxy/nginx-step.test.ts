@@ -1,8 +1,7 @@
-import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { AgentError } from '../errors.js';
-import { freePort, isAlive, makeRelease, stepContext, tempDataDir, versionApp, waitFor, waitListening } from '../../test-fixtures/helpers.js';
+import { freePort, getOnNewConnection, isAlive, makeRelease, stepContext, tempDataDir, versionApp, waitFor, waitListening } from '../../test-fixtures/helpers.js';
 import { NGINX_BIN, startNginx, type NginxInstance } from '../../test-fixtures/nginx-instance.js';
 import { retireDueSlots, slotStart, slotStatus, slotStop } from '../supervisor/index.js';
 import { writeNginxUpstream } from './nginx.js';
@@ -29,20 +28,7 @@ describe.skipIf(NGINX_BIN === null)('traffic.switch through a private nginx', ()
 
   const start = (slot: 'blue' | 'green', releaseId: string, version: string) =>
     slotStart({ kind: 'slot.start', app: APP, slot, releaseId, argv: [process.execPath, versionApp], port: ports[slot], env: { VERSION: version }, timeoutMs: 30_000 }, stepContext(dataDir));
-  // A new connection per request: at a reload, nginx's old workers close their idle keep-alive
-  // connections, and a pooled one reused at that moment is reset (fetch's pool did that once).
-  const body = () =>
-    new Promise<string>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port: listenPort, path: '/', agent: false }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve(text));
-          res.on('error', reject);
-        })
-        .on('error', reject);
-    });
+  const body = () => getOnNewConnection(listenPort);
 
   beforeEach(async () => {
     ({ dir: dataDir, cleanup } = await tempDataDir());

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, startVersionApp, tempDataDir, waitFor } from '../../test-fixtures/helpers.js';
+import { freePort, getOnNewConnection, startVersionApp, tempDataDir, waitFor } from '../../test-fixtures/helpers.js';
 import { NGINX_BIN, startNginx, type NginxInstance } from '../../test-fixtures/nginx-instance.js';
 import { NginxError, nginxSwitch, renderUpstream, writeNginxUpstream } from './nginx.js';
 
@@ -22,7 +22,7 @@ describe.skipIf(NGINX_BIN === null)('nginx driver against a private nginx', () =
   const apps: ChildProcess[] = [];
 
   const startApp = (version: string) => startVersionApp(version, apps);
-  const body = async () => (await fetch(`http://127.0.0.1:${listenPort}/`)).text();
+  const body = () => getOnNewConnection(listenPort);
 
   beforeEach(async () => {
     ({ dir, cleanup } = await tempDataDir());
