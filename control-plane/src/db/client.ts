@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
+import { cachePreparedStatements } from './statement-cache.js';
 
 export type Db = Client;
 
@@ -24,6 +25,7 @@ export async function openDb(url: string, authToken?: string): Promise<Db> {
   if (file) {
     const path = url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
     mkdirSync(dirname(path), { recursive: true });
+    cachePreparedStatements();
   }
   const db = createClient({ url, ...(authToken ? { authToken } : {}), ...(file ? { timeout: BUSY_TIMEOUT_MS, concurrency: FILE_POOL } : {}) });
   if (file) {
