@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { AgentError } from '../errors.js';
@@ -29,6 +31,11 @@ describe.skipIf(NGINX_BIN === null)('traffic.switch through a private nginx', ()
   const start = (slot: 'blue' | 'green', releaseId: string, version: string) =>
     slotStart({ kind: 'slot.start', app: APP, slot, releaseId, argv: [process.execPath, versionApp], port: ports[slot], env: { VERSION: version }, timeoutMs: 30_000 }, stepContext(dataDir));
   const body = () => getOnNewConnection(listenPort);
+  /** nginx's worker processes (children of the master named in the pid file). */
+  const workers = (): number[] => {
+    const master = readFileSync(join(dataDir, 'nginx.pid'), 'utf8').trim();
+    return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  };
 
   beforeEach(async () => {
     ({ dir: dataDir, cleanup } = await tempDataDir());
@@ -57,11 +64,14 @@ describe.skipIf(NGINX_BIN === null)('traffic.switch through a private nginx', ()
     const nginxSwitch = createNginxTrafficSwitch({ upstreamDir: nginx.upstreamDir, nginxArgv: nginx.argv });
     const spec = { kind: 'traffic.switch' as const, app: APP, listenPort, slot: 'green' as const, targetPort: ports.green, drainMs: 30_000, stopPreviousAfterMs: 0, timeoutMs: 30_000 };
     const ctx = stepContext(dataDir);
+    const oldWorkers = workers();
     const out = await nginxSwitch(spec, ctx);
     expect(out.output).toMatchObject({ changed: true, previousSlot: 'blue', previousPort: ports.blue });
     expect(ctx.text()).toMatch(/nginx now sends new requests to green .*was blue/);
     expect(ctx.text()).toMatch(/blue \(release r1\) stays up as the rollback target until/);
     await waitFor(async () => (await body()) === 'version=2', 5000, 'nginx to serve green');
+    // The reload is graceful: until the old worker has exited it may still take a new connection (and send it to blue).
+    await waitFor(() => workers().every((pid) => !oldWorkers.includes(pid)), 10_000, "nginx's old worker to exit");
     expect(await readNginxUpstream(nginx.upstreamDir, APP)).toEqual({ slot: 'green', targetPort: ports.green });
 
     const activeSlotOf = async (app: string) => (await readNginxUpstream(nginx.upstreamDir, app))?.slot ?? null;
