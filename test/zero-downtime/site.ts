@@ -136,12 +136,12 @@ export class Site {
   }
 
   /** Slot -> {pid, releaseId} as the agent recorded it (blue and green; `main` too when asked: the in-place app). */
-  slots(options: { main?: boolean } = {}): Record<string, { pid: number; releaseId: string; port: number }> {
+  slots(options: { main?: boolean } = {}): Record<string, { pid: number; releaseId: string; port: number; startedAt: number }> {
     const dir = join(this.agent.dataDir, 'apps', APP, 'slots');
     if (!existsSync(dir)) return {};
-    const out: Record<string, { pid: number; releaseId: string; port: number }> = {};
+    const out: Record<string, { pid: number; releaseId: string; port: number; startedAt: number }> = {};
     for (const f of readdirSync(dir).filter((n) => (options.main ? /^(blue|green|main)\.json$/ : /^(blue|green)\.json$/).test(n))) {
-      out[f.replace('.json', '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; releaseId: string; port: number };
+      out[f.replace('.json', '')] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; releaseId: string; port: number; startedAt: number };
     }
     return out;
   }
