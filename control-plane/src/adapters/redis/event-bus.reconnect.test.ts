@@ -28,12 +28,18 @@ describe.skipIf(skip)('Redis event bus: the subscriber connection', () => {
     await deleteKeys(prefix);
   });
 
-  it('resubscribes on its own (ioredis autoResubscribe) and delivers again', async () => {
+  /** A subscribing and a publishing bus under a fresh prefix, closed and cleaned up after the test. */
+  const busPair = () => {
     prefix = randomPrefix();
     const logger = new RecordingLogger();
     const subscriber = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
     const publisher = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
     buses.push(subscriber, publisher);
+    return { subscriber, publisher, logger };
+  };
+
+  it('resubscribes on its own (ioredis autoResubscribe) and delivers again', async () => {
+    const { subscriber, publisher } = busPair();
     const seen: unknown[] = [];
     await subscriber.subscribe('deployment:1', (event) => seen.push(event));
     let reconnects = 0;
@@ -57,11 +63,7 @@ describe.skipIf(skip)('Redis event bus: the subscriber connection', () => {
   // ready check after it was then refused ("Connection in subscriber mode"), the connection
   // started over, and a control plane restarted into a reconnect storm never finished starting.
   it('subscribes while the connection is still being set up, without breaking it', async () => {
-    prefix = randomPrefix();
-    const logger = new RecordingLogger();
-    const subscriber = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
-    const publisher = new RedisEventBus(TEST_REDIS_URL, prefix, logger);
-    buses.push(subscriber, publisher);
+    const { subscriber, publisher, logger } = busPair();
     const seen: unknown[] = [];
     const subscribed = new Promise<unknown>((resolve) =>
       subscriber.subscriberConnection.once('connect', () => resolve(subscriber.subscribe('servers', (event) => seen.push(event)))),
