@@ -90,6 +90,9 @@ const schema = z.object({
     .pipe(z.array(z.string().refine(isAddressOrSubnet, 'list IP addresses or CIDR subnets, comma-separated (e.g. 10.0.0.5,192.168.1.0/24)')))
     .default([]),
   DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  // Webhook receiver (issue 17 item 8): body cap and unauthenticated bodies read at once per client address.
+  DEVFLOW_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(25 * 1024 * 1024).default(1024 * 1024),
+  DEVFLOW_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   // Notifications by e-mail: SMTP_URL and/or DEVFLOW_SMTP_* (notifications/smtp-config.ts).
   ...smtpEnv,
 });
@@ -136,6 +139,10 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** Bearer token for GET /metrics; when unset only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
+  /** Webhook deliveries larger than this get 413 before more is read. */
+  readonly webhookMaxBodyBytes: number;
+  /** Webhook bodies read and verified at once per client address; more get 429. */
+  readonly webhookConcurrency: number;
   /** SMTP server for e-mail notifications; undefined when not configured. */
   readonly smtp: SmtpConfig | undefined;
 }
@@ -178,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     minFreeDiskBytes: e.DEVFLOW_MIN_FREE_DISK_BYTES,
     trustedProxies: Object.freeze([...e.DEVFLOW_TRUSTED_PROXIES]),
     metricsToken: e.DEVFLOW_METRICS_TOKEN,
+    webhookMaxBodyBytes: e.DEVFLOW_WEBHOOK_MAX_BODY_BYTES,
+    webhookConcurrency: e.DEVFLOW_WEBHOOK_CONCURRENCY,
     smtp: smtpConfig(e),
   });
 }

@@ -35,6 +35,7 @@ import { ApprovalStore } from './approvals/store.js';
 import { WebhookService } from './webhooks/service.js';
 import { WebhookSecrets } from './webhooks/secrets.js';
 import { DeliveryStore } from './webhooks/deliveries.js';
+import { ReplayGuard } from './webhooks/replay.js';
 import { handOver, Takeover } from './lifecycle/takeover.js';
 import { ScheduleService } from './schedules/service.js';
 import { ScheduleStore } from './schedules/store.js';
@@ -149,6 +150,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   await approvals.start();
   const webhooks = new WebhookService({
     publicUrl, projects, environments, requests: engine.requests, secrets: new WebhookSecrets(db, box), deliveries: new DeliveryStore(db), audit, logger,
+    maxBodyBytes: config.webhookMaxBodyBytes, replays: new ReplayGuard(db, repositories), concurrencyPerSource: config.webhookConcurrency,
   });
   // Listening before the engine resumes anything, so no status change of a resumed deployment is missed.
   const notifications = createNotifications({ db, box, bus, jobs: adapters.jobQueue, audit, users, projects, environments, deployments: engine.store, smtp: config.smtp, publicUrl, logger });

@@ -120,8 +120,10 @@ describe('GitHub', () => {
     const unknown = await send({ body: good.body, headers: { 'content-type': 'application/json' } });
     expect(unknown.status).toBe(401);
     expect(unknown.body.error.message).toMatch(/unknown webhook sender/);
+    // An unknown project answers exactly like a known one with a wrong signature: ids are not revealed.
     const wrongProject = await send(good, `${cp.url}/webhooks/prj_doesnotexist`);
-    expect(wrongProject.status).toBe(404);
+    expect(wrongProject.status).toBe(401);
+    expect(wrongProject.body.error.message).toMatch(/X-Hub-Signature-256 does not match/);
     expect(await deliveries()).toHaveLength(before);
     const history = await api.call<{ deployments: unknown[]; total?: number }>('GET', `/api/projects/shop/deployments?q=${head.sha}`);
     expect(JSON.stringify(history.body)).not.toContain(head.sha);

@@ -1,36 +1,22 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
 import type { Services } from '../services.js';
 import { parseInput, type AppEnv } from './env.js';
-import { currentUser, requireAuth, requireRole } from './middleware.js';
-
-/** GitHub caps webhook payloads at 25 MB; the others send less. */
-const MAX_BODY = 25 * 1024 * 1024;
+import { clientIp, currentUser, requireAuth, requireRole } from './middleware.js';
 
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 /**
- * `POST /webhooks/:projectId`: deliveries from GitHub, GitLab and Bitbucket. Outside /api on
- * purpose: no session, no CSRF; the signature over the raw body is the only authentication.
+ * `POST /webhooks/:projectId`: deliveries from GitHub, GitLab and Bitbucket (every kind of event
+ * goes through WebhookService.receive: body cap, signature while streaming, replay checks).
+ * Outside /api on purpose: no session, no CSRF; the signature over the raw body is the only
+ * authentication.
  */
 export function webhookReceiverApi(s: Services) {
-  return new Hono<AppEnv>().post(
-    '/:projectId',
-    bodyLimit({
-      maxSize: MAX_BODY,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `webhook payload larger than ${MAX_BODY / 1024 / 1024} MB`);
-      },
-    }),
-    async (c) => {
-      // Bytes first: the signature covers exactly what was sent, before any parsing.
-      const raw = new Uint8Array(await c.req.arrayBuffer());
-      const reply = await s.webhooks.receive(c.req.param('projectId'), (name) => c.req.header(name), raw);
-      return c.json(reply.body, reply.status);
-    },
-  );
+  return new Hono<AppEnv>().post('/:projectId', async (c) => {
+    const reply = await s.webhooks.receive(c.req.param('projectId'), (name) => c.req.header(name), c.req.raw.body, clientIp(c));
+    return c.json(reply.body, reply.status);
+  });
 }
 
 /** `/api/projects/:project/webhook`: the secret (maintainers; shown once) and recent deliveries. */

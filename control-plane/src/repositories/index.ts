@@ -50,6 +50,11 @@ export interface Repositories {
   /** A file at a commit already fetched (e.g. devflow.yml), or null when absent. */
   readFile(source: RepositorySource, commit: string, path: string): Promise<string | null>;
   listRootFiles(source: RepositorySource, commit: string): Promise<string[]>;
+  /**
+   * Whether `ancestor` is `descendant` or one of its ancestors, from the mirror as it is (no
+   * fetch): a commit the mirror lacks cannot be an ancestor of one it has, so the answer is false.
+   */
+  isAncestor(projectId: string, ancestor: string, descendant: string): Promise<boolean>;
   /** Deletes a project's mirror (project deleted). */
   remove(projectId: string): Promise<void>;
 }
@@ -152,6 +157,15 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
     },
     async listRootFiles(source, commit) {
       return (await readFiles(source, commit, [])).rootFiles;
+    },
+    async isAncestor(projectId, ancestor, descendant) {
+      assertCommit(ancestor);
+      assertCommit(descendant);
+      if (!(await mirrors.has(projectId))) return false;
+      // Exit 1 (not an ancestor) and 128 (unknown commit) both throw: either way, not an ancestor.
+      return openGit({ dir: mirrors.pathOf(projectId) })
+        .raw(['merge-base', '--is-ancestor', ancestor, descendant])
+        .then(() => true, () => false);
     },
     remove: async (projectId) => {
       cache.forget(projectId);

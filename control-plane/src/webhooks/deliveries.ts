@@ -33,16 +33,25 @@ export class DeliveryStore {
     private readonly retentionMs = DELIVERY_RETENTION_MS,
   ) {}
 
-  /** Record a verified delivery as `processing`; false when this id was seen before (a replay). */
-  async claim(projectId: string, d: Pick<Delivery, 'provider' | 'deliveryId' | 'event' | 'branch' | 'sha'>): Promise<boolean> {
+  /**
+   * Record a verified delivery as `processing`. `duplicateOf` is null when it is new, else the
+   * delivery id seen before with this id or with the same body (a replay under a fresh id).
+   */
+  async claim(projectId: string, d: Pick<Delivery, 'provider' | 'deliveryId' | 'event' | 'branch' | 'sha'> & { payloadHash: string }): Promise<{ duplicateOf: string | null }> {
     const now = Date.now();
     await this.db.execute({ sql: 'DELETE FROM webhook_deliveries WHERE project_id = ? AND received_at < ?', args: [projectId, now - this.retentionMs] });
     const rs = await this.db.execute({
-      sql: `INSERT INTO webhook_deliveries (project_id, provider, delivery_id, event, branch, sha, outcome, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, 'processing', ?) ON CONFLICT DO NOTHING`,
-      args: [projectId, d.provider, d.deliveryId, d.event, d.branch, d.sha, now],
+      sql: `INSERT INTO webhook_deliveries (project_id, provider, delivery_id, event, branch, sha, outcome, received_at, payload_hash)
+            VALUES (?, ?, ?, ?, ?, ?, 'processing', ?, ?) ON CONFLICT DO NOTHING`,
+      args: [projectId, d.provider, d.deliveryId, d.event, d.branch, d.sha, now, d.payloadHash],
     });
-    return rs.rowsAffected > 0;
+    if (rs.rowsAffected > 0) return { duplicateOf: null };
+    const seen = await this.db.execute({
+      sql: `SELECT delivery_id FROM webhook_deliveries WHERE project_id = ? AND ((provider = ? AND delivery_id = ?) OR payload_hash = ?)
+            ORDER BY (delivery_id = ?) DESC LIMIT 1`,
+      args: [projectId, d.provider, d.deliveryId, d.payloadHash, d.deliveryId],
+    });
+    return { duplicateOf: seen.rows[0] ? String(seen.rows[0].delivery_id) : d.deliveryId };
   }
 
   async settle(projectId: string, provider: Provider, deliveryId: string, outcome: DeliveryOutcome, detail: string | null, deployments: DeliveryDeployment[] = []): Promise<void> {

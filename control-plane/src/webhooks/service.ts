@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit.js';
 import type { DeploymentRequests } from '../deployments/requests.js';
 import type { EnvironmentService } from '../environments/service.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError } from '../errors.js';
+import { readDeliveryBody, type DeliveryBody } from './body.js';
+import { startVerification } from './signature.js';
+import { SourceLimiter } from './source-limit.js';
+import type { ReplayGuard } from './replay.js';
 import type { Logger } from '../logger.js';
 import type { ProjectService } from '../projects/service.js';
 import type { Delivery, DeliveryDeployment, DeliveryStore } from './deliveries.js';
@@ -19,6 +24,12 @@ export interface WebhookDeps {
   deliveries: DeliveryStore;
   audit: AuditLog;
   logger: Logger;
+  /** DEVFLOW_WEBHOOK_MAX_BODY_BYTES: larger deliveries get 413 before more is read. */
+  maxBodyBytes: number;
+  /** Refuses pushes older than what an environment has live or queued from a webhook. */
+  replays: Pick<ReplayGuard, 'staleReason'>;
+  /** DEVFLOW_WEBHOOK_CONCURRENCY: unauthenticated bodies read at once per client address. */
+  concurrencyPerSource: number;
 }
 
 /** 200 (pong, ignored, duplicate) or 202 (deployments requested). Failures throw AppError (401/400/404). */
@@ -36,7 +47,11 @@ const UNKNOWN_SENDER =
  * the pushed branch (DeploymentRequests, trigger `webhook`: locks and approvals apply).
  */
 export class WebhookService {
-  constructor(private readonly d: WebhookDeps) {}
+  private readonly sources: SourceLimiter;
+
+  constructor(private readonly d: WebhookDeps) {
+    this.sources = new SourceLimiter(d.concurrencyPerSource);
+  }
 
   /** A new secret for the project (shown once; replaces any previous one). */
   async createSecret(actor: string, projectRef: string): Promise<{ url: string; secret: string; createdAt: number }> {
@@ -61,32 +76,48 @@ export class WebhookService {
     return `${this.d.publicUrl}/webhooks/${projectId}`;
   }
 
-  async receive(projectRef: string, headers: HeaderLookup, raw: Uint8Array): Promise<WebhookReply> {
-    const project = await this.d.projects.find(projectRef);
-    if (!project) throw notFound('project', projectRef);
+  /**
+   * One delivery, read from `body` as it streams in (capped, hashed and signature-checked on the
+   * way). An unknown project, a project without a secret and a wrong signature answer the same
+   * 401, so the receiver does not tell which project ids exist; the log says which it was.
+   */
+  async receive(projectRef: string, headers: HeaderLookup, body: ReadableStream<Uint8Array> | null, source: string): Promise<WebhookReply> {
     const adapter = detectProvider(headers);
+    // A refused body is left unread (not cancelled): Node discards it after the answer (see body.ts).
     if (!adapter) throw new AppError('UNAUTHENTICATED', UNKNOWN_SENDER);
-    const secret = await this.d.secrets.get(project.id);
-    if (!secret) {
-      throw new AppError('UNAUTHENTICATED', `project "${project.name}" has no webhook secret yet; create one (POST /api/projects/${project.name}/webhook) and paste it into ${adapter.name}`);
+    const release = this.sources.acquire(source);
+    let project: { id: string; name: string } | null;
+    let read: DeliveryBody;
+    try {
+      project = await this.d.projects.find(projectRef);
+      const secret = project ? await this.d.secrets.get(project.id) : null;
+      // Without a secret the delivery is checked against a random one: same work, same answer.
+      const started = startVerification(adapter.auth, headers(adapter.auth.header), secret ?? randomBytes(32).toString('hex'));
+      if ('refused' in started) throw this.refuse(adapter, started.refused, projectRef, project, secret !== null);
+      read = await readDeliveryBody(body, headers('content-length'), this.d.maxBodyBytes, (chunk) => started.verifier.update(chunk));
+      const refused = started.verifier.result();
+      if (refused || !project || secret === null) throw this.refuse(adapter, refused ?? `${adapter.auth.headerName} does not match the body signed with this project's webhook secret (wrong secret, or the body was changed on the way)`, projectRef, project, secret !== null);
+    } finally {
+      release();
     }
-    const refused = adapter.verify(headers, raw, secret);
-    if (refused) throw new AppError('UNAUTHENTICATED', refused, { provider: adapter.name });
 
     const deliveryId = headers(adapter.deliveryHeader)?.trim();
     if (!deliveryId || deliveryId.length > 200) throw new AppError('VALIDATION_FAILED', `header ${adapter.deliveryHeader} (the delivery id) is missing or too long`);
     let event: WebhookEvent;
     try {
-      event = adapter.parse(headers, raw);
+      event = adapter.parse(headers, read.raw);
     } catch (err) {
       if (err instanceof WebhookPayloadError) throw new AppError('VALIDATION_FAILED', `${adapter.name} ${headers(adapter.eventHeader)} delivery: ${err.message}`);
       throw err;
     }
     const first = event.kind === 'push' ? event.changes[0] : undefined;
-    const claimed = await this.d.deliveries.claim(project.id, {
-      provider: adapter.name, deliveryId, event: event.event, branch: first?.branch ?? first?.tag ?? null, sha: first?.sha ?? null,
+    const claim = await this.d.deliveries.claim(project.id, {
+      provider: adapter.name, deliveryId, event: event.event, branch: first?.branch ?? first?.tag ?? null, sha: first?.sha ?? null, payloadHash: read.sha256,
     });
-    if (!claimed) return { status: 200, body: { ignored: 'duplicate delivery', deliveryId } };
+    if (claim.duplicateOf === deliveryId) return { status: 200, body: { ignored: 'duplicate delivery', deliveryId } };
+    if (claim.duplicateOf !== null) {
+      return { status: 200, body: { ignored: `duplicate payload: the same body was delivered as ${claim.duplicateOf} (a replay with a new delivery id)`, deliveryId } };
+    }
 
     try {
       return await this.handle(project, adapter, deliveryId, event);
@@ -94,6 +125,13 @@ export class WebhookService {
       await this.d.deliveries.settle(project.id, adapter.name, deliveryId, 'failed', err instanceof Error ? err.message : String(err));
       throw err;
     }
+  }
+
+  /** The one 401 every unauthenticated delivery gets; the log keeps the real reason. */
+  private refuse(adapter: ProviderAdapter, reason: string, projectRef: string, project: { name: string } | null, hasSecret: boolean): AppError {
+    const why = !project ? 'no such project' : !hasSecret ? `project "${project.name}" has no webhook secret yet (POST /api/projects/${project.name}/webhook)` : reason;
+    this.d.logger.warn('webhook delivery refused', { provider: adapter.name, project: projectRef.slice(0, 100), why });
+    return new AppError('UNAUTHENTICATED', reason, { provider: adapter.name });
   }
 
   private async handle(project: { id: string; name: string }, adapter: ProviderAdapter, deliveryId: string, event: WebhookEvent): Promise<WebhookReply> {
@@ -107,13 +145,16 @@ export class WebhookService {
       await settle('ignored', why);
       return { status: 200, body: { ignored: why } };
     }
-    const deployments: (DeliveryDeployment & { outcome?: string })[] = [];
+    let deployments: (DeliveryDeployment & { outcome?: string })[] = [];
     const ignored: string[] = [];
     for (const change of event.changes) {
       const skip = await this.skipReason(project.id, change);
       if (skip) ignored.push(skip);
       else deployments.push(...(await this.deploy(project.id, adapter, deliveryId, change, event.pusher)));
     }
+    // Replayed (older) pushes are refused per environment; when nothing else was requested, the delivery is ignored with why.
+    for (const x of deployments.filter((x) => x.outcome === 'replay')) ignored.push(`${x.environment}: ${x.reason ?? ''}`);
+    deployments = deployments.filter((x) => x.outcome !== 'replay');
     if (deployments.length === 0) {
       await settle('ignored', ignored.join('; '));
       return { status: 200, body: { ignored: ignored.join('; ') } };
@@ -137,6 +178,11 @@ export class WebhookService {
     const envs = (await this.d.environments.list(projectId)).filter((e) => e.autoDeploy && e.branch === change.branch);
     const out: (DeliveryDeployment & { outcome?: string })[] = [];
     for (const env of envs) {
+      const stale = change.sha ? await this.d.replays.staleReason(projectId, env, change.sha) : null;
+      if (stale) {
+        out.push({ environment: env.name, deploymentId: null, status: null, outcome: 'replay', reason: stale });
+        continue;
+      }
       try {
         const r = await this.d.requests.deploy(`webhook:${adapter.name}`, projectId, env.id, { branch: change.branch ?? env.branch, ...(change.sha ? { commit: change.sha } : {}) }, 'webhook');
         out.push({ environment: env.name, deploymentId: r.deployment.id, status: r.deployment.status, outcome: r.outcome, reason: r.deployment.reason });

@@ -1,3 +1,5 @@
+import type { WebhookAuth } from './signature.js';
+
 export const PROVIDERS = ['github', 'gitlab', 'bitbucket'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
@@ -31,7 +33,9 @@ export interface ProviderAdapter {
   eventHeader: string;
   /** Header carrying the unique delivery id (the replay key). */
   deliveryHeader: string;
-  /** null when authentic; else why not, in words the user can act on. */
+  /** How deliveries are authenticated (the receiver checks it while the body streams in). */
+  auth: WebhookAuth;
+  /** null when authentic; else why not, in words the user can act on (a whole body at hand). */
   verify(headers: HeaderLookup, raw: Uint8Array, secret: string): string | null;
   /** Throws WebhookPayloadError when the payload lacks what the event needs. */
   parse(headers: HeaderLookup, raw: Uint8Array): WebhookEvent;

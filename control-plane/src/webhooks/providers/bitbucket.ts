@@ -12,6 +12,7 @@ export const bitbucket: ProviderAdapter = {
   name: 'bitbucket',
   eventHeader: 'x-event-key',
   deliveryHeader: 'x-request-uuid',
+  auth: { kind: 'hmac-sha256', header: 'x-hub-signature', headerName: 'X-Hub-Signature' },
   verify: (headers, raw, secret) => checkHmacHeader(headers('x-hub-signature'), 'X-Hub-Signature', raw, secret),
   parse(headers, raw): WebhookEvent {
     const event = headers('x-event-key') ?? '';

@@ -11,6 +11,7 @@ export const github: ProviderAdapter = {
   name: 'github',
   eventHeader: 'x-github-event',
   deliveryHeader: 'x-github-delivery',
+  auth: { kind: 'hmac-sha256', header: 'x-hub-signature-256', headerName: 'X-Hub-Signature-256' },
   verify: (headers, raw, secret) => checkHmacHeader(headers('x-hub-signature-256'), 'X-Hub-Signature-256', raw, secret),
   parse(headers, raw): WebhookEvent {
     const event = headers('x-github-event') ?? '';

@@ -11,6 +11,7 @@ export const gitlab: ProviderAdapter = {
   name: 'gitlab',
   eventHeader: 'x-gitlab-event',
   deliveryHeader: 'x-gitlab-event-uuid',
+  auth: { kind: 'token', header: 'x-gitlab-token', headerName: 'X-Gitlab-Token' },
   verify: (headers, _raw, secret) => checkToken(headers('x-gitlab-token'), 'X-Gitlab-Token', secret),
   parse(headers, raw): WebhookEvent {
     const event = headers('x-gitlab-event') ?? '';
