@@ -11,6 +11,7 @@ import { agentDistributionApi } from './api/agent-dist.js';
 import { projectsApi } from './api/projects.js';
 import { environmentsApi } from './api/environments.js';
 import { schedulesApi } from './api/schedules.js';
+import { freezesApi } from './api/freezes.js';
 import { deploymentsApi, projectDeploymentsApi } from './api/deployments.js';
 import { projectQueueApi, queueApi } from './api/queue.js';
 import { eventsApi } from './api/events.js';
@@ -46,6 +47,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/projects', projectsApi(s));
   app.route('/api/projects', environmentsApi(s));
   app.route('/api/projects', schedulesApi(s));
+  app.route('/api/projects', freezesApi(s));
   app.route('/api/projects', projectDeploymentsApi(s));
   app.route('/api/projects', projectQueueApi(s));
   app.route('/api/deployments', deploymentsApi(s));

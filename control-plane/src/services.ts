@@ -39,6 +39,8 @@ import { ReplayGuard } from './webhooks/replay.js';
 import { handOver, Takeover } from './lifecycle/takeover.js';
 import { ScheduleService } from './schedules/service.js';
 import { ScheduleStore } from './schedules/store.js';
+import { FreezeService } from './freeze/service.js';
+import { FreezeStore } from './freeze/store.js';
 import { runPhases } from './lifecycle/shutdown.js';
 
 export interface ServiceDeps {
@@ -84,6 +86,8 @@ export interface Services {
   engine: Engine;
   /** Scheduled deployments: an environment's cron schedule, fired once per tick cluster-wide (schedules/). */
   schedules: ScheduleService;
+  /** Freeze windows per project or environment (freeze/). */
+  freezes: FreezeService;
   /** Notification channels, rules and delivery history (notifications/). */
   notifications: NotificationService;
   /** Approve/reject deployments waiting in pending_approval (approvals/). */
@@ -133,9 +137,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos') });
   const projects = new ProjectService(db, box, audit, repositories);
   const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
+  const freezes = new FreezeService({ store: new FreezeStore(db), projects, environments, audit });
   let approvals: ApprovalService | undefined;
   const engine = createEngine({
     config, db, box, bus, jobs: adapters.jobQueue, logger, audit, servers, steps, dispatcher, projects, environments, repositories,
+    frozen: (env, at) => freezes.active(env, at),
     approvals: {
       requested: (dep, rule) => {
         if (!approvals) throw new Error('approvals not ready');
@@ -190,6 +196,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     environments,
     engine,
     schedules,
+    freezes,
     notifications: notifications.service,
     approvals,
     webhooks,

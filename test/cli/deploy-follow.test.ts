@@ -113,10 +113,13 @@ describe('devflow CLI against a real control plane and agent', () => {
     expect(follow.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)).toContain('end');
   });
 
-  it('a fixed commit deploys, then rollback --follow restores the previous release', async () => {
+  it('a fixed commit deploys (with --force: the previous deployment failed), then rollback --follow restores the previous release', async () => {
     repo.write({ VERSION: 'v3\n', 'migrate.js': '' });
     repo.commit('v3: fixed');
-    expect((await devflow('deploy', 'shop', '--env', 'production', '--follow')).code).toBe(0);
+    const refused = await devflow('deploy', 'shop', '--env', 'production');
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/the previous deployment of "production" \(dep_\S+\) failed.*deploy with force/);
+    expect((await devflow('deploy', 'shop', '--env', 'production', '--force', '--follow')).code).toBe(0);
     expect((await httpGet(`http://127.0.0.1:${port}/`)).text).toBe('version=v3 greeting=hello-from-cli');
     const rollback = await devflow('rollback', 'shop', '--env', 'production', '--follow');
     expect(rollback.code, `${rollback.stdout}\n${rollback.stderr}`).toBe(0);

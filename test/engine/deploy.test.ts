@@ -42,7 +42,8 @@ beforeAll(async () => {
   port = await freePort();
   expect((await api.call('POST', '/api/projects', { name: 'shop', repositoryUrl: repo.dir, preset: 'node', defaultBranch: 'main' })).status).toBe(201);
   // In-place: both agents share this host, and two traffic proxies cannot both own the public port.
-  const env = await api.call('POST', '/api/projects/shop/environments', { name: 'production', branch: 'main', port, strategy: 'in-place', serverIds: [a.id, b.id] });
+  // Deploys follow failures on purpose here: the "previous deployment succeeded" rule is tested in test/rules/.
+  const env = await api.call('POST', '/api/projects/shop/environments', { name: 'production', branch: 'main', port, strategy: 'in-place', serverIds: [a.id, b.id], requirePreviousSuccess: false });
   expect(env.status, JSON.stringify(env.body)).toBe(201);
   expect((await api.call('PUT', `${base}/variables`, { variables: { GREETING: 'hello-from-devflow' } })).status).toBe(200);
 }, 90_000);

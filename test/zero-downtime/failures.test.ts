@@ -12,6 +12,8 @@ let site: Site;
 
 beforeAll(async () => {
   site = await Site.start({ drainTimeoutS: 5 });
+  // Each case deploys again after a failure on purpose: the "previous deployment succeeded" rule is tested in test/rules/.
+  await site.setEnvironment({ requirePreviousSuccess: false });
   await site.deployNext();
   await site.deployNext();
 }, 90_000);

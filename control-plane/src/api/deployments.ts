@@ -25,7 +25,7 @@ export function projectDeploymentsApi(s: Services) {
     .post('/:project/environments/:env/deployments', deployer, async (c) => {
       const input = await readJson(c, DeployOptions);
       const user = currentUser(c);
-      const out = await s.engine.requests.deploy(user.id, c.req.param('project'), c.req.param('env'), input, 'manual');
+      const out = await s.engine.requests.deploy(user.id, c.req.param('project'), c.req.param('env'), input, 'manual', user.role);
       return c.json(out, out.outcome === 'queued' || out.outcome === 'pending_approval' || out.outcome === 'failed' ? 201 : 200);
     })
     .post('/:project/environments/:env/rollback', deployer, async (c) => {

@@ -135,6 +135,33 @@ describe('devflow catalogue commands', () => {
     expect((await cli(['unlock', 'shop', '--env', 'production'])).code).toBe(0);
   });
 
+  it('envs show prints the previous-succeeded rule; envs set turns it off; freeze list|add|remove, bad input refused with the field', async () => {
+    const shown = await cli(['envs', 'shop', 'show', 'production']);
+    expect(JSON.parse(shown.out).onlyAfterSuccess).toMatch(/^on: webhook and schedule deployments skip while the last deployment failed/);
+    expect((await cli(['envs', 'shop', 'set', 'production', '--only-after-success', 'maybe'])).code).toBe(2);
+    expect((await cli(['envs', 'shop', 'set', 'production', '--only-after-success', 'off'])).code).toBe(0);
+    expect(JSON.parse((await cli(['envs', 'shop', 'show', 'production'])).out).onlyAfterSuccess).toBe('off');
+    expect((await cli(['envs', 'shop', 'set', 'production', '--only-after-success', 'on'])).code).toBe(0);
+
+    const added = await cli(['freeze', 'add', 'shop', '--env', 'production', '--from', '2030-12-20T00:00:00Z', '--to', '2031-01-04T00:00:00Z', '--reason', 'year-end', '--json']);
+    expect(added.code, added.err).toBe(0);
+    const id = JSON.parse(added.out).freeze.id as string;
+    const weekly = await cli(['freeze', 'add', 'shop', '--cron', '0 16 * * FRI', '--duration', '3840', '--tz', 'Europe/Berlin', '--reason', 'weekends']);
+    expect(weekly.out).toMatch(/^Added freeze frz_\S+ on shop: "0 16 \* \* FRI" for 3840 min \(Europe\/Berlin\)\n$/);
+    const list = await cli(['freeze', 'list', 'shop']);
+    expect(list.out).toMatch(new RegExp(`${id}\\s+production\\s+.*year-end`));
+    expect(list.out).toMatch(/\(all\)\s+"0 16 \* \* FRI" for 3840 min \(Europe\/Berlin\)\s+weekends/);
+    const badZone = await cli(['freeze', 'add', 'shop', '--cron', '0 16 * * FRI', '--duration', '60', '--tz', 'Nowhere/Else', '--reason', 'x']);
+    expect([badZone.code, badZone.err]).toEqual([3, expect.stringContaining('timezone: unknown time zone "Nowhere/Else"')]);
+    const backwards = await cli(['freeze', 'add', 'shop', '--from', '2030-01-02T00:00:00Z', '--to', '2030-01-01T00:00:00Z', '--reason', 'x']);
+    expect([backwards.code, backwards.err]).toEqual([3, expect.stringContaining('to: must be after from')]);
+    expect((await cli(['freeze', 'add', 'shop', '--from', '2030-01-01T00:00:00Z', '--to', '2030-01-02T00:00:00Z'])).code).toBe(2);
+    expect((await cli(['freeze', 'remove', 'shop', id])).out).toBe(`Removed freeze ${id}\n`);
+    expect((await cli(['freeze', 'remove', 'shop', id])).code).toBe(3);
+    expect((await cli(['freeze', 'nope'])).code).toBe(2);
+    expect((await cli(['deploy', 'shop', '--env', 'production', '--reason', 'x'])).code).toBe(2);
+  });
+
   it('deploy to an environment with no online server fails fast: exit 1 with the reason', async () => {
     const res = await cli(['deploy', 'shop', '--env', 'production', '--follow']);
     expect([res.code, res.err]).toEqual([1, expect.stringMatching(/^devflow deploy: deployment \S+ failed: .*(online|offline)/)]);

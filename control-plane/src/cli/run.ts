@@ -5,6 +5,7 @@ import { ApiError, DeploymentFailedError, EXIT, UsageError } from './errors.js';
 import { approvals, approve, reject } from './commands/approvals.js';
 import { cancel, deploy, rollback } from './commands/deploy.js';
 import { envs } from './commands/envs.js';
+import { freeze } from './commands/freeze.js';
 import { history, queue } from './commands/history.js';
 import { lock, unlock } from './commands/lock.js';
 import { login } from './commands/login.js';
@@ -14,7 +15,7 @@ import { servers } from './commands/servers.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, approvals, approve, reject };
+const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, freeze, approvals, approve, reject };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  devflow ${c.usage}`);

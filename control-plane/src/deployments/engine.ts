@@ -19,6 +19,7 @@ import { DeploymentQueue } from '../queue/service.js';
 import { DeploymentLog } from './log.js';
 import { liveRelease, ReleaseStore, type LiveRelease } from './releases.js';
 import { DeploymentRequests, type ApprovalGate } from './requests.js';
+import type { FreezeLookup } from './rules.js';
 import { RunStore } from './run-store.js';
 import { DeploymentStore } from './store.js';
 
@@ -36,6 +37,8 @@ export interface EngineDeps {
   projects: ProjectService;
   environments: EnvironmentService;
   repositories: Repositories;
+  /** Freeze windows covering an environment (freeze/service.ts), checked by deployments/rules.ts. */
+  frozen: FreezeLookup;
   /** Deployments created `pending_approval` are handed to approvals/ (see services.ts). */
   approvals: ApprovalGate;
 }
@@ -106,6 +109,7 @@ export function createEngine(d: EngineDeps): Engine {
     audit: d.audit,
     wake: (projectId) => queue.wake(projectId),
     approvals: d.approvals,
+    frozen: d.frozen,
     minFreeDiskBytes: d.config.minFreeDiskBytes,
   });
 

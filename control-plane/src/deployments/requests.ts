@@ -17,6 +17,8 @@ import type { Db } from '../db/client.js';
 import { rollbackTarget } from './rollback-target.js';
 import type { Deployment, DeployOptions, RollbackOptions, Trigger } from './types.js';
 import type { ApprovalRule } from '../approvals/rule.js';
+import type { Role } from '../api/env.js';
+import { checkRules, type FreezeLookup } from './rules.js';
 
 /** approvals/: told about every deployment created `pending_approval` (arms its expiry). */
 export interface ApprovalGate {
@@ -37,6 +39,8 @@ export interface RequestDeps {
   wake(projectId: string): Promise<void>;
   approvals: ApprovalGate;
   minFreeDiskBytes: number;
+  /** Freeze windows covering an environment (freeze/); set once the freeze service exists. */
+  frozen: FreezeLookup;
 }
 
 /**
@@ -55,7 +59,7 @@ export interface RequestOutcome {
 export class DeploymentRequests {
   constructor(private readonly d: RequestDeps) {}
 
-  async deploy(actor: string, projectRef: string, envRef: string, input: DeployOptions, trigger: Trigger = 'manual'): Promise<RequestOutcome> {
+  async deploy(actor: string, projectRef: string, envRef: string, input: DeployOptions, trigger: Trigger = 'manual', role?: Role): Promise<RequestOutcome> {
     const d = this.d;
     const project = await d.projects.get(projectRef);
     const env = await d.environments.get(project.id, envRef);
@@ -77,6 +81,7 @@ export class DeploymentRequests {
         ...(input.skipMigrations ? { skipMigrations: true } : {}),
         ...(input.skipCache ? { skipCache: true } : {}),
         ...(input.force ? { force: true } : {}),
+        ...(input.force && input.forceReason ? { forceReason: input.forceReason } : {}),
         ...(input.serverIds ? { serverIds: input.serverIds } : {}),
         ...((input.autoRollback ?? env.autoRollback) ? { autoRollback: true } : {}),
       },
@@ -88,6 +93,10 @@ export class DeploymentRequests {
       if (byPerson) throw new AppError('CONFLICT', `${why}; deploy with force to override`, { lock: env.lock });
       return this.record({ ...base, status: 'skipped', reason: why });
     }
+    const rules = await checkRules(d.db, d.frozen, { env, trigger, input, role });
+    if ('blocked' in rules) return this.record({ ...base, status: 'skipped', reason: rules.blocked.reason, blockedBy: rules.blocked.blockedBy });
+    const overrode = [...(env.lock && input.force ? ['lock'] : []), ...rules.overrode];
+    if (overrode.length > 0) base.options.overrode = overrode;
     const live = await liveRelease(d.db, env.id);
     if (live?.commit === commit.sha && !input.force) {
       return this.record({ ...base, status: 'skipped', reason: `commit ${commit.sha.slice(0, 12)} is already live (release ${live.releaseId}); deploy with force to run it again` });
@@ -147,7 +156,10 @@ export class DeploymentRequests {
     // Rollbacks restore a release that was already approved once; they never wait.
     const approval = base.kind === 'deploy' && env.approval.required ? env.approval : null;
     const result = await this.record({ ...base, status: approval ? 'pending_approval' : 'queued' }, what);
-    await this.d.audit.record(actor, base.kind === 'rollback' ? 'deployment.rollback' : 'deployment.create', base.id, { environment: env.id, commit: base.commit?.sha });
+    await this.d.audit.record(actor, base.kind === 'rollback' ? 'deployment.rollback' : 'deployment.create', base.id, {
+      environment: env.id, commit: base.commit?.sha,
+      ...(base.options.overrode ? { overrode: base.options.overrode, forceReason: base.options.forceReason ?? null } : {}),
+    });
     if (approval) await this.d.approvals.requested(result.deployment, approval);
     else await this.d.wake(base.projectId);
     return result;

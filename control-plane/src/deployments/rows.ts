@@ -38,6 +38,7 @@ export function toDeployment(r: Row, position: number | null = null): Deployment
     releaseId: optStr(r.release_id),
     rollbackOf: optStr(r.rollback_of),
     causedBy: optStr(r.caused_by),
+    blockedBy: optStr(r.blocked_by),
     createdAt: num(r.created_at),
     startedAt,
     activatedAt: optNum(r.activated_at),

@@ -18,6 +18,8 @@ export const DeployOptions = z
     skipMigrations: z.boolean().optional(),
     skipCache: z.boolean().optional(),
     force: z.boolean().optional(),
+    /** Why force is used; required to deploy inside a freeze window (admins only), recorded in the audit log. */
+    forceReason: z.string().trim().min(1).max(500).optional(),
     serverIds: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
     /** Roll back automatically when restart or the health check fails after activation. */
     autoRollback: z.boolean().optional(),
@@ -39,6 +41,9 @@ export interface StoredOptions {
   skipMigrations?: boolean;
   skipCache?: boolean;
   force?: boolean;
+  forceReason?: string;
+  /** Which rules force overrode (lock, previous-failed, freeze). */
+  overrode?: string[];
   serverIds?: string[];
   autoRollback?: boolean;
   restoreVariables?: boolean;
@@ -78,6 +83,8 @@ export interface Deployment {
   releaseId: string | null;
   rollbackOf: string | null;
   causedBy: string | null;
+  /** Skipped: the failed deployment or the freeze window that stopped it. */
+  blockedBy: string | null;
   createdAt: number;
   startedAt: number | null;
   activatedAt: number | null;

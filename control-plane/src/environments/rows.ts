@@ -23,6 +23,7 @@ export interface EnvironmentRow {
   auto_rollback: number;
   auto_deploy: number;
   approval: string | null;
+  require_previous_success: number;
   locked_by: string | null;
   locked_by_email: string | null;
   locked_reason: string | null;
@@ -35,7 +36,7 @@ const n = (v: unknown): number | null => (v === null || v === undefined ? null :
 
 export function toEnvironment(
   r: EnvironmentRow,
-  extra: Pick<Environment, 'servers' | 'variables' | 'liveRelease'>,
+  extra: Pick<Environment, 'servers' | 'variables' | 'liveRelease' | 'previousFailure'>,
 ): Environment {
   const port = n(r.port);
   const overrides = JSON.parse(r.stage_timeouts) as Partial<Record<StageName, number>>;
@@ -57,6 +58,7 @@ export function toEnvironment(
     autoRollback: Number(r.auto_rollback) === 1,
     autoDeploy: Number(r.auto_deploy) === 1,
     approval: parseApprovalColumn(r.approval),
+    requirePreviousSuccess: Number(r.require_previous_success ?? 1) === 1,
     lock:
       r.locked_by === null
         ? null

@@ -10,6 +10,7 @@ import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES, DEFAULT_STAGE_TIMEOUTS
 import type { ProjectService } from '../projects/service.js';
 import { approvalColumn, toApprovalRule } from '../approvals/rule.js';
 import { checkPorts } from './ports.js';
+import { previousFailure } from './previous-failure.js';
 import { toEnvironment, type EnvironmentRow } from './rows.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment, type Environment, type LiveRelease } from './types.js';
 import type { VariableStore } from './variables.js';
@@ -44,13 +45,13 @@ export class EnvironmentService {
     try {
       await this.db.execute({
         sql: `INSERT INTO environments (id, project_id, name, branch, strategy, port, blue_port, green_port, start_command, healthcheck_path,
-                keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, require_previous_success, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           id, project.id, data.name, data.branch ?? project.defaultBranch, data.strategy ?? null, port, data.bluePort ?? null, data.greenPort ?? null,
           data.startCommand ?? null, data.healthcheckPath ?? DEFAULT_HEALTHCHECK_PATH, data.keepReleases ?? DEFAULT_KEEP_RELEASES,
           JSON.stringify(data.stageTimeouts ?? {}), JSON.stringify(data.pipeline ?? {}), data.autoRollback ? 1 : 0,
-          data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, now, now,
+          data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, data.requirePreviousSuccess === false ? 0 : 1, now, now,
         ],
       });
     } catch (err) {
@@ -86,7 +87,7 @@ export class EnvironmentService {
     );
     await this.db.execute({
       sql: `UPDATE environments SET branch = ?, strategy = ?, port = ?, blue_port = ?, green_port = ?, start_command = ?, healthcheck_path = ?,
-              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, updated_at = ? WHERE id = ?`,
+              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, require_previous_success = ?, updated_at = ? WHERE id = ?`,
       args: [
         pick(patch.branch, row.branch), pick(patch.strategy, row.strategy), pick(patch.port, row.port), pick(patch.bluePort, row.blue_port),
         pick(patch.greenPort, row.green_port), pick(patch.startCommand, row.start_command), pick(patch.healthcheckPath, row.healthcheck_path),
@@ -94,6 +95,7 @@ export class EnvironmentService {
         patch.pipeline ? JSON.stringify(patch.pipeline) : row.pipeline, patch.autoRollback === undefined ? row.auto_rollback : patch.autoRollback ? 1 : 0,
         patch.autoDeploy === undefined ? row.auto_deploy : patch.autoDeploy ? 1 : 0,
         patch.approval === undefined ? row.approval : approvalColumn(toApprovalRule(patch.approval)),
+        patch.requirePreviousSuccess === undefined ? row.require_previous_success : patch.requirePreviousSuccess ? 1 : 0,
         Date.now(), row.id,
       ],
     });
@@ -196,6 +198,7 @@ export class EnvironmentService {
       servers: servers.rows.map((s) => ({ id: String(s.id), name: String(s.name), status: String(s.status) })),
       variables: await this.variables.keys(row.id),
       liveRelease: await this.liveRelease(row.id),
+      previousFailure: await previousFailure(this.db, row.id),
     });
   }
 }

@@ -3,6 +3,7 @@ import { ApprovalRuleInput, type ApprovalRule } from '../approvals/rule.js';
 import { PipelineSettings, type Strategy } from '../pipeline/settings.js';
 import { STAGES, type StageName } from '../pipeline/stages.js';
 import { BranchInput, Slug } from '../projects/types.js';
+import type { PreviousFailure } from './previous-failure.js';
 
 const Port = z.number().int().min(1).max(65535);
 const StageTimeouts = z
@@ -41,6 +42,8 @@ const settingsFields = {
   autoDeploy: z.boolean(),
   /** Deploy requests wait for approval (approvals/). */
   approval: ApprovalRuleInput,
+  /** Webhook and schedule deployments are skipped, and people need force, while the last deployment failed. */
+  requirePreviousSuccess: z.boolean(),
 };
 
 export const CreateEnvironment = z
@@ -101,6 +104,10 @@ export interface Environment {
   /** A push of `branch` (git webhook) deploys it. */
   autoDeploy: boolean;
   approval: ApprovalRule;
+  /** The "only if the previous deployment succeeded" rule (default on). */
+  requirePreviousSuccess: boolean;
+  /** The latest deployment that ran to an end, when it failed; null otherwise. */
+  previousFailure: PreviousFailure | null;
   servers: { id: string; name: string; status: string }[];
   /** Variable names only; values are never returned. */
   variables: string[];

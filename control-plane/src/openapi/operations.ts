@@ -3,6 +3,7 @@ import { HistoryQuery } from '../deployments/history.js';
 import { DeployOptions, RollbackOptions } from '../deployments/types.js';
 import { CreateEnvironment, LockInput, SetVariables, UpdateEnvironment } from '../environments/types.js';
 import { ScheduleInput } from '../schedules/types.js';
+import { CalendarQuery, FreezeInput } from '../freeze/types.js';
 import { CreateNotification, TestNotification, UpdateNotification } from '../notifications/types.js';
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
@@ -89,6 +90,10 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: `${env}/schedule`, summary: "The environment's cron schedule and its recent ticks", tag: 'schedules', responses: { 200: z.object({ schedule: R.Schedule.nullable(), fires: z.array(R.ScheduleFire) }) } },
   { method: 'put', path: `${env}/schedule`, summary: 'Set the cron schedule (scheduled deployments)', tag: 'schedules', roles: maintainer, body: ScheduleInput, responses: { 200: z.object({ schedule: R.Schedule }) } },
   { method: 'delete', path: `${env}/schedule`, summary: 'Remove the schedule', tag: 'schedules', roles: maintainer, responses: { 204: null } },
+  { method: 'get', path: '/api/projects/:project/freezes', summary: 'Freeze windows of the project (?environment= adds only those covering it)', tag: 'freezes', responses: { 200: z.object({ freezes: z.array(R.FreezeWindow) }) } },
+  { method: 'post', path: '/api/projects/:project/freezes', summary: 'Add a freeze window: one-off (from, to) or recurring (cron, durationMinutes, timezone), with a reason', tag: 'freezes', roles: maintainer, body: FreezeInput, responses: { 201: z.object({ freeze: R.FreezeWindow }) } },
+  { method: 'delete', path: '/api/projects/:project/freezes/:id', summary: 'Remove a freeze window', tag: 'freezes', roles: maintainer, responses: { 204: null } },
+  { method: 'get', path: `${env}/freezes`, summary: "The environment's frozen periods between from and to (default: four weeks from today), for the calendar", tag: 'freezes', query: CalendarQuery, responses: { 200: z.object({ from: R.ms, to: R.ms, windows: z.array(R.FreezeWindow), periods: z.array(R.FreezePeriod) }) } },
   { method: 'post', path: `${env}/deployments`, summary: 'Deploy (branch or commit, skip migrations/cache, force, server subset)', tag: 'deployments', roles: deployer, body: DeployOptions, responses: { 200: R.DeployOutcome, 201: R.DeployOutcome } },
   { method: 'post', path: `${env}/rollback`, summary: 'Roll back to a release still on disk', tag: 'deployments', roles: deployer, body: RollbackOptions, responses: { 201: R.DeployOutcome } },
   { method: 'get', path: `${env}/releases`, summary: 'Releases on disk: per server (releases) and one row per release with commit, deployer and variables snapshot (byRelease)', tag: 'deployments', query: Q.ReleasesQuery, responses: { 200: z.object({ releases: z.array(R.Release), byRelease: z.array(R.ReleaseRow) }) } },

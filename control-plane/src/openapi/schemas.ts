@@ -8,7 +8,7 @@ import { StrategyChoice } from '../environments/types.js';
  * mirror them field by field (objects stay open to additions) and openapi.test.ts checks real
  * answers against them, so they cannot drift silently. Times are epoch milliseconds.
  */
-const ms = z.number().int();
+export const ms = z.number().int();
 const optMs = ms.nullable();
 
 export const ErrorBody = z.object({
@@ -91,6 +91,7 @@ export const Deployment = z.looseObject({
   releaseId: z.string().nullable(),
   rollbackOf: z.string().nullable(),
   causedBy: z.string().nullable(),
+  blockedBy: z.string().nullable().describe('skipped: the failed deployment or the freeze window that stopped it'),
   createdAt: ms,
   startedAt: optMs,
   activatedAt: optMs,
@@ -161,3 +162,18 @@ export const Ok = z.object({ ok: z.literal(true) });
 export const Notification = z.looseObject({ id: z.string() }).describe('a channel: type, rules, templates; secrets never returned');
 export const Schedule = z.looseObject({ environmentId: z.string(), cron: z.string(), timezone: z.string(), enabled: z.boolean(), updatedAt: ms });
 export const ScheduleFire = z.looseObject({ firedAt: ms, deploymentId: z.string().nullable(), outcome: z.string(), error: z.string().nullable() });
+
+export const FreezeWindow = z.looseObject({
+  id: z.string(),
+  environment: z.string().nullable().describe('null: every environment of the project'),
+  kind: z.enum(['once', 'recurring']),
+  startsAt: optMs,
+  endsAt: optMs,
+  cron: z.string().nullable(),
+  durationMinutes: z.number().int().nullable(),
+  timezone: z.string().nullable(),
+  reason: z.string(),
+  createdBy: z.string(),
+  createdAt: ms,
+});
+export const FreezePeriod = z.object({ windowId: z.string(), start: ms, end: ms, reason: z.string(), environment: z.string().nullable() });

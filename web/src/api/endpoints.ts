@@ -80,6 +80,7 @@ export interface EnvironmentInput {
   greenPort?: number | null;
   stageTimeouts?: Partial<Record<Stage, number>>;
   autoDeploy?: boolean;
+  requirePreviousSuccess?: boolean;
   approval?: { required: boolean; approvers?: number; expiresAfterSeconds?: number };
 }
 

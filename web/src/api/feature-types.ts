@@ -134,3 +134,36 @@ export interface NotificationDelivery {
   createdAt: Instant;
   sentAt: Instant | null;
 }
+
+/** A freeze window (control-plane/src/freeze/types.ts). */
+export interface FreezeWindow {
+  id: string;
+  environment: string | null;
+  kind: 'once' | 'recurring';
+  startsAt: number | null;
+  endsAt: number | null;
+  cron: string | null;
+  durationMinutes: number | null;
+  timezone: string | null;
+  reason: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+export interface FreezePeriod {
+  windowId: string;
+  start: number;
+  end: number;
+  reason: string;
+  environment: string | null;
+}
+
+export interface FreezeInput {
+  environment?: string;
+  from?: string;
+  to?: string;
+  cron?: string;
+  durationMinutes?: number;
+  timezone?: string;
+  reason: string;
+}

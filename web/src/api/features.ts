@@ -12,6 +12,9 @@ import type {
   WebhookDelivery,
   WebhookInfo,
   WebhookSecret,
+  FreezeInput,
+  FreezePeriod,
+  FreezeWindow,
 } from './feature-types.js';
 
 /** Typed calls for approvals, push webhooks, schedules and notifications (README API table). */
@@ -61,4 +64,12 @@ export const notifications = {
     api.post<{ result: NotificationTestResult }>(`${notif(p)}/${e(id)}/test`, { event }).then((d) => d.result),
   deliveries: (p: string, limit = 20) =>
     api.get<{ deliveries: NotificationDelivery[] }>(`${notif(p)}/deliveries?limit=${limit}`).then((d) => d.deliveries),
+};
+
+export const freezes = {
+  /** The environment's windows (its own and the project's) and their periods between from and to. */
+  calendar: (p: string, en: string, from: Date, to: Date) =>
+    api.get<{ from: number; to: number; windows: FreezeWindow[]; periods: FreezePeriod[] }>(`${env(p, en)}/freezes?from=${e(from.toISOString())}&to=${e(to.toISOString())}`),
+  add: (p: string, body: FreezeInput) => api.post<{ freeze: FreezeWindow }>(`${proj(p)}/freezes`, body).then((d) => d.freeze),
+  remove: (p: string, id: string) => api.del<unknown>(`${proj(p)}/freezes/${e(id)}`),
 };

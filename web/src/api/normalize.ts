@@ -74,7 +74,15 @@ export function environment(raw: unknown): Environment {
     startCommand: str(r.startCommand),
     autoRollback: r.autoRollback === true,
     approval: { required: approval.required === true, approvers: num(approval.approvers) ?? 1, expiresAfterSeconds: num(approval.expiresAfterSeconds) ?? 86_400 },
+    requirePreviousSuccess: r.requirePreviousSuccess !== false,
+    previousFailure: previousFailure(r.previousFailure),
   };
+}
+
+function previousFailure(raw: unknown): Environment['previousFailure'] {
+  if (!raw) return null;
+  const f = obj(raw);
+  return { deploymentId: str(f.deploymentId) ?? '', status: str(f.status) ?? 'failed', reason: str(f.reason), finishedAt: instant(f.finishedAt) ?? 0 };
 }
 
 function projectBase(r: Record<string, unknown>): ProjectBase {

@@ -125,6 +125,10 @@ export interface Environment extends EnvironmentSummary {
   startCommand: string | null;
   autoRollback: boolean;
   approval: ApprovalSetting;
+  /** "Only if the previous deployment succeeded" (webhook and schedule deployments skip; people need force). */
+  requirePreviousSuccess: boolean;
+  /** The latest deployment that ran to an end, when it failed. */
+  previousFailure: { deploymentId: string; status: string; reason: string | null; finishedAt: Instant } | null;
 }
 
 export interface ProjectBase {
@@ -196,6 +200,8 @@ export interface DeployOptions {
   skipMigrations?: boolean;
   skipCache?: boolean;
   force?: boolean;
+  /** Why force is used (needed, from an admin, inside a freeze window). */
+  forceReason?: string;
   serverIds?: string[] | null;
 }
 

@@ -28,6 +28,7 @@ export function DeployDialog({
   const [skipMigrations, setSkipMigrations] = useState(false);
   const [skipCache, setSkipCache] = useState(false);
   const [force, setForce] = useState(false);
+  const [forceReason, setForceReason] = useState('');
   const [targets, setTargets] = useState<string[]>(env.serverIds);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -53,6 +54,7 @@ export function DeployDialog({
         skipMigrations,
         skipCache,
         force,
+        ...(force && forceReason.trim() ? { forceReason: forceReason.trim() } : {}),
         ...(all ? {} : { serverIds: targets }),
       });
       navigate(`/deployments/${deployment.id}`);
@@ -136,7 +138,7 @@ export function DeployDialog({
           </label>
           <label className="check">
             <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force{' '}
-            <span className="muted small">(ignore the lock and a failed previous deployment)</span>
+            <span className="muted small">(ignore the lock and a failed previous deployment; inside a freeze window an admin forces with a reason)</span>
           </label>
         </fieldset>
 
@@ -161,6 +163,18 @@ export function DeployDialog({
           )}
         </fieldset>
 
+        {force && (
+          <label className="field">
+            <span className="field-label">Reason for forcing</span>
+            <input aria-label="Reason for forcing" value={forceReason} placeholder="Needed by an admin inside a freeze window; recorded in the audit log" onChange={(e) => setForceReason(e.target.value)} />
+          </label>
+        )}
+        {env.requirePreviousSuccess && env.previousFailure && !force && (
+          <div className="state state-warn" role="status">
+            The previous deployment ({env.previousFailure.deploymentId}) {env.previousFailure.status === 'timed_out' ? 'timed out' : 'failed'}
+            {env.previousFailure.reason ? `: ${env.previousFailure.reason}` : ''}. This environment deploys only after a successful one: tick “Force” to deploy anyway.
+          </div>
+        )}
         {env.lock && !force && (
           <div className="state state-warn">
             {env.name} is locked{env.lock.reason ? `: ${env.lock.reason}` : ''}. Tick “Force” to deploy anyway.

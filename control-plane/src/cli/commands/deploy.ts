@@ -40,7 +40,7 @@ async function report(client: ApiClient, ctx: Parameters<Command['run']>[1], out
 }
 
 export const deploy: Command = {
-  usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force] [--server S…] [--follow]',
+  usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force [--reason R]] [--server S…] [--follow]  (--force passes a lock and a failed previous deployment; inside a freeze window an admin forces with --reason)',
   async run(args, ctx) {
     const { values, positionals } = parse(args, {
       env: { type: 'string', short: 'e' },
@@ -49,10 +49,12 @@ export const deploy: Command = {
       'skip-migrations': { type: 'boolean' },
       'skip-cache': { type: 'boolean' },
       force: { type: 'boolean' },
+      reason: { type: 'string' },
       server: { type: 'string', multiple: true },
       follow: { type: 'boolean', short: 'f' },
     }, 1);
     const project = need(positionals[0], 'project: devflow deploy <project> --env E');
+    if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force (why the rules are overridden)');
     const env = need(values.env, '--env E (the environment to deploy to)');
     const client = await ctx.client();
     const servers = await serverIds(client, values.server);
@@ -62,6 +64,7 @@ export const deploy: Command = {
       ...(values['skip-migrations'] ? { skipMigrations: true } : {}),
       ...(values['skip-cache'] ? { skipCache: true } : {}),
       ...(values.force ? { force: true } : {}),
+      ...(values.reason !== undefined ? { forceReason: values.reason } : {}),
       ...(servers ? { serverIds: servers } : {}),
     };
     const out = await client.json<Outcome>(`/api/projects/${p(project)}/environments/${p(env)}/deployments`, { method: 'POST', body });

@@ -16,6 +16,7 @@ const SETTINGS = {
   start: { type: 'string' },
   keep: { type: 'string' },
   healthcheck: { type: 'string' },
+  'only-after-success': { type: 'string' },
   var: { type: 'string', multiple: true },
   'var-file': { type: 'string' },
   unset: { type: 'string', multiple: true },
@@ -33,7 +34,14 @@ function settingsBody(v: SettingValues): Record<string, unknown> {
     ...(v.start !== undefined ? { startCommand: v.start } : {}),
     ...(v.keep !== undefined ? { keepReleases: int(v.keep, '--keep') } : {}),
     ...(v.healthcheck !== undefined ? { healthcheckPath: v.healthcheck } : {}),
+    ...(v['only-after-success'] !== undefined ? { requirePreviousSuccess: onOff(v['only-after-success'], '--only-after-success') } : {}),
   };
+}
+
+function onOff(value: string, what: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`${what} takes on or off, got "${value}"`);
 }
 
 /** `--var KEY=value`, `--var-file .env` (KEY=value lines) and `--unset KEY`, as one PUT body. */
@@ -57,7 +65,7 @@ async function putVariables(client: ApiClient, project: string, env: string, cha
 
 /** `devflow envs <project> [list|show|create|set]`. */
 export const envs: Command = {
-  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --var K=V… --var-file F --unset K…',
+  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --only-after-success on|off --var K=V… --var-file F --unset K…',
   async run(args, ctx) {
     const [project, sub = 'list', ...rest] = args;
     if (!project || project.startsWith('-')) throw new UsageError('missing project: devflow envs <project> [list|show|create|set]');

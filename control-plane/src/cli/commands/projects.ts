@@ -76,5 +76,13 @@ export function envRow(e: Record<string, unknown>): Record<string, unknown> {
   const servers = (e.servers as { name: string }[] | undefined)?.map((s) => s.name) ?? [];
   const live = e.liveRelease as { releaseId?: string } | null;
   const lock = e.lock as { reason?: string; byEmail?: string } | null;
-  return { ...e, strategy: e.strategy ?? 'auto', servers, live: live?.releaseId ?? null, lock: lock ? `${lock.reason} (${lock.byEmail ?? '?'})` : null };
+  const failed = e.previousFailure as { deploymentId: string; status: string } | null | undefined;
+  return {
+    ...e, strategy: e.strategy ?? 'auto', servers, live: live?.releaseId ?? null, lock: lock ? `${lock.reason} (${lock.byEmail ?? '?'})` : null,
+    ...(e.requirePreviousSuccess === undefined ? {} : {
+      onlyAfterSuccess: e.requirePreviousSuccess
+        ? `on: webhook and schedule deployments skip while the last deployment failed${failed ? `; now blocked by ${failed.deploymentId} (${failed.status}), deploy with --force` : ''}`
+        : 'off',
+    }),
+  };
 }

@@ -11,6 +11,7 @@ import { VariablesEditor } from '../VariablesEditor.js';
 import { DeploymentForm } from './DeploymentForm.js';
 import { GatesForm } from './GatesForm.js';
 import { ScheduleSection } from './ScheduleForm.js';
+import { FreezeSection } from './FreezeSection.js';
 import { SlotsTimeoutsForm } from './SlotsTimeoutsForm.js';
 
 /** One environment's settings: deployment, slots and timeouts, approvals, schedule, variables, lock. */
@@ -36,6 +37,7 @@ export function EnvironmentSettingsPage({ project, env }: { project: string; env
       <DeploymentForm key={`d-${e.id}`} {...common} servers={serverList.data ?? []} />
       <GatesForm key={`g-${e.id}`} {...common} />
       <ScheduleSection project={project} env={e.name} readOnly={readOnly} />
+      <FreezeSection project={project} env={e.name} readOnly={readOnly} />
       <SlotsTimeoutsForm key={`s-${e.id}`} {...common} />
       <VariablesEditor key={`v-${e.id}`} project={project} env={e} canEdit={!readOnly} onSaved={data.reload} />
       {!readOnly && <LockSection project={project} env={e} onChanged={data.reload} />}

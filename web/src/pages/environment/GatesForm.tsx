@@ -11,10 +11,12 @@ export function GatesForm({ project, env, readOnly, onSaved }: { project: string
   const [approvers, setApprovers] = useState(String(env.approval.approvers));
   const [hours, setHours] = useState(String(Math.round((env.approval.expiresAfterSeconds / 3600) * 100) / 100));
   const [autoDeploy, setAutoDeploy] = useState(env.autoDeploy);
+  const [onlyAfterSuccess, setOnlyAfterSuccess] = useState(env.requirePreviousSuccess);
 
   const save = async () => {
     await environments.update(project, env.name, {
       autoDeploy,
+      requirePreviousSuccess: onlyAfterSuccess,
       approval: { required, approvers: Number(approvers), expiresAfterSeconds: Math.max(1, Math.round(Number(hours) * 3600)) },
     });
     onSaved();
@@ -39,6 +41,17 @@ export function GatesForm({ project, env, readOnly, onSaved }: { project: string
           (needs the project’s <Link to={`/projects/${encodeURIComponent(project)}/settings#webhook`}>push webhook</Link>)
         </span>
       </Check>
+      <Check checked={onlyAfterSuccess} onChange={setOnlyAfterSuccess}>
+        Only if the previous deployment succeeded{' '}
+        <span className="muted small">(while the last deployment failed, pushes and schedules are skipped and a manual deploy needs “Force”)</span>
+      </Check>
+      {env.requirePreviousSuccess && env.previousFailure && (
+        <div className="state state-warn">
+          Automatic deployments are held: the last deployment <Link to={`/deployments/${env.previousFailure.deploymentId}`}>{env.previousFailure.deploymentId}</Link>{' '}
+          {env.previousFailure.status === 'timed_out' ? 'timed out' : 'failed'}
+          {env.previousFailure.reason ? `: ${env.previousFailure.reason}` : ''}.
+        </div>
+      )}
     </SettingsForm>
   );
 }
