@@ -43,6 +43,7 @@ export type Snapshot = Record<string, number | string>;
 const COUNTED_TABLES = [
   'users', 'sessions', 'api_tokens', 'servers', 'enroll_tokens', 'projects', 'environments', 'environment_variables',
   'deployments', 'steps', 'notifications', 'webhook_deliveries', 'project_webhooks', 'environment_schedules',
+  'freeze_windows',
 ] as const;
 export type SnapshotKey = (typeof COUNTED_TABLES)[number] | 'queued_deployments' | 'files_outside_data_dir' | 'receiver_hits';
 
