@@ -72,7 +72,7 @@ try {
 
   // 3. Log store alone: batches of 2000 lines (the agent's batch cap) into one step.
   const storeStep = 'bench-store';
-  await steps.insert({ id: storeStep, agentId: id, spec: { kind: 'exec', argv: ['true'], timeoutMs: 1000 }, secretsSealed: null });
+  await steps.insert({ id: storeStep, agentId: id, spec: { kind: 'exec', argv: ['true'], timeoutMs: 1000 }, specSealed: null, secretsSealed: null });
   const t1 = performance.now();
   for (let seq = 1; seq <= LINES; seq += 2000) {
     const batch = [];

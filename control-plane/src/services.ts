@@ -16,6 +16,7 @@ import { LoginService } from './auth/login.js';
 import { ensureAdmin } from './auth/bootstrap.js';
 import { loadOrCreateSecretKey } from './crypto/secret-key.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { sealExistingSecrets } from './crypto/seal-existing.js';
 import { ServerService } from './servers/service.js';
 import { EnrollService } from './servers/enroll.js';
 import { StepSigner } from './agents/signing.js';
@@ -102,6 +103,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const adapters = await createAdapters({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
   const bus = adapters.eventBus;
   const box = new SecretBox(await loadOrCreateSecretKey(config.dataDir, config.secretKey));
+  await sealExistingSecrets(db, box, logger);
   const audit = new AuditLog(db);
   const users = new UserService(db);
   const sessions = new SessionService(db);

@@ -5,6 +5,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.js';
 import { openDb } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { secureDataDir } from './lifecycle/data-dir-modes.js';
 import { createLogger, type Logger } from './logger.js';
 import { closeServer, defaultPublicUrl, listen } from './http/listen.js';
 import { defaultWebDir, mountWebConsole } from './http/static.js';
@@ -37,9 +38,11 @@ export async function startControlPlane(config: Config, options: StartOptions = 
   const logger = options.logger ?? createLogger(config.logLevel === 'silent' ? 'silent' : config.logLevel);
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
 
+  secureDataDir(config.dataDir, config.databaseUrl, logger, 'before-open');
   const db = await openDb(config.databaseUrl, config.databaseAuthToken);
   const applied = await migrate(db);
   if (applied.length) logger.info('migrations applied', { versions: applied });
+  secureDataDir(config.dataDir, config.databaseUrl, logger, 'after-open');
 
   let handler: ((req: Request, env: unknown) => Promise<Response> | Response) | undefined;
   let phase: 'starting' | 'shutting down' = 'starting';

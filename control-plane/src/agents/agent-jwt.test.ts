@@ -50,4 +50,16 @@ describe('verifyAgentJwt (node:crypto Ed25519)', () => {
     expect(() => verifyAgentJwt('a.b.c', '{"kty":"RSA"}', expect_)).toThrow(/token header|Ed25519/);
     expect(() => verifyAgentJwt(handSigned({ alg: 'EdDSA' }, {}), '{"kty":"RSA"}', expect_)).toThrow(/Ed25519 JWK/);
   });
+
+  it('refuses a stored small-order key (enrolled before the check) and a forged signature with a small-order R', () => {
+    const identity = Buffer.from('0100000000000000000000000000000000000000000000000000000000000000', 'hex');
+    const weak = JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') });
+    // R = identity, S = 0: [S]B = R + [k]A holds for every message when A is the identity.
+    const data = `${b64({ alg: 'EdDSA' })}.${b64({ sub: 'srv_a', aud: 'devflow-control-plane', iat: now(), exp: now() + 60, jti: 'f' })}`;
+    const forged = `${data}.${Buffer.concat([identity, Buffer.alloc(32)]).toString('base64url')}`;
+    const realR = sign(null, Buffer.from(data), privateKey).subarray(0, 32);
+    const withRealR = `${data}.${Buffer.concat([realR, Buffer.alloc(32)]).toString('base64url')}`;
+    expect(() => verifyAgentJwt(withRealR, weak, expect_)).toThrow(/stored agent key is refused \(a small-order point/);
+    expect(() => verifyAgentJwt(forged, stored, expect_)).toThrow(/signature verification failed \(signature R: a small-order point/);
+  });
 });

@@ -1,4 +1,5 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { smallOrderOrNonCanonical, weakSignatureReason } from './ed25519-key.js';
 
 export class AgentJwtError extends Error {
   override readonly name = 'AgentJwtError';
@@ -27,6 +28,10 @@ function keyFor(jwkText: string): KeyObject {
     throw new AgentJwtError('the stored agent key is not JSON (re-enrol the agent)');
   }
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new AgentJwtError('the stored agent key is not an Ed25519 JWK (re-enrol the agent)');
+  // Keys enrolled before small-order keys were refused at enrolment are refused here (the cheap
+  // blocklist check: the full one would cost ~2 ms per agent when 10,000 reconnect after a restart).
+  const weak = smallOrderOrNonCanonical(Buffer.from(jwk.x, 'base64url'));
+  if (weak) throw new AgentJwtError(`the stored agent key is refused (${weak}); re-enrol the agent`);
   key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
   if (keys.size >= KEY_CACHE_MAX) keys.delete(keys.keys().next().value as string);
   keys.set(jwkText, key);
@@ -64,7 +69,9 @@ export function verifyAgentJwt(token: string, jwkText: string, expect: { audienc
   if (header.alg !== 'EdDSA') throw new AgentJwtError(`token alg ${JSON.stringify(header.alg)} is not allowed; agents sign with EdDSA`);
   if (header.crit !== undefined) throw new AgentJwtError('token has a "crit" header, which is not supported');
   const signature = Buffer.from(s, 'base64url');
-  if (signature.length !== 64 || !verifySignature(null, Buffer.from(`${h}.${p}`), keyFor(jwkText), signature)) {
+  const weakSignature = weakSignatureReason(signature);
+  if (weakSignature) throw new AgentJwtError(`signature verification failed (${weakSignature})`);
+  if (!verifySignature(null, Buffer.from(`${h}.${p}`), keyFor(jwkText), signature)) {
     throw new AgentJwtError('signature verification failed');
   }
   const claims = decodePart(p, 'payload');

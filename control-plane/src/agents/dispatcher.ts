@@ -10,6 +10,7 @@ import type { ServerService } from '../servers/service.js';
 import type { AgentCommand } from '../servers/types.js';
 import { STEP_RESULTS_TOPIC, stepTopic, type StepEvent } from '../steps/events.js';
 import type { StepRecord, StepStore } from '../steps/store.js';
+import { redactStepSpec } from '../steps/redact.js';
 import type { StepSigner } from './signing.js';
 import { TickBatch } from '../ports/tick-batch.js';
 import type { AgentConnection, AgentSessionHandler, ConnectionRegistry, StepMessage } from './connection.js';
@@ -32,6 +33,9 @@ export interface DispatcherDeps {
   connections: ConnectionRegistry;
   logger: Logger;
 }
+
+/** Sealing context of a step's whole spec (a value copied to another step fails to open). */
+export const specContext = (stepId: string) => `step:${stepId}:spec`;
 
 /** Step -> agent entries kept (oldest dropped first). */
 const OWNER_CACHE_LIMIT = 10_000;
@@ -79,7 +83,14 @@ export class Dispatcher implements AgentSessionHandler {
     const stepId = options.stepId ?? newId('stp');
     const secrets = options.secrets?.filter((s) => s.length > 0) ?? [];
     const step = { id: stepId, agentId, ...(options.deploymentId ? { deploymentId: options.deploymentId } : {}), spec: parsed.data };
-    await this.d.steps.insert({ ...step, secretsSealed: secrets.length ? this.d.box.seal(JSON.stringify(secrets), `step:${stepId}`) : null });
+    const redacted = redactStepSpec(parsed.data, secrets);
+    const carriesSecrets = JSON.stringify(redacted) !== JSON.stringify(parsed.data);
+    await this.d.steps.insert({
+      ...step,
+      spec: redacted,
+      specSealed: carriesSecrets ? this.d.box.seal(JSON.stringify(parsed.data), specContext(stepId)) : null,
+      secretsSealed: secrets.length ? this.d.box.seal(JSON.stringify(secrets), `step:${stepId}`) : null,
+    });
     this.rememberOwner(stepId, agentId);
     // Subscribed before the step is sent, and a fresh step has no result yet: no database check.
     const done = (await this.awaitResult(stepId, false))();
@@ -170,11 +181,12 @@ export class Dispatcher implements AgentSessionHandler {
     await this.d.steps.markSent(step.id);
   }
 
-  /** Send a stored open step again (reconnect, wake): its secrets come from the database. */
+  /** Send a stored open step again (reconnect, wake): its whole spec and secrets are opened from the database. */
   private async resend(step: StepRecord, conn: AgentConnection): Promise<void> {
     if (step.result) return;
-    const sealed = await this.d.steps.sealedSecrets(step.id);
-    await this.send(step, sealed ? (JSON.parse(this.d.box.open(sealed, `step:${step.id}`)) as string[]) : [], conn);
+    const sealed = await this.d.steps.sealed(step.id);
+    const spec = sealed.spec ? (JSON.parse(this.d.box.open(sealed.spec, specContext(step.id))) as StepSpec) : step.spec;
+    await this.send({ ...step, spec }, sealed.secrets ? (JSON.parse(this.d.box.open(sealed.secrets, `step:${step.id}`)) as string[]) : [], conn);
   }
 
   async onConnected(conn: AgentConnection, activeSteps: readonly string[]): Promise<void> {

@@ -21,7 +21,7 @@ export async function loadOrCreateSecretKey(dataDir: string, fromEnv: Buffer | u
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // `wx`: if another process created it meanwhile, fail and read theirs instead of overwriting.
   try {

@@ -18,7 +18,8 @@ const FILE_POOL = 8;
  *
  * The client pools connections and PRAGMAs other than journal_mode hold per connection, so
  * every pooled connection is opened here and set up: `synchronous = NORMAL` (without it each
- * commit fsyncs; under load that made every write cost milliseconds) and `foreign_keys = ON`.
+ * commit fsyncs; under load that made every write cost milliseconds), `foreign_keys = ON` and
+ * `secure_delete = ON`.
  */
 export async function openDb(url: string, authToken?: string): Promise<Db> {
   const file = url.startsWith('file:');
@@ -34,6 +35,8 @@ export async function openDb(url: string, authToken?: string): Promise<Db> {
     const everyConnection = (sql: string) => Promise.all(Array.from({ length: FILE_POOL }, () => db.execute(sql)));
     await everyConnection('PRAGMA synchronous = NORMAL');
     await everyConnection('PRAGMA foreign_keys = ON');
+    // A value overwritten (a secret sealed after an upgrade, a deleted row) is zeroed in the file, not left in a free page.
+    await everyConnection('PRAGMA secure_delete = ON');
   } else {
     await db.execute('PRAGMA foreign_keys = ON');
   }

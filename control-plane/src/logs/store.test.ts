@@ -15,7 +15,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'devflow-logs-'));
   db = await openDb(`file:${join(dir, 'db')}`);
   await migrate(db);
-  await new StepStore(db).insert({ id: 's1', agentId: 'a1', spec: { kind: 'exec', argv: ['true'], timeoutMs: 1000 }, secretsSealed: null });
+  await new StepStore(db).insert({ id: 's1', agentId: 'a1', spec: { kind: 'exec', argv: ['true'], timeoutMs: 1000 }, specSealed: null, secretsSealed: null });
   logs = new LogStore(db);
 });
 afterEach(() => {

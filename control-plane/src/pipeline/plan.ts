@@ -2,6 +2,7 @@ import type { SlotName } from '@devflow/protocol';
 import { AppError } from '../errors.js';
 import type { GitCredentials } from '../repositories/index.js';
 import { secretValues } from './dotenv.js';
+import { urlPassword } from '../steps/redact.js';
 import { checkPipeline } from './check.js';
 import { serverSteps } from './server-steps.js';
 import type { RepoFacts } from './presets.js';
@@ -85,6 +86,13 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
     steps: serverSteps(input, pipeline, server, index === 0),
   }));
   const creds = input.project.credentials;
-  const secrets = [...secretValues(input.environment.variables, [input.environment.app]), ...(creds?.httpsToken ? [creds.httpsToken] : []), ...(creds?.sshPrivateKey ? [creds.sshPrivateKey] : [])];
+  const password = urlPassword(input.project.repositoryUrl);
+  const secrets = [
+    ...secretValues(input.environment.variables, [input.environment.app]),
+    ...(creds?.httpsToken ? [creds.httpsToken] : []),
+    ...(creds?.sshPrivateKey ? [creds.sshPrivateKey] : []),
+    // git may print the URL it fetches: the agent masks its password like any secret.
+    ...(password ? [password] : []),
+  ];
   return { releaseId: input.releaseId, servers, secrets, barrierBefore: 'activate', pipeline };
 }

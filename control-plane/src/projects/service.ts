@@ -9,6 +9,16 @@ import { CreateProject, UpdateProject, type Project } from './types.js';
 import { parseInput } from '../api/env.js';
 
 const credentialsContext = (projectId: string) => `project:${projectId}:credentials`;
+export const urlContext = (projectId: string) => `project:${projectId}:url`;
+
+/**
+ * A repository URL with a password is stored as its redacted form (shown by the API) plus the
+ * whole URL sealed; one without is stored as is.
+ */
+export function storedUrl(box: SecretBox, projectId: string, url: string): { url: string; sealed: string | null } {
+  const shown = redactUrlPasswords(url);
+  return shown === url ? { url, sealed: null } : { url: shown, sealed: box.seal(url, urlContext(projectId)) };
+}
 
 interface ProjectRow extends Project {
   rawUrl: string;
@@ -22,7 +32,7 @@ function toRow(r: Record<string, unknown>, box: SecretBox): ProjectRow {
     id: String(r.id),
     name: String(r.name),
     repositoryUrl: redactUrlPasswords(String(r.repository_url)),
-    rawUrl: String(r.repository_url),
+    rawUrl: r.repository_url_enc === null || r.repository_url_enc === undefined ? String(r.repository_url) : box.open(String(r.repository_url_enc), urlContext(String(r.id))),
     preset: String(r.preset) as Project['preset'],
     defaultBranch: String(r.default_branch),
     credentials: { sshPrivateKey: Boolean(creds.sshPrivateKey), httpsToken: Boolean(creds.httpsToken) },
@@ -47,10 +57,11 @@ export class ProjectService {
     const data = parseInput(CreateProject, input);
     const id = newId('prj');
     const now = Date.now();
+    const url = storedUrl(this.box, id, data.repositoryUrl);
     try {
       await this.db.execute({
-        sql: 'INSERT INTO projects (id, name, repository_url, preset, default_branch, credentials_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        args: [id, data.name, data.repositoryUrl, data.preset, data.defaultBranch, this.seal(id, data.credentials), now, now],
+        sql: 'INSERT INTO projects (id, name, repository_url, repository_url_enc, preset, default_branch, credentials_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        args: [id, data.name, url.url, url.sealed, data.preset, data.defaultBranch, this.seal(id, data.credentials), now, now],
       });
     } catch (err) {
       if (/UNIQUE/.test((err as Error).message)) throw new AppError('CONFLICT', `a project named "${data.name}" already exists`, { field: 'name' });
@@ -81,9 +92,10 @@ export class ProjectService {
     const patch = parseInput(UpdateProject, input);
     const current = await this.getRow(idOrName);
     const credentialsEnc = patch.credentials === undefined ? current.credentialsEnc : this.seal(current.id, patch.credentials ?? undefined);
+    const url = storedUrl(this.box, current.id, patch.repositoryUrl ?? current.rawUrl);
     await this.db.execute({
-      sql: 'UPDATE projects SET repository_url = ?, preset = ?, default_branch = ?, credentials_enc = ?, updated_at = ? WHERE id = ?',
-      args: [patch.repositoryUrl ?? current.rawUrl, patch.preset ?? current.preset, patch.defaultBranch ?? current.defaultBranch, credentialsEnc, Date.now(), current.id],
+      sql: 'UPDATE projects SET repository_url = ?, repository_url_enc = ?, preset = ?, default_branch = ?, credentials_enc = ?, updated_at = ? WHERE id = ?',
+      args: [url.url, url.sealed, patch.preset ?? current.preset, patch.defaultBranch ?? current.defaultBranch, credentialsEnc, Date.now(), current.id],
     });
     const changed = Object.keys(patch).filter((k) => k !== 'credentials');
     await this.audit.record(actor, 'project.update', current.id, {

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { AuditLog } from '../audit/audit.js';
 import { AppError } from '../errors.js';
 import { sha256 } from '../crypto/random.js';
+import { weakPublicKeyReason } from '../agents/ed25519-key.js';
 import type { ServerService } from './service.js';
 import type { EnrollRequest } from './types.js';
 
@@ -36,6 +37,11 @@ export class EnrollService {
     } catch {
       throw new AppError('VALIDATION_FAILED', 'publicKey: not a valid Ed25519 public key (JWK)', { field: 'publicKey' });
     }
+    const x = typeof req.publicKey.x === 'string' ? req.publicKey.x : '';
+    const bytes = Buffer.from(x, 'base64url');
+    // Exactly one base64url spelling per key: a padded or otherwise altered `x` is refused too.
+    const weak = /^[A-Za-z0-9_-]{43}$/.test(x) && bytes.toString('base64url') === x ? weakPublicKeyReason(bytes) : 'x is not the 43-character base64url of 32 bytes';
+    if (weak) throw new AppError('VALIDATION_FAILED', `publicKey: refused, ${weak}; the agent generates a fresh key pair at enrolment`, { field: 'publicKey' });
     const now = Date.now();
     const tx = await this.db.transaction('write');
     let serverId: string;

@@ -8,6 +8,7 @@ export interface StepRecord {
   agentId: string;
   deploymentId: string | null;
   kind: StepKind;
+  /** Redacted (steps/redact.ts): never a secret value. */
   spec: StepSpec;
   status: StepRowStatus;
   cancelRequested: boolean;
@@ -41,22 +42,28 @@ const toRecord = (r: Record<string, unknown>): StepRecord => ({
 export class StepStore {
   constructor(private readonly db: Db) {}
 
-  async insert(step: { id: string; agentId: string; deploymentId?: string; spec: StepSpec; secretsSealed: string | null }): Promise<void> {
+  /**
+   * `spec` is the redacted view (steps/redact.ts), the only one `find` and the API ever return;
+   * `specSealed` the whole spec sealed, when it carries secrets (read back only to send it again).
+   */
+  async insert(step: { id: string; agentId: string; deploymentId?: string; spec: StepSpec; specSealed: string | null; secretsSealed: string | null }): Promise<void> {
     await this.db.execute({
-      sql: `INSERT INTO steps (id, agent_id, deployment_id, kind, spec, secrets_enc, status, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-      args: [step.id, step.agentId, step.deploymentId ?? null, step.spec.kind, JSON.stringify(step.spec), step.secretsSealed, Date.now()],
+      sql: `INSERT INTO steps (id, agent_id, deployment_id, kind, spec, spec_enc, secrets_enc, status, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+      args: [step.id, step.agentId, step.deploymentId ?? null, step.spec.kind, JSON.stringify(step.spec), step.specSealed, step.secretsSealed, Date.now()],
     });
+  }
+
+  /** The sealed whole spec and secrets of a step (for a re-send), null when it has none. */
+  async sealed(id: string): Promise<{ spec: string | null; secrets: string | null }> {
+    const row = (await this.db.execute({ sql: 'SELECT spec_enc, secrets_enc FROM steps WHERE id = ?', args: [id] })).rows[0];
+    const opt = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    return { spec: opt(row?.spec_enc), secrets: opt(row?.secrets_enc) };
   }
 
   async find(id: string): Promise<StepRecord | null> {
     const row = (await this.db.execute({ sql: 'SELECT * FROM steps WHERE id = ?', args: [id] })).rows[0];
     return row ? toRecord(row) : null;
-  }
-
-  async sealedSecrets(id: string): Promise<string | null> {
-    const row = (await this.db.execute({ sql: 'SELECT secrets_enc FROM steps WHERE id = ?', args: [id] })).rows[0];
-    return row?.secrets_enc === null || row?.secrets_enc === undefined ? null : String(row.secrets_enc);
   }
 
   /** Owner of a step, or null when unknown (cheap check on every agent message). */
