@@ -140,6 +140,48 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
     await screenshot(page, 'environment-settings-gates');
   });
 
+  it('turns the previous-succeeded rule off and on, adds a freeze window and shows it in the calendar, then removes it', async () => {
+    const page = admin.page;
+    await page.goto(`${cp.url}/projects/shop/environments/production`);
+    const gates = page.getByRole('form', { name: 'Approvals and automatic deploys' });
+    const rule = gates.getByRole('checkbox', { name: /Only if the previous deployment succeeded/ });
+    await expect(rule.isChecked()).resolves.toBe(true);
+    await rule.uncheck();
+    await gates.getByRole('button', { name: 'Save approvals' }).click();
+    await gates.getByText('Saved.').waitFor();
+    expect((await api<{ environment: Record<string, any> }>('GET', '/api/projects/shop/environments/production')).environment.requirePreviousSuccess).toBe(false);
+    await rule.check();
+    await gates.getByRole('button', { name: 'Save approvals' }).click();
+    await waitFor('rule saved on', async () => (await api<{ environment: Record<string, any> }>('GET', '/api/projects/shop/environments/production')).environment.requirePreviousSuccess === true);
+
+    const freezes = page.getByRole('region', { name: 'Freeze windows' });
+    await freezes.getByText('No freeze windows.').waitFor();
+    const form = freezes.getByRole('form', { name: 'Add a freeze window' });
+    // Tomorrow 09:00 to 17:00 local time: inside the four weeks the calendar shows.
+    const day = new Date();
+    day.setDate(day.getDate() + 1);
+    const local = (h: number) => `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}T${String(h).padStart(2, '0')}:00`;
+    await form.getByLabel('From', { exact: true }).fill(local(9));
+    await form.getByLabel('To', { exact: true }).fill(local(17));
+    await form.getByLabel('Reason').fill('release train');
+    await form.getByRole('button', { name: 'Add freeze window' }).click();
+    await freezes.getByRole('list', { name: 'Freeze window list' }).getByText(/release train/).waitFor();
+    const frozen = freezes.locator('.freeze-day.frozen');
+    await expect(frozen.count()).resolves.toBe(1);
+    await expect(frozen.getAttribute('aria-label')).resolves.toBe(`${day.toDateString()}: frozen (release train)`);
+    await screenshot(page, 'environment-freeze-calendar');
+
+    // A bad window is refused with the field named, and nothing is added.
+    await form.getByLabel('From', { exact: true }).fill(local(17));
+    await form.getByLabel('To', { exact: true }).fill(local(9));
+    await form.getByLabel('Reason').fill('backwards');
+    await form.getByRole('button', { name: 'Add freeze window' }).click();
+    await form.getByText(/to: must be after from/).waitFor();
+    await freezes.getByRole('button', { name: 'Remove' }).click();
+    await freezes.getByText('No freeze windows.').waitFor();
+    expect((await api<{ freezes: unknown[] }>('GET', '/api/projects/shop/freezes')).freezes).toEqual([]);
+  });
+
   it('waits for approval: the requester is told why they cannot approve, a second user approves and it deploys', async () => {
     const page = admin.page;
     await page.goto(`${cp.url}/projects/shop`);

@@ -1,3 +1,4 @@
+import parser from 'cron-parser';
 import { assertSchedule } from '../adapters/schedule-rules.js';
 import { parseInput } from '../api/env.js';
 import type { Actor, AuditLog } from '../audit/audit.js';
@@ -99,6 +100,12 @@ function checkCron(cron: string, timezone: string): void {
     if (!(err instanceof PortError)) throw err;
     const name = err.code === 'invalid_time_zone' ? 'timezone' : 'cron';
     throw field(name, err.message.replace(/^Schedule "[^"]*": /, ''));
+  }
+  // What periods.ts will ask of it: a next fire time in that zone (a date that never comes is refused here).
+  try {
+    parser.parseExpression(cron, { tz: timezone }).next();
+  } catch (err) {
+    throw field('cron', `${JSON.stringify(cron)} never fires: ${(err as Error).message}`);
   }
 }
 

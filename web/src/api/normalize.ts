@@ -159,6 +159,7 @@ export function deployment(raw: unknown): Deployment {
     reason: str(r.reason),
     failure: r.failure ? (r.failure as FailureInfo) : null,
     rollbackOf: str(r.rollbackOf),
+    blockedBy: str(r.blockedBy),
     createdAt: instant(r.createdAt) ?? 0,
     startedAt: instant(r.startedAt),
     finishedAt: instant(r.finishedAt),

@@ -223,6 +223,8 @@ export interface Deployment {
   reason: string | null;
   failure?: FailureInfo | null;
   rollbackOf: string | null;
+  /** Skipped: the failed deployment (dep_…) or the freeze window (frz_…) that stopped it. */
+  blockedBy: string | null;
   createdAt: Instant;
   startedAt: Instant | null;
   finishedAt: Instant | null;

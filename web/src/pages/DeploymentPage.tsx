@@ -73,6 +73,12 @@ export function DeploymentPage({ id }: { id: string }) {
       {d.reason && (
         <div className={d.status === 'failed' || d.status === 'timed_out' ? 'state state-error' : 'state state-warn'} data-testid="deployment-reason">
           {d.reason}
+          {d.blockedBy?.startsWith('dep_') && (
+            <>
+              {' '}
+              <Link to={`/deployments/${d.blockedBy}`}>Open the failed deployment</Link>
+            </>
+          )}
         </div>
       )}
       {d.failure && (
