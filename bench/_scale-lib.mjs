@@ -55,7 +55,7 @@ export class BenchCluster {
       DEVFLOW_REDIS_PREFIX: this.prefix,
       DEVFLOW_ADMIN_EMAIL: ADMIN.email,
       DEVFLOW_ADMIN_PASSWORD: ADMIN.password,
-      DEVFLOW_QUICKSTART: 'off',
+      DEVFLOW_QUICKSTART: 'off', DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on', DEVFLOW_ALLOWED_INTERNAL_HOSTS: '127.0.0.0/8,::1,localhost',
       DEVFLOW_MIN_FREE_DISK_BYTES: '1',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',

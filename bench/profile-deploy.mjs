@@ -55,7 +55,7 @@ git('commit', '-q', '-m', 'bench');
 const sha = git('rev-parse', 'HEAD');
 
 const cp = await startControlPlane(
-  loadConfig({ PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'b@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1' }),
+  loadConfig({ PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: join(tmp, 'cp'), DEVFLOW_ADMIN_EMAIL: 'b@example.com', DEVFLOW_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on', DEVFLOW_ALLOWED_INTERNAL_HOSTS: '127.0.0.0/8,::1,localhost', DEVFLOW_MIN_FREE_DISK_BYTES: '1' }),
   { logger: createLogger('silent'), print: () => {} },
 );
 const s = cp.services;

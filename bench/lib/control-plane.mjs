@@ -12,7 +12,7 @@ export function startBenchControlPlane(dataDir, env = {}) {
   return startControlPlane(
     loadConfig({
       PORT: '0', HOST: '127.0.0.1', DEVFLOW_DATA_DIR: dataDir, DEVFLOW_ADMIN_EMAIL: ADMIN.email, DEVFLOW_ADMIN_PASSWORD: ADMIN.password,
-      LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_MIN_FREE_DISK_BYTES: '1', ...env,
+      LOG_LEVEL: 'silent', DEVFLOW_QUICKSTART: 'off', DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on', DEVFLOW_ALLOWED_INTERNAL_HOSTS: '127.0.0.0/8,::1,localhost', DEVFLOW_MIN_FREE_DISK_BYTES: '1', ...env,
     }),
     { logger: createLogger('silent'), print: () => {} },
   );

@@ -89,6 +89,13 @@ const schema = z.object({
     .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
     .pipe(z.array(z.string().refine(isAddressOrSubnet, 'list IP addresses or CIDR subnets, comma-separated (e.g. 10.0.0.5,192.168.1.0/24)')))
     .default([]),
+  // SSRF (issue 17 item 5): internal hosts user-given URLs may reach, and local-path repositories.
+  DEVFLOW_ALLOWED_INTERNAL_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+    .pipe(z.array(z.string().refine((e) => isAddressOrSubnet(e) || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(e), 'list host names, IP addresses or CIDR subnets, comma-separated (e.g. git.internal,10.0.0.0/8)')))
+    .default([]),
+  DEVFLOW_ALLOW_LOCAL_REPOSITORIES: onOff.default(false),
   DEVFLOW_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   // Webhook receiver (issue 17 item 8): body cap and unauthenticated bodies read at once per client address.
   DEVFLOW_WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(25 * 1024 * 1024).default(1024 * 1024),
@@ -139,6 +146,10 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   /** Bearer token for GET /metrics; when unset only loopback clients may scrape. */
   readonly metricsToken: string | undefined;
+  /** Host names, addresses and subnets that notification and repository URLs may reach although internal. */
+  readonly allowedInternalHosts: readonly string[];
+  /** Repositories given as a path (or file://) on the control plane's host are accepted. */
+  readonly allowLocalRepositories: boolean;
   /** Webhook deliveries larger than this get 413 before more is read. */
   readonly webhookMaxBodyBytes: number;
   /** Webhook bodies read and verified at once per client address; more get 429. */
@@ -185,6 +196,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     minFreeDiskBytes: e.DEVFLOW_MIN_FREE_DISK_BYTES,
     trustedProxies: Object.freeze([...e.DEVFLOW_TRUSTED_PROXIES]),
     metricsToken: e.DEVFLOW_METRICS_TOKEN,
+    allowedInternalHosts: Object.freeze([...e.DEVFLOW_ALLOWED_INTERNAL_HOSTS]),
+    allowLocalRepositories: e.DEVFLOW_ALLOW_LOCAL_REPOSITORIES,
     webhookMaxBodyBytes: e.DEVFLOW_WEBHOOK_MAX_BODY_BYTES,
     webhookConcurrency: e.DEVFLOW_WEBHOOK_CONCURRENCY,
     smtp: smtpConfig(e),

@@ -27,6 +27,8 @@ import { StepStore } from './steps/store.js';
 import { LogStore } from './logs/store.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { ProjectService } from './projects/service.js';
+import { InternalAddressPolicy } from './net/internal-addresses.js';
+import { RepositoryUrlPolicy } from './repositories/url-policy.js';
 import { EnvironmentService } from './environments/service.js';
 import { VariableStore } from './environments/variables.js';
 import { createEngine, type Engine } from './deployments/engine.js';
@@ -95,6 +97,8 @@ export interface Services {
   approvals: ApprovalService;
   /** Git push webhooks: secrets, deliveries, auto-deploy (webhooks/). */
   webhooks: WebhookService;
+  /** Which internal addresses user-given URLs may reach (DEVFLOW_ALLOWED_INTERNAL_HOSTS). */
+  outbound: InternalAddressPolicy;
   close(): Promise<void>;
 }
 
@@ -136,8 +140,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   dispatcher = new Dispatcher({ steps, logs, servers, signer, box, bus, connections: hub, logger });
   deps.upgrades.route('/agent/connect', hub.handleUpgrade);
 
-  const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos') });
-  const projects = new ProjectService(db, box, audit, repositories);
+  const outbound = new InternalAddressPolicy(config.allowedInternalHosts);
+  const repositoryUrls = new RepositoryUrlPolicy(outbound, config.allowLocalRepositories);
+  const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos'), urlPolicy: repositoryUrls });
+  const projects = new ProjectService(db, box, audit, repositories, repositoryUrls);
   const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
   const freezes = new FreezeService({ store: new FreezeStore(db), projects, environments, audit });
   let approvals: ApprovalService | undefined;
@@ -161,7 +167,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     maxBodyBytes: config.webhookMaxBodyBytes, replays: new ReplayGuard(db, repositories), concurrencyPerSource: config.webhookConcurrency,
   });
   // Listening before the engine resumes anything, so no status change of a resumed deployment is missed.
-  const notifications = createNotifications({ db, box, bus, jobs: adapters.jobQueue, audit, users, projects, environments, deployments: engine.store, smtp: config.smtp, publicUrl, logger });
+  const notifications = createNotifications({ db, box, bus, jobs: adapters.jobQueue, audit, users, projects, environments, deployments: engine.store, smtp: config.smtp, outbound, publicUrl, logger });
   await notifications.dispatcher.start();
   environments.liveRelease = engine.liveRelease;
   // Resumes running deployments and wakes queued ones (agents reconnect on their own).
@@ -202,6 +208,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     notifications: notifications.service,
     approvals,
     webhooks,
+    outbound,
     // Graceful order (lifecycle/): stop taking work before detaching what runs, hand it over,
     // then let agents go (they redial another instance) and close the bus last.
     async close() {

@@ -87,7 +87,8 @@ export async function buildWorld(): Promise<World & { close(): Promise<void> }> 
   const dataDir = join(root, 'data');
   mkdirSync(dataDir);
   const repo = new ExampleRepo();
-  const cp = await startEngineControlPlane({}, dataDir);
+  // No internal host allowed (the test default allows loopback): the SSRF cases aim at the local receiver.
+  const cp = await startEngineControlPlane({ DEVFLOW_ALLOWED_INTERNAL_HOSTS: '' }, dataDir);
   const admin = await Api.login(cp.url);
   const agent = await startAgent(admin, 'bad-input-1', '127.0.0.1');
   prepareAppDir(agent, 'shop-production');

@@ -57,7 +57,7 @@ function startControlPlaneInNs(): TestProcess {
       DEVFLOW_ADMIN_EMAIL: E2E_ADMIN_EMAIL,
       DEVFLOW_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       DEVFLOW_HEARTBEAT_INTERVAL_MS: '500',
-      DEVFLOW_QUICKSTART: 'off',
+      DEVFLOW_QUICKSTART: 'off', DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on', DEVFLOW_ALLOWED_INTERNAL_HOSTS: '127.0.0.0/8,::1,localhost',
       LOG_LEVEL: 'warn',
     },
     detached: true,

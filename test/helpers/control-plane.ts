@@ -28,6 +28,10 @@ export async function startControlPlaneProcess(options: { dataDir?: string; port
     LOG_LEVEL: 'warn',
     // Tests add their own servers and projects; the quick start's local agent would be in the way.
     DEVFLOW_QUICKSTART: 'off',
+    // Local git repositories and loopback receivers (Slack, SMTP, webhooks), allowed explicitly as an
+    // admin would; the SSRF checks stay on (the bad-input suite turns the loopback allowance off).
+    DEVFLOW_ALLOWED_INTERNAL_HOSTS: '127.0.0.0/8,::1,localhost',
+    DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on',
     REDIS_URL: undefined,
     DEVFLOW_PUBLIC_URL: undefined,
     ...options.env,

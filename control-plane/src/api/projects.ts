@@ -11,6 +11,8 @@ const CommitsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
 });
 
+const mayFetchNewUrl = (role: string) => role === 'admin' || role === 'maintainer';
+
 /** /api/projects: projects and what their repository holds (branches, recent commits). */
 export function projectsApi(s: Services) {
   const manage = requireRole('maintainer');
@@ -38,15 +40,16 @@ export function projectsApi(s: Services) {
       await s.projects.remove(currentUser(c).id, c.req.param('project'));
       return c.body(null, 204);
     })
+    // Browsing refreshes a URL already fetched; only maintainers make the first fetch of a new one (SSRF).
     .get('/:project/branches', async (c) => {
       const source = await s.projects.source(c.req.param('project'));
-      return c.json({ branches: await s.repositories.branches(source) });
+      return c.json({ branches: await s.repositories.branches(source, { fetchNew: mayFetchNewUrl(currentUser(c).role) }) });
     })
     .get('/:project/commits', async (c) => {
       const query = parseInput(CommitsQuery, c.req.query());
       const project = await s.projects.get(c.req.param('project'));
       const branch = query.branch ?? project.defaultBranch;
-      const commits = await s.repositories.commits(await s.projects.source(project.id), branch, query.limit);
+      const commits = await s.repositories.commits(await s.projects.source(project.id), branch, query.limit, { fetchNew: mayFetchNewUrl(currentUser(c).role) });
       return c.json({ branch, commits });
     });
 }

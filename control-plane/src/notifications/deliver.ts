@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import type { Job } from '../ports/job-queue.js';
 import { UnrecoverableJobError } from '../ports/job-queue.js';
 import type { ProjectService } from '../projects/service.js';
-import { ChannelError, createChannel } from './channels/index.js';
+import { assertChannelTarget, ChannelError, createChannel } from './channels/index.js';
+import type { InternalAddressPolicy } from '../net/internal-addresses.js';
 import { deploymentContext } from './context.js';
 import type { DeliveryStore } from './deliveries.js';
 import { buildMessage } from './message.js';
@@ -25,6 +26,8 @@ export interface DelivererDeps {
   projects: ProjectService;
   users: UserService;
   smtp: SmtpConfig | undefined;
+  /** Checked again at every send: the name may resolve elsewhere than when the channel was saved. */
+  outbound: InternalAddressPolicy;
   publicUrl: string;
   logger: Logger;
   /** Tries in all, counted in the database (so a re-queue at boot does not start over). */
@@ -57,6 +60,7 @@ export class Deliverer {
       const context = deploymentContext({ event: delivery.event, deployment, projectName: project.name, environmentName, triggeredBy: user?.email ?? null, publicUrl: this.d.publicUrl });
       const rule = matchRule(notification.rules, delivery.event, environmentName);
       const message = buildMessage({ event: delivery.event, deliveryId: delivery.id, context, template: rule?.template ?? null });
+      await assertChannelTarget(this.d.outbound, notification.config);
       const reply = await createChannel(notification.config, this.d.smtp).send(message);
       await this.d.deliveries.sent(delivery.id, reply.status);
     } catch (err) {

@@ -13,6 +13,7 @@ import { Deliverer } from './deliver.js';
 import { NotificationDispatcher } from './dispatch.js';
 import { NotificationService } from './service.js';
 import type { SmtpConfig } from './smtp-config.js';
+import type { InternalAddressPolicy } from '../net/internal-addresses.js';
 import { NotificationStore } from './store.js';
 
 export { NotificationService } from './service.js';
@@ -33,6 +34,7 @@ export interface NotificationsDeps {
   environments: EnvironmentService;
   deployments: DeploymentStore;
   smtp: SmtpConfig | undefined;
+  outbound: InternalAddressPolicy;
   publicUrl: string;
   logger: Logger;
   backoffMs?: number;
@@ -48,9 +50,9 @@ export function createNotifications(d: NotificationsDeps): Notifications {
   const store = new NotificationStore(d.db, d.box);
   const deliveries = new DeliveryStore(d.db);
   const logger = d.logger.child({ part: 'notifications' });
-  const deliverer = new Deliverer({ db: d.db, store, deliveries, deployments: d.deployments, projects: d.projects, users: d.users, smtp: d.smtp, publicUrl: d.publicUrl, logger, maxAttempts: DELIVERY_ATTEMPTS });
+  const deliverer = new Deliverer({ db: d.db, store, deliveries, deployments: d.deployments, projects: d.projects, users: d.users, smtp: d.smtp, outbound: d.outbound, publicUrl: d.publicUrl, logger, maxAttempts: DELIVERY_ATTEMPTS });
   return {
-    service: new NotificationService({ store, deliveries, projects: d.projects, environments: d.environments, audit: d.audit, smtp: d.smtp, publicUrl: d.publicUrl }),
+    service: new NotificationService({ store, deliveries, projects: d.projects, environments: d.environments, audit: d.audit, smtp: d.smtp, outbound: d.outbound, publicUrl: d.publicUrl }),
     dispatcher: new NotificationDispatcher({
       db: d.db, bus: d.bus, jobs: d.jobs, store, deliveries, deployments: d.deployments, deliverer, logger,
       maxAttempts: DELIVERY_ATTEMPTS,

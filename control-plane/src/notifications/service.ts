@@ -3,7 +3,8 @@ import type { Actor, AuditLog } from '../audit/audit.js';
 import type { EnvironmentService } from '../environments/service.js';
 import { AppError } from '../errors.js';
 import type { ProjectService } from '../projects/service.js';
-import { ChannelError, createChannel, smtpMissing, type ProviderReply } from './channels/index.js';
+import { assertChannelTarget, ChannelError, createChannel, smtpMissing } from './channels/index.js';
+import type { InternalAddressPolicy } from '../net/internal-addresses.js';
 import { sampleContext } from './context.js';
 import type { DeliveryStore } from './deliveries.js';
 import { buildMessage } from './message.js';
@@ -20,12 +21,19 @@ export interface NotificationServiceDeps {
   environments: EnvironmentService;
   audit: AuditLog;
   smtp: SmtpConfig | undefined;
+  /** Refuses channel URLs that reach internal addresses (DEVFLOW_ALLOWED_INTERNAL_HOSTS). */
+  outbound: InternalAddressPolicy;
   publicUrl: string;
 }
 
 /** The answer to "send a test message": what the provider said, success or not. */
-export interface TestResult extends ProviderReply {
+/**
+ * What a test send reports: whether it worked and the provider's status, never its body: the URL
+ * is user-given, and echoing what it answered would read any page the control plane can reach.
+ */
+export interface TestResult {
   ok: boolean;
+  status: number | null;
   error: string | null;
 }
 
@@ -82,10 +90,12 @@ export class NotificationService {
     const message = buildMessage({ event, deliveryId: newId('test'), context: sampleContext(project.name, this.d.publicUrl, event), template: rule?.template ?? null, test: true });
     let result: TestResult;
     try {
-      result = { ok: true, error: null, ...(await createChannel(n.config, this.d.smtp).send(message)) };
+      await assertChannelTarget(this.d.outbound, n.config);
+      const reply = await createChannel(n.config, this.d.smtp).send(message);
+      result = { ok: true, status: reply.status, error: null };
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;
-      result = { ok: false, error: err.message, status: err.status, body: err.body };
+      result = { ok: false, status: err.status, error: err.message };
     }
     await this.d.audit.record(actor, 'notification.test', id, { project: project.name, ok: result.ok, status: result.status });
     return result;
@@ -99,6 +109,7 @@ export class NotificationService {
   /** Checks what the schema cannot: placeholders, environment names, SMTP configured. */
   private async validate(projectRef: string, f: NotificationFields): Promise<NotificationFields> {
     if (f.channel.type === 'email' && !this.d.smtp) throw smtpMissing();
+    await assertChannelTarget(this.d.outbound, f.channel);
     if (f.channel.type === 'sms') for (const [k, v] of Object.entries(f.channel.body)) validateTemplate(v, `channel.body.${k}`, SMS_PLACEHOLDERS);
     const names = (await this.d.environments.list(projectRef)).map((e) => e.name);
     f.rules.forEach((rule, i) => {

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import type { GitCredentials, Repositories, RepositorySource } from '../repositories/index.js';
 import { redactUrlPasswords } from '../repositories/git.js';
+import type { RepositoryUrlPolicy } from '../repositories/url-policy.js';
 import { CreateProject, UpdateProject, type Project } from './types.js';
 import { parseInput } from '../api/env.js';
 
@@ -51,10 +52,12 @@ export class ProjectService {
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
     private readonly repositories: Repositories,
+    private readonly urls: Pick<RepositoryUrlPolicy, 'assert'>,
   ) {}
 
   async create(actor: Actor, input: CreateProject): Promise<Project> {
     const data = parseInput(CreateProject, input);
+    await this.urls.assert(data.repositoryUrl);
     const id = newId('prj');
     const now = Date.now();
     const url = storedUrl(this.box, id, data.repositoryUrl);
@@ -90,6 +93,7 @@ export class ProjectService {
 
   async update(actor: Actor, idOrName: string, input: UpdateProject): Promise<Project> {
     const patch = parseInput(UpdateProject, input);
+    if (patch.repositoryUrl !== undefined) await this.urls.assert(patch.repositoryUrl);
     const current = await this.getRow(idOrName);
     const credentialsEnc = patch.credentials === undefined ? current.credentialsEnc : this.seal(current.id, patch.credentials ?? undefined);
     const url = storedUrl(this.box, current.id, patch.repositoryUrl ?? current.rawUrl);

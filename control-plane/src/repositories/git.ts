@@ -18,6 +18,8 @@ const PROTOCOL_CONFIG = [
   'protocol.ssh.allow=always',
   'protocol.git.allow=always',
   'protocol.file.allow=always',
+  // A redirect could lead a checked host's fetch to an internal one (SSRF): never follow them.
+  'http.followRedirects=false',
 ];
 
 const ALLOWED_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_SSH_COMMAND'];

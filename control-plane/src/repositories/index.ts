@@ -3,6 +3,7 @@ import { openGit } from './git.js';
 import { MirrorStore, type RepositorySource } from './mirror.js';
 import { assertBranch, assertCommit, assertRepoPath, branchContains, branchNotFound, listBranches, listCommits, type BranchInfo, type CommitInfo } from './read.js';
 import type { ObjectReader } from './cat-file.js';
+import type { RepositoryUrlPolicy } from './url-policy.js';
 import { CommitFilesCache } from './files-cache.js';
 import { readCommit, readCommitFiles, withReader, type CommitFiles } from './snapshot.js';
 
@@ -23,6 +24,13 @@ export interface RepositoriesOptions {
   /** Browsing (branches, commits) reuses a fetch younger than this; resolve fetches only when the mirror is behind. Default 10 s. */
   browseMaxAgeMs?: number;
   fetchInactivityTimeoutMs?: number;
+  /** Checked before every fetch and ls-remote (DNS may have changed since the URL was saved). */
+  urlPolicy?: Pick<RepositoryUrlPolicy, 'assert'>;
+}
+
+export interface BrowseOptions {
+  /** May this call fetch a URL the mirror was never fetched from? Default true. */
+  fetchNew?: boolean;
 }
 
 export interface ResolveOptions {
@@ -40,8 +48,9 @@ export interface Repositories {
    * which must be on the branch (the agent fetches that branch to check it out).
    */
   resolve(source: RepositorySource, target: { branch?: string; commit?: string }, options?: ResolveOptions): Promise<ResolvedCommit>;
-  branches(source: RepositorySource): Promise<BranchInfo[]>;
-  commits(source: RepositorySource, branch: string, limit?: number): Promise<CommitInfo[]>;
+  /** `fetchNew: false`: refuse (403) when the mirror was never fetched from this URL (only maintainers make the first fetch). */
+  branches(source: RepositorySource, options?: BrowseOptions): Promise<BranchInfo[]>;
+  commits(source: RepositorySource, branch: string, limit?: number, options?: BrowseOptions): Promise<CommitInfo[]>;
   /**
    * The root file names at a commit and the contents of `paths` (null when absent), read by one
    * git process; fetches first only when the mirror does not have the commit yet.
@@ -60,9 +69,14 @@ export interface Repositories {
 }
 
 export function createRepositories(options: RepositoriesOptions): Repositories {
-  const mirrors = new MirrorStore({ reposDir: options.reposDir, fetchInactivityTimeoutMs: options.fetchInactivityTimeoutMs });
+  const mirrors = new MirrorStore({ reposDir: options.reposDir, fetchInactivityTimeoutMs: options.fetchInactivityTimeoutMs, urlPolicy: options.urlPolicy });
   const browseAge = options.browseMaxAgeMs ?? 10_000;
-  const gitFor = async (source: RepositorySource, maxAgeMs: number) => openGit({ dir: await mirrors.sync(source, maxAgeMs) });
+  const gitFor = async (source: RepositorySource, maxAgeMs: number, options: BrowseOptions = {}) => {
+    if (options.fetchNew === false && !(await mirrors.fetchedFrom(source))) {
+      throw new AppError('FORBIDDEN', "the project's repository URL was not fetched yet: a maintainer (or a deployment) fetches a new URL first", { required: ['admin', 'maintainer'] });
+    }
+    return openGit({ dir: await mirrors.sync(source, maxAgeMs) });
+  };
   const dirOf = (source: RepositorySource) => mirrors.pathOf(source.projectId);
   const cache = new CommitFilesCache();
 
@@ -143,13 +157,13 @@ export function createRepositories(options: RepositoriesOptions): Repositories {
       if (!resolved) throw new Error('unreachable: a strict resolve throws what is missing');
       return resolved;
     },
-    async branches(source) {
-      return listBranches(await gitFor(source, browseAge));
+    async branches(source, options) {
+      return listBranches(await gitFor(source, browseAge, options));
     },
-    async commits(source, branch, limit = 20) {
+    async commits(source, branch, limit = 20, options) {
       assertBranch(branch);
       const bounded = Math.min(Math.max(Math.trunc(limit), 1), 200);
-      return listCommits(await gitFor(source, browseAge), branch, bounded);
+      return listCommits(await gitFor(source, browseAge, options), branch, bounded);
     },
     readCommitFiles: readFiles,
     async readFile(source, commit, path) {

@@ -1,4 +1,5 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { sha256 } from '../crypto/random.js';
 import { join } from 'node:path';
 import { isSafeRepositoryUrl } from '@devflow/protocol';
 import { AppError } from '../errors.js';
@@ -16,7 +17,14 @@ export interface MirrorOptions {
   /** Where mirrors live: `<reposDir>/<projectId>.git`. */
   reposDir: string;
   fetchInactivityTimeoutMs?: number;
+  /** Refuses URLs reaching internal addresses or local paths (url-policy.ts). */
+  urlPolicy?: Pick<RepositoryUrlPolicy, 'assert'> | undefined;
 }
+
+import type { RepositoryUrlPolicy } from './url-policy.js';
+
+/** In the bare mirror: SHA-256 of the URL it was last fetched from. */
+const SOURCE_FILE = 'devflow-source';
 
 const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
@@ -56,6 +64,19 @@ export class MirrorStore {
     await rm(this.pathOf(projectId), { recursive: true, force: true });
   }
 
+  /**
+   * Whether the mirror was last fetched from exactly this URL (kept as its SHA-256 in the mirror,
+   * never in clear): refreshing a known URL is browsing, fetching a new one is not.
+   */
+  async fetchedFrom(source: RepositorySource): Promise<boolean> {
+    try {
+      return (await readFile(join(this.pathOf(source.projectId), SOURCE_FILE), 'utf8')).trim() === sha256(source.url);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   /** Whether the mirror exists yet (nothing to read before the first fetch). */
   async has(projectId: string): Promise<boolean> {
     return exists(join(this.pathOf(projectId), 'HEAD'));
@@ -68,6 +89,7 @@ export class MirrorStore {
    */
   async remoteHead(source: RepositorySource, branch: string): Promise<string | null> {
     assertSafeUrl(source.url);
+    await this.options.urlPolicy?.assert(source.url);
     const ref = `refs/heads/${branch}`;
     const creds = await prepareCredentials(source.credentials);
     try {
@@ -86,6 +108,7 @@ export class MirrorStore {
 
   private async fetch(source: RepositorySource, dir: string): Promise<void> {
     assertSafeUrl(source.url);
+    await this.options.urlPolicy?.assert(source.url);
     if (!(await exists(join(dir, 'HEAD')))) {
       await mkdir(dir, { recursive: true });
       await openGit({ dir }).raw(['init', '--quiet', '--bare']);
@@ -104,6 +127,7 @@ export class MirrorStore {
         '+refs/tags/*:refs/tags/*',
       ]);
       this.fetchedAt.set(source.projectId, Date.now());
+      await writeFile(join(dir, SOURCE_FILE), `${sha256(source.url)}\n`, { mode: 0o600 });
     } catch (err) {
       throw repositoryUnavailable(source.url, err, creds.secrets);
     } finally {

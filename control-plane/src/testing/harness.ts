@@ -15,6 +15,9 @@ export interface TestControlPlane extends ControlPlane {
 }
 
 /** A real control plane on 127.0.0.1:0 with a fresh data dir (libsql file), for in-process tests. */
+/** The loopback names and addresses tests' local receivers listen on. */
+export const LOOPBACK_TEST_HOSTS = '127.0.0.0/8,::1,localhost';
+
 export async function startTestControlPlane(env: Record<string, string> = {}): Promise<TestControlPlane> {
   const dataDir = env.DEVFLOW_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'devflow-cp-'));
   const config = loadConfig({
@@ -24,6 +27,10 @@ export async function startTestControlPlane(env: Record<string, string> = {}): P
     DEVFLOW_ADMIN_EMAIL: ADMIN_EMAIL,
     DEVFLOW_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: 'silent',
+    // Tests use local git repositories and loopback receivers (Slack, webhooks): allowed explicitly,
+    // the way an admin would; the SSRF checks themselves stay on.
+    DEVFLOW_ALLOWED_INTERNAL_HOSTS: LOOPBACK_TEST_HOSTS,
+    DEVFLOW_ALLOW_LOCAL_REPOSITORIES: 'on',
     ...env,
   });
   const cp = await startControlPlane(config, { logger: createLogger('silent'), print: () => undefined });

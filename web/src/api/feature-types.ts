@@ -116,7 +116,6 @@ export interface NotificationInput {
 export interface NotificationTestResult {
   ok: boolean;
   status?: number | null;
-  body?: string | null;
   error: string | null;
 }
 

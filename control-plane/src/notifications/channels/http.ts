@@ -33,7 +33,8 @@ export async function sendHttp(channel: ChannelType, req: HttpRequest): Promise<
   }
   const body = clip(await readHead(res, MAX_BODY * 4).catch(() => ''), MAX_BODY);
   if (!res.ok) {
-    throw new ChannelError(channel, `${channel}: ${hostOf(req.url)} answered ${res.status}${body ? `: ${clip(body, 300)}` : ''}`, res.status, body, retryableStatus(res.status));
+    // The body stays out of the message (shown by test sends and the delivery history): the URL is user-given.
+    throw new ChannelError(channel, `${channel}: ${hostOf(req.url)} answered ${res.status}`, res.status, body, retryableStatus(res.status));
   }
   return { status: res.status, body };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors.js';
 import type { SmtpConfig } from '../smtp-config.js';
+import type { InternalAddressPolicy } from '../../net/internal-addresses.js';
 import type { ChannelConfig } from '../types.js';
 import type { NotificationChannel } from './channel.js';
 import { DiscordChannel } from './discord.js';
@@ -31,4 +32,25 @@ export function createChannel(config: ChannelConfig, smtp: SmtpConfig | undefine
     case 'webhook':
       return new WebhookChannel(config.url, config.secret);
   }
+}
+
+/** The URL an HTTP channel posts to (null for e-mail: the SMTP server is the admin's setting). */
+export function channelUrl(config: ChannelConfig): string | null {
+  switch (config.type) {
+    case 'email':
+      return null;
+    case 'slack':
+    case 'discord':
+    case 'teams':
+      return config.webhookUrl;
+    case 'sms':
+    case 'webhook':
+      return config.url;
+  }
+}
+
+/** Refuses (400) a channel whose URL reaches a loopback, private or link-local address, checked after DNS. */
+export async function assertChannelTarget(policy: InternalAddressPolicy, config: ChannelConfig): Promise<void> {
+  const url = channelUrl(config);
+  if (url) await policy.assertHost(new URL(url).hostname, 'channel url', 'channel');
 }

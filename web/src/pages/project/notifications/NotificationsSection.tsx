@@ -94,7 +94,6 @@ function ChannelRow({ project, n, onEdit, onChanged }: { project: string; n: Not
         <div className={result.ok ? 'state state-ok small' : 'state state-error small'} role="status" data-testid="test-result">
           {result.ok ? 'Sent' : `Failed: ${result.error ?? 'no answer'}`}
           {result.status !== undefined && result.status !== null && ` · provider answered ${result.status}`}
-          {result.body && <pre className="provider-body">{result.body.slice(0, 500)}</pre>}
         </div>
       )}
       <FormError error={action.error} />
