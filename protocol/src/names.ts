@@ -52,3 +52,12 @@ export function isSafeRepositoryUrl(url: string): boolean {
 export const RepositoryUrl = z.string().refine(isSafeRepositoryUrl, {
   message: 'repository must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute local path',
 });
+
+/**
+ * A host name the traffic proxy routes by (the request's Host header): lowercase DNS labels of
+ * 1-63 letters, digits and "-" (not at either end), dot-separated, at most 253 characters.
+ */
+export const HostName = z
+  .string()
+  .max(253, 'host name: at most 253 characters')
+  .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/, 'host name: dot-separated DNS labels of lowercase letters, digits and "-" (1-63 characters, no "-" at either end)');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppName, CommitSha, GitRef, ReleaseId, RepositoryUrl } from './names.js';
+import { AppName, CommitSha, GitRef, HostName, ReleaseId, RepositoryUrl } from './names.js';
 
 /**
  * Step specs: what the control plane asks an agent to do, one typed step at a time.
@@ -130,6 +130,8 @@ export const TrafficSwitchStep = z
     app: AppName,
     /** Public port the proxy listens on for this app. */
     listenPort: Port,
+    /** Route only requests whose Host is this name: several apps then share one public port. */
+    hostname: HostName.optional(),
     slot: SlotName,
     targetPort: Port,
     drainMs: z.number().int().min(0).max(600_000).default(30_000),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppName, SlotName } from '@devflow/protocol';
+import { AppName, HostName, SlotName } from '@devflow/protocol';
 
 /**
  * The proxy's control socket speaks newline-delimited JSON: one request line, one response line.
@@ -8,7 +8,7 @@ import { AppName, SlotName } from '@devflow/protocol';
 const Port = z.number().int().min(1).max(65535);
 
 export const SwitchRequest = z
-  .object({ op: z.literal('switch'), app: AppName, listenPort: Port, slot: SlotName, targetPort: Port, drainMs: z.number().int().min(0).max(600_000) })
+  .object({ op: z.literal('switch'), app: AppName, listenPort: Port, hostname: HostName.optional(), slot: SlotName, targetPort: Port, drainMs: z.number().int().min(0).max(600_000) })
   .strict();
 export type SwitchRequest = z.infer<typeof SwitchRequest>;
 
@@ -26,7 +26,7 @@ export type ControlRequest = z.infer<typeof ControlRequest>;
 
 /** One app's route as persisted and reported. */
 export const RouteRecord = z
-  .object({ app: AppName, listenPort: Port, slot: SlotName, targetPort: Port, switchedAt: z.number().int() })
+  .object({ app: AppName, listenPort: Port, hostname: HostName.optional(), slot: SlotName, targetPort: Port, switchedAt: z.number().int() })
   .strict();
 export type RouteRecord = z.infer<typeof RouteRecord>;
 

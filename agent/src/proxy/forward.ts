@@ -5,7 +5,8 @@ import { openTunnel } from './upgrade.js';
 import type { Upstream, UpstreamConnection, UpstreamUser } from './upstream.js';
 
 /** Where a request goes: read once per attempt, so a switch applies to the very next request. */
-export type PickUpstream = () => Upstream;
+/** The upstream for a request (by its Host, host-routing.ts); null: no app answers for that host (404). */
+export type PickUpstream = (request: RequestHead) => Upstream | null;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** Node's default --max-http-header-size: a larger request head gets 431. */
@@ -27,7 +28,7 @@ const NO_RESPONSE = 0;
 const RESPONSE_HEAD = 1;
 const RESPONSE_BODY = 2;
 
-const REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
+const REASONS = { 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 502: 'Bad Gateway' } as const;
 
 function plainResponse(status: keyof typeof REASONS, body: string, close: boolean): string {
   return `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${body}`;
@@ -197,8 +198,10 @@ class ClientConnection implements UpstreamUser {
       this.requestState = request.contentLength > 0 ? REQUEST_BODY : REQUEST_DONE;
       this.requestLeft = request.contentLength;
     }
+    const upstream = this.pick(request);
+    if (!upstream) return this.refuse(new BadMessageError(404, `no app answers for host ${JSON.stringify(request.host ?? '')} on this port`));
     // An upgrade handshake gets a connection of its own: it becomes the tunnel.
-    this.send(this.pick(), request.upgrade);
+    this.send(upstream, request.upgrade);
     if (this.requestState === REQUEST_BODY && this.pending !== null) {
       const body = this.pending;
       this.pending = null;
@@ -381,7 +384,7 @@ class ClientConnection implements UpstreamUser {
     this.endExchange(false);
     if (retryable) {
       this.retried = true;
-      this.send(this.pick(), true);
+      this.send(this.pick(request) ?? upstream, true);
       return;
     }
     this.answerBadGateway(upstream, err.code ?? 'error');

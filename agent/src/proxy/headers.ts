@@ -6,7 +6,7 @@
 /** A request the proxy refuses before forwarding it: answered with `status` and the connection closed. */
 export class BadMessageError extends Error {
   constructor(
-    readonly status: 400 | 408 | 431,
+    readonly status: 400 | 404 | 408 | 431,
     message: string,
   ) {
     super(message);
@@ -131,6 +131,8 @@ export interface RequestHead {
   http10: boolean;
   /** An HTTP Upgrade (WebSocket) handshake. */
   upgrade: boolean;
+  /** The Host header as sent (host-routing.ts picks the app by it). */
+  host: string | undefined;
 }
 
 /**
@@ -163,7 +165,7 @@ export function parseRequestHead(head: string, clientAddress: string): RequestHe
   // Keep-alive to the app is ours to decide; HTTP/1.0 needs to ask for it.
   if (upgrade) upstreamHead += `Connection: Upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
   else if (http10) upstreamHead += 'Connection: keep-alive\r\n';
-  return { method, upstreamHead: `${upstreamHead}\r\n`, contentLength: h.contentLength, chunked, keepAlive, http10, upgrade };
+  return { method, upstreamHead: `${upstreamHead}\r\n`, contentLength: h.contentLength, chunked, keepAlive, http10, upgrade, host: h.host };
 }
 
 export interface ResponseHead {

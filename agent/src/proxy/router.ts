@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { ProxyError, type RouteRecord, type RouteStatus, type SwitchRequest, type SwitchResult } from './control-protocol.js';
 import { ProxyServer } from './forward.js';
 import { Upstream } from './upstream.js';
+import { portConflict, routeFor } from './host-routing.js';
 
 interface Route {
   record: RouteRecord;
@@ -19,7 +20,11 @@ export interface RouterOptions {
   log: (line: string) => void;
 }
 
-/** The proxy's routes: one listener per app on its public port, forwarding to the active slot. */
+/**
+ * The proxy's routes: one listener per public port, forwarding to the active slot of the app the
+ * request is for — the one whose host name matches its Host, else the port's default app (host-routing.ts).
+ * The listener belongs to one of the port's routes; when that one goes, another takes it over.
+ */
 export class Router {
   private readonly routes = new Map<string, Route>();
 
@@ -29,6 +34,7 @@ export class Router {
   async restore(record: RouteRecord): Promise<void> {
     const route: Route = { record, active: new Upstream(record.slot, record.targetPort), draining: new Set(), server: null, sockets: new Set() };
     this.routes.set(record.app, route);
+    if (this.listenerOn(record.listenPort, route)) return;
     try {
       await this.listen(route, record.listenPort);
     } catch (err) {
@@ -39,28 +45,30 @@ export class Router {
 
   async switch(req: SwitchRequest): Promise<SwitchResult> {
     const existing = this.routes.get(req.app);
-    for (const other of this.routes.values()) {
-      if (other.record.app !== req.app && other.record.listenPort === req.listenPort) {
-        throw new ProxyError('BAD_REQUEST', `port ${req.listenPort} is already the public port of app ${other.record.app}`);
-      }
-    }
+    const conflict = portConflict(this.routes.values(), req);
+    if (conflict) throw new ProxyError('BAD_REQUEST', conflict);
+    const host = req.hostname === undefined ? {} : { hostname: req.hostname };
     if (!existing) {
-      const route: Route = { record: { ...req, switchedAt: 0 }, active: new Upstream(req.slot, req.targetPort), draining: new Set(), server: null, sockets: new Set() };
-      await this.listen(route, req.listenPort);
-      route.record = { app: req.app, listenPort: req.listenPort, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+      const route: Route = { record: { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: 0 }, active: new Upstream(req.slot, req.targetPort), draining: new Set(), server: null, sockets: new Set() };
+      if (!this.listenerOn(req.listenPort, route)) await this.listen(route, req.listenPort);
+      route.record = { ...route.record, switchedAt: Date.now() };
       this.routes.set(req.app, route);
       this.options.log(`route ${req.app}: :${req.listenPort} -> ${req.slot} (127.0.0.1:${req.targetPort})`);
       return { route: route.record, previous: null, changed: true };
     }
-    if (existing.server === null || existing.record.listenPort !== req.listenPort) await this.listen(existing, req.listenPort);
+    if (existing.record.listenPort !== req.listenPort) {
+      this.handOver(existing);
+      if (!this.listenerOn(req.listenPort, existing)) await this.listen(existing, req.listenPort);
+    } else if (existing.server === null && !this.listenerOn(req.listenPort, existing)) await this.listen(existing, req.listenPort);
     const previous = { slot: existing.record.slot, targetPort: existing.record.targetPort };
+    const { hostname: _old, ...unhosted } = existing.record;
     if (previous.slot === req.slot && previous.targetPort === req.targetPort) {
-      existing.record = { ...existing.record, listenPort: req.listenPort };
+      existing.record = { ...unhosted, listenPort: req.listenPort, ...host };
       return { route: existing.record, previous, changed: false };
     }
     const old = existing.active;
     existing.active = new Upstream(req.slot, req.targetPort);
-    existing.record = { app: req.app, listenPort: req.listenPort, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+    existing.record = { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
     this.options.log(`route ${req.app}: switched ${previous.slot}:${previous.targetPort} -> ${req.slot}:${req.targetPort}`);
     existing.draining.add(old);
     old.drain(req.drainMs, () => {
@@ -91,8 +99,9 @@ export class Router {
     const route = this.routes.get(app);
     if (!route) return null;
     this.routes.delete(app);
+    const heir = this.handOver(route);
     void this.closeRoute(route, drainMs);
-    this.options.log(`route ${app}: removed, :${route.record.listenPort} is free`);
+    this.options.log(heir ? `route ${app}: removed; :${route.record.listenPort} stays open for ${heir.record.app}` : `route ${app}: removed, :${route.record.listenPort} is free`);
     return route.record;
   }
 
@@ -101,9 +110,32 @@ export class Router {
     await Promise.all([...this.routes.values()].map((route) => this.closeRoute(route, graceMs)));
   }
 
+  /** Another route on the same port takes over `route`'s listener and its connections; null when none is left there. */
+  private handOver(route: Route): Route | null {
+    if (!route.server) return null;
+    const heir = [...this.routes.values()].find((r) => r !== route && r.record.listenPort === route.record.listenPort) ?? null;
+    if (heir) {
+      heir.server = route.server;
+      heir.sockets = route.sockets;
+      route.server = null;
+      route.sockets = new Set();
+    }
+    return heir;
+  }
+
+  /** True when another route already listens on `port` (the request then finds `route` by its host name). */
+  private listenerOn(port: number, route: Route): boolean {
+    return [...this.routes.values()].some((r) => r !== route && r.server !== null && r.record.listenPort === port);
+  }
+
   private async closeRoute(route: Route, graceMs: number): Promise<void> {
     const server = route.server;
-    if (!server) return;
+    if (!server) {
+      // Sharing another route's listener: only its upstreams go.
+      route.active.close();
+      for (const u of route.draining) u.close();
+      return;
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => {
@@ -117,7 +149,11 @@ export class Router {
 
   /** Opens the app's listener on `port`; an old listener on another port is closed after. */
   private async listen(route: Route, port: number): Promise<void> {
-    const server = new ProxyServer(() => route.active, (line) => this.options.log(`route ${route.record.app}: ${line}`));
+    // Per request: the port's route for its Host (this route's own when it is the only one there).
+    const server = new ProxyServer(
+      (request) => routeFor(this.routes.values(), port, request.host)?.active ?? null,
+      (line) => this.options.log(`route ${route.record.app}: ${line}`),
+    );
     server.on('connection', (socket: Socket) => {
       route.sockets.add(socket);
       socket.once('close', () => route.sockets.delete(socket));

@@ -17,7 +17,7 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
     try {
       const { app, listenPort, slot, targetPort, drainMs } = spec;
       const client = ProxyClient.forDataDir(ctx.dataDir);
-      const request = { app, listenPort, slot, targetPort, drainMs };
+      const request = { app, listenPort, slot, targetPort, drainMs, ...(spec.hostname ? { hostname: spec.hostname } : {}) };
       // Ask the running proxy first (one round trip on the hot path); start it only when none answers.
       // Taking over only when the in-place app is there (the first deployment has none).
       const from = spec.takeOverFrom && (await readSlotState(ctx.dataDir, app, spec.takeOverFrom.slot)) !== null ? spec.takeOverFrom : null;
@@ -32,7 +32,7 @@ export function createTrafficSwitch(options: EnsureProxyOptions = {}) {
       const at = new Date(route.switchedAt).toISOString();
       if (!changed) ctx.log('system', `${app}: :${listenPort} already sends traffic to ${slot} (127.0.0.1:${targetPort})`);
       else if (previous) ctx.log('system', `${app}: switched :${listenPort} from ${previous.slot}:${previous.targetPort} to ${slot}:${targetPort} at ${at}; draining ${previous.slot} for up to ${drainMs} ms`);
-      else ctx.log('system', `${app}: :${listenPort} now sends traffic to ${slot}:${targetPort} (since ${at})`);
+      else ctx.log('system', `${app}: :${listenPort}${spec.hostname ? ` (Host ${spec.hostname})` : ''} now sends traffic to ${slot}:${targetPort} (since ${at})`);
       if (changed && previous && spec.stopPreviousAfterMs !== undefined) {
         const prevSlot = SlotName.parse(previous.slot);
         const retire = await scheduleRetire(ctx.dataDir, app, prevSlot, route.switchedAt + spec.stopPreviousAfterMs);
