@@ -121,3 +121,16 @@ export function isAlive(pid: number): boolean {
 export function waitListening(port: number, ms = 15_000): Promise<unknown> {
   return waitFor(() => fetch(`http://127.0.0.1:${port}/up`).then((r) => r.text().then(() => true), () => false), ms, `app on port ${port}`);
 }
+
+/** GET / with a given Host header (fetch cannot set one) on a new connection: host-routing tests. */
+export function getWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}

@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startVersionApp } from '../../test-fixtures/helpers.js';
+import { freePort, getWithHost, startVersionApp } from '../../test-fixtures/helpers.js';
 import { SwitchRequest } from './control-protocol.js';
 import { hostName, routeFor } from './host-routing.js';
 import { Router } from './router.js';
@@ -15,18 +14,7 @@ afterEach(async () => {
   for (const a of apps.splice(0)) a.kill('SIGKILL');
 });
 
-/** GET through the proxy with a Host header (fetch cannot set one), on a new connection. */
-function getAs(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
+const getAs = getWithHost;
 
 async function bindAndRelease(port: number): Promise<void> {
   const server = net.createServer();

@@ -8,6 +8,8 @@ export interface PortSettings {
   bluePort: number | null;
   greenPort: number | null;
   strategy: Strategy | null;
+  /** Host-header routing: blue-green environments with different host names share a public port. */
+  hostname?: string | null;
 }
 
 interface PortUse {
@@ -51,7 +53,7 @@ export async function checkPorts(db: Db, self: PortSettings & { id: string | nul
   const refs = [...new Set(serverRefs)];
   const marks = refs.map(() => '?').join(', ');
   const rs = await db.execute({
-    sql: `SELECT e.id, e.name, p.name AS project_name, e.port, e.blue_port, e.green_port, e.strategy, s.name AS server_name
+    sql: `SELECT e.id, e.name, p.name AS project_name, e.port, e.blue_port, e.green_port, e.strategy, e.hostname, s.name AS server_name
           FROM environment_servers es JOIN environments e ON e.id = es.environment_id JOIN projects p ON p.id = e.project_id JOIN servers s ON s.id = es.server_id
           WHERE (s.id IN (${marks}) OR s.name IN (${marks})) AND e.id <> ? AND e.port IS NOT NULL`,
     args: [...refs, ...refs, self.id ?? ''],
@@ -63,9 +65,14 @@ export async function checkPorts(db: Db, self: PortSettings & { id: string | nul
       greenPort: r.green_port === null ? null : Number(r.green_port),
       strategy: r.strategy === null ? null : (String(r.strategy) as Strategy),
     });
+    const theirHost = r.hostname === null || r.hostname === undefined ? null : String(r.hostname);
     for (const use of mine) {
       const clash = theirs.find((t) => t.port === use.port);
       if (!clash) continue;
+      if (sharesPublicPort(self, use, clash, String(r.strategy ?? ''), theirHost)) continue;
+      if (use.field === 'port' && clash.field === 'port' && (self.hostname ?? null) !== null && self.hostname === theirHost) {
+        throw new AppError('CONFLICT', `hostname: ${theirHost} on port ${use.port} is already ${String(r.project_name)}/${String(r.name)}'s on server "${String(r.server_name)}"`, { field: 'hostname' });
+      }
       const slots = use.field !== 'port' || clash.field !== 'port';
       throw new AppError(
         'CONFLICT',
@@ -75,4 +82,15 @@ export async function checkPorts(db: Db, self: PortSettings & { id: string | nul
       );
     }
   }
+}
+
+/**
+ * Two blue-green environments may share a public port when the proxy can tell their requests
+ * apart: different host names (one of them may have none and answers every other host).
+ */
+function sharesPublicPort(self: PortSettings, use: PortUse, clash: PortUse, theirStrategy: string, theirHost: string | null): boolean {
+  if (use.field !== 'port' || clash.field !== 'port') return false;
+  if (self.strategy !== 'blue-green' || theirStrategy !== 'blue-green') return false;
+  const mine = self.hostname ?? null;
+  return mine !== theirHost && (mine !== null || theirHost !== null);
 }

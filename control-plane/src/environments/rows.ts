@@ -15,6 +15,7 @@ export interface EnvironmentRow {
   port: number | null;
   blue_port: number | null;
   green_port: number | null;
+  hostname: string | null;
   start_command: string | null;
   healthcheck_path: string;
   keep_releases: number;
@@ -50,6 +51,7 @@ export function toEnvironment(
     strategy: r.strategy,
     port,
     slotPorts: slotPortsOf({ port, bluePort: n(r.blue_port), greenPort: n(r.green_port) }),
+    hostname: r.hostname === null || r.hostname === undefined ? null : String(r.hostname),
     startCommand: r.start_command === null ? null : String(r.start_command),
     healthcheckPath: String(r.healthcheck_path),
     keepReleases: Number(r.keep_releases),

@@ -41,17 +41,19 @@ export class EnvironmentService {
     const port = data.port ?? null;
     // Everything that can refuse the request is checked before the first write: a refused create leaves nothing behind.
     await this.requireServers(data.serverIds ?? []);
-    await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null }, data.serverIds ?? []);
+    const hostname = data.hostname ?? null;
+    requireProxiedForHostname(hostname, data.strategy ?? null, port);
+    await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null, hostname }, data.serverIds ?? []);
     try {
       await this.db.execute({
         sql: `INSERT INTO environments (id, project_id, name, branch, strategy, port, blue_port, green_port, start_command, healthcheck_path,
-                keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, require_previous_success, created_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                keep_releases, stage_timeouts, pipeline, auto_rollback, auto_deploy, approval, require_previous_success, hostname, created_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         args: [
           id, project.id, data.name, data.branch ?? project.defaultBranch, data.strategy ?? null, port, data.bluePort ?? null, data.greenPort ?? null,
           data.startCommand ?? null, data.healthcheckPath ?? DEFAULT_HEALTHCHECK_PATH, data.keepReleases ?? DEFAULT_KEEP_RELEASES,
           JSON.stringify(data.stageTimeouts ?? {}), JSON.stringify(data.pipeline ?? {}), data.autoRollback ? 1 : 0,
-          data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, data.requirePreviousSuccess === false ? 0 : 1, now, now,
+          data.autoDeploy ? 1 : 0, data.approval ? approvalColumn(toApprovalRule(data.approval)) : null, data.requirePreviousSuccess === false ? 0 : 1, hostname, now, now,
         ],
       });
     } catch (err) {
@@ -80,14 +82,16 @@ export class EnvironmentService {
     const pick = <T>(value: T | undefined, current: T): T => (value === undefined ? current : value);
     const servers = patch.serverIds ?? (await this.serverIds(row.id));
     if (patch.serverIds) await this.requireServers(patch.serverIds);
+    const hostname = pick(patch.hostname, row.hostname ?? null);
+    requireProxiedForHostname(hostname, pick(patch.strategy, row.strategy), pick(patch.port, row.port));
     await checkPorts(
       this.db,
-      { id: row.id, port: pick(patch.port, row.port), bluePort: pick(patch.bluePort, row.blue_port), greenPort: pick(patch.greenPort, row.green_port), strategy: pick(patch.strategy, row.strategy) },
+      { id: row.id, port: pick(patch.port, row.port), bluePort: pick(patch.bluePort, row.blue_port), greenPort: pick(patch.greenPort, row.green_port), strategy: pick(patch.strategy, row.strategy), hostname },
       servers,
     );
     await this.db.execute({
       sql: `UPDATE environments SET branch = ?, strategy = ?, port = ?, blue_port = ?, green_port = ?, start_command = ?, healthcheck_path = ?,
-              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, require_previous_success = ?, updated_at = ? WHERE id = ?`,
+              keep_releases = ?, stage_timeouts = ?, pipeline = ?, auto_rollback = ?, auto_deploy = ?, approval = ?, require_previous_success = ?, hostname = ?, updated_at = ? WHERE id = ?`,
       args: [
         pick(patch.branch, row.branch), pick(patch.strategy, row.strategy), pick(patch.port, row.port), pick(patch.bluePort, row.blue_port),
         pick(patch.greenPort, row.green_port), pick(patch.startCommand, row.start_command), pick(patch.healthcheckPath, row.healthcheck_path),
@@ -96,6 +100,7 @@ export class EnvironmentService {
         patch.autoDeploy === undefined ? row.auto_deploy : patch.autoDeploy ? 1 : 0,
         patch.approval === undefined ? row.approval : approvalColumn(toApprovalRule(patch.approval)),
         patch.requirePreviousSuccess === undefined ? row.require_previous_success : patch.requirePreviousSuccess ? 1 : 0,
+        hostname,
         Date.now(), row.id,
       ],
     });
@@ -150,7 +155,7 @@ export class EnvironmentService {
       timeouts: { ...env.pipeline.timeouts, ...changedTimeouts(env.stageTimeouts) },
       healthcheck: env.pipeline.healthcheck === false ? false : { ...env.pipeline.healthcheck, path: env.healthcheckPath },
     };
-    return { name: env.name, app: env.app, port: env.port, slotPorts: env.slotPorts, settings, variables: await this.variables.values(env.id) };
+    return { name: env.name, app: env.app, port: env.port, slotPorts: env.slotPorts, hostname: env.hostname, settings, variables: await this.variables.values(env.id) };
   }
 
   private async serverIds(environmentId: string): Promise<string[]> {
@@ -208,4 +213,11 @@ const SELECT = `SELECT e.*, p.name AS project_name, u.email AS locked_by_email
 
 function changedTimeouts(timeouts: Record<StageName, number>): Partial<Record<StageName, number>> {
   return Object.fromEntries(Object.entries(timeouts).filter(([stage, s]) => DEFAULT_STAGE_TIMEOUTS_S[stage as StageName] !== s));
+}
+
+/** Only the proxy can route by Host: a host name needs a public port and blue-green. */
+function requireProxiedForHostname(hostname: string | null, strategy: string | null, port: number | null): void {
+  if (hostname === null) return;
+  if (port === null) throw new AppError('VALIDATION_FAILED', 'hostname: routing by host name needs a public port (port)', { field: 'hostname' });
+  if (strategy !== 'blue-green') throw new AppError('VALIDATION_FAILED', 'hostname: routing by host name needs strategy blue-green (the traffic proxy serves the port)', { field: 'hostname' });
 }

@@ -1,3 +1,4 @@
+import { HostName } from '@devflow/protocol';
 import { z } from 'zod';
 import { ApprovalRuleInput, type ApprovalRule } from '../approvals/rule.js';
 import { PipelineSettings, type Strategy } from '../pipeline/settings.js';
@@ -42,6 +43,11 @@ const settingsFields = {
   autoDeploy: z.boolean(),
   /** Deploy requests wait for approval (approvals/). */
   approval: ApprovalRuleInput,
+  /**
+   * The traffic proxy routes to this environment only requests whose Host is this name, so several
+   * blue-green environments share one public port (e.g. previews `pr-12.preview.example.com`); null: every host.
+   */
+  hostname: HostName.nullable(),
   /** Webhook and schedule deployments are skipped, and people need force, while the last deployment failed. */
   requirePreviousSuccess: z.boolean(),
 };
@@ -94,6 +100,8 @@ export interface Environment {
   strategy: Strategy | null;
   port: number | null;
   slotPorts: { blue: number; green: number } | null;
+  /** Host-header routing on the shared public port; null: every host. */
+  hostname: string | null;
   startCommand: string | null;
   healthcheckPath: string;
   keepReleases: number;

@@ -40,6 +40,8 @@ export interface PlanEnvironment {
   port: number | null;
   /** Blue-green slot ports. */
   slotPorts: { blue: number; green: number } | null;
+  /** The proxy routes only requests for this Host to the app (several environments share the public port). */
+  hostname?: string | null;
   settings: PipelineSettings;
   /** Decrypted environment variables. */
   variables: Record<string, string>;

@@ -114,7 +114,7 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
       const hc = warm ? { ...p.healthcheck, healthyAfter: 1, intervalMs: Math.min(p.healthcheck.intervalMs, 100) } : p.healthcheck;
       steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, hc, t.activate, { app, slot: idle }, true));
     }
-    steps.push(blueGreenSwitchStep(server, `switch traffic on port ${port} back to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
+    steps.push(blueGreenSwitchStep(server, `switch traffic on port ${port} back to ${idle}`, { app, listenPort: port, hostname: input.environment.hostname, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   steps.push({ stage: 'activate', phase: 'main', name: `switch current back to ${releaseId}`, spec: { kind: 'release.rollback', app, releaseId, timeoutMs: t.activate } });
 

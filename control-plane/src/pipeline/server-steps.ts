@@ -66,7 +66,7 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
     main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
     // A release that never becomes healthy is stopped there; traffic never moved to it.
     if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
-    main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, { app, listenPort: port, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
+    main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, { app, listenPort: port, hostname: input.environment.hostname, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 

@@ -106,6 +106,7 @@ export function switchStep(
   args: {
     app: string;
     listenPort: number;
+    hostname?: string | null | undefined;
     slot: SlotName;
     targetPort: number;
     blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null };
@@ -113,7 +114,7 @@ export function switchStep(
     timeoutMs: number;
   },
 ): PlannedStep {
-  const { app, listenPort, slot, targetPort, blueGreen, takeOverFrom, timeoutMs } = args;
+  const { app, listenPort, hostname, slot, targetPort, blueGreen, takeOverFrom, timeoutMs } = args;
   return {
     stage: 'activate',
     phase: 'main',
@@ -122,6 +123,7 @@ export function switchStep(
       kind: 'traffic.switch',
       app,
       listenPort,
+      ...(hostname ? { hostname } : {}),
       slot,
       targetPort,
       drainMs: blueGreen.drainMs,

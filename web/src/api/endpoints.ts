@@ -81,6 +81,7 @@ export interface EnvironmentInput {
   stageTimeouts?: Partial<Record<Stage, number>>;
   autoDeploy?: boolean;
   requirePreviousSuccess?: boolean;
+  hostname?: string | null;
   approval?: { required: boolean; approvers?: number; expiresAfterSeconds?: number };
 }
 

@@ -70,6 +70,7 @@ export function environment(raw: unknown): Environment {
     port: num(r.port),
     slotPorts: slots && num(slots.blue) !== null && num(slots.green) !== null ? { blue: num(slots.blue)!, green: num(slots.green)! } : null,
     stageTimeouts: obj(r.stageTimeouts) as Environment['stageTimeouts'],
+    hostname: str(r.hostname),
     healthcheckPath: str(r.healthcheckPath),
     startCommand: str(r.startCommand),
     autoRollback: r.autoRollback === true,

@@ -119,6 +119,8 @@ export interface Environment extends EnvironmentSummary {
   port: number | null;
   /** Effective blue/green ports (default port + 1 and port + 2); null without a port. */
   slotPorts: { blue: number; green: number } | null;
+  /** Host-header routing on the shared public port (blue-green); null: every host. */
+  hostname: string | null;
   /** Effective seconds per stage (defaults with overrides). */
   stageTimeouts: Partial<Record<Stage, number>>;
   healthcheckPath: string | null;

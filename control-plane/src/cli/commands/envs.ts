@@ -17,6 +17,7 @@ const SETTINGS = {
   keep: { type: 'string' },
   healthcheck: { type: 'string' },
   'only-after-success': { type: 'string' },
+  hostname: { type: 'string' },
   var: { type: 'string', multiple: true },
   'var-file': { type: 'string' },
   unset: { type: 'string', multiple: true },
@@ -34,6 +35,8 @@ function settingsBody(v: SettingValues): Record<string, unknown> {
     ...(v.start !== undefined ? { startCommand: v.start } : {}),
     ...(v.keep !== undefined ? { keepReleases: int(v.keep, '--keep') } : {}),
     ...(v.healthcheck !== undefined ? { healthcheckPath: v.healthcheck } : {}),
+    // `--hostname ""` clears it: every host again.
+    ...(v.hostname !== undefined ? { hostname: v.hostname === '' ? null : v.hostname } : {}),
     ...(v['only-after-success'] !== undefined ? { requirePreviousSuccess: onOff(v['only-after-success'], '--only-after-success') } : {}),
   };
 }
@@ -65,7 +68,7 @@ async function putVariables(client: ApiClient, project: string, env: string, cha
 
 /** `devflow envs <project> [list|show|create|set]`. */
 export const envs: Command = {
-  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --only-after-success on|off --var K=V… --var-file F --unset K…',
+  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --hostname H --only-after-success on|off --var K=V… --var-file F --unset K…',
   async run(args, ctx) {
     const [project, sub = 'list', ...rest] = args;
     if (!project || project.startsWith('-')) throw new UsageError('missing project: devflow envs <project> [list|show|create|set]');

@@ -10,6 +10,7 @@ export function SlotsTimeoutsForm({ project, env, readOnly, onSaved }: { project
   const initialGreen = env.slotPorts ? String(env.slotPorts.green) : '';
   const [blue, setBlue] = useState(initialBlue);
   const [green, setGreen] = useState(initialGreen);
+  const [hostname, setHostname] = useState(env.hostname ?? '');
   const [timeouts, setTimeouts] = useState<Record<Stage, string>>(
     Object.fromEntries(STAGES.map((s) => [s, String(env.stageTimeouts[s] ?? DEFAULT_STAGE_TIMEOUTS[s])])) as Record<Stage, string>,
   );
@@ -20,6 +21,7 @@ export function SlotsTimeoutsForm({ project, env, readOnly, onSaved }: { project
     await environments.update(project, env.name, {
       ...(blue !== initialBlue ? { bluePort: port(blue) } : {}),
       ...(green !== initialGreen ? { greenPort: port(green) } : {}),
+      ...(hostname.trim() !== (env.hostname ?? '') ? { hostname: hostname.trim().toLowerCase() || null } : {}),
       stageTimeouts: Object.fromEntries(STAGES.filter((s) => Number(timeouts[s]) !== DEFAULT_STAGE_TIMEOUTS[s]).map((s) => [s, Number(timeouts[s])])),
     });
     onSaved();
@@ -39,6 +41,9 @@ export function SlotsTimeoutsForm({ project, env, readOnly, onSaved }: { project
           <input type="number" min={1} max={65535} value={green} disabled={!env.port} onChange={(e) => setGreen(e.target.value)} />
         </Field>
       </div>
+      <Field label="Host name" hint="Blue-green only: the proxy sends this environment only requests for this Host, so several environments share the public port. Empty: every host.">
+        <input value={hostname} placeholder="staging.example.com" spellCheck={false} disabled={!env.port} onChange={(e) => setHostname(e.target.value)} />
+      </Field>
       <h3>Step timeout per stage (seconds)</h3>
       <div className="timeouts-grid">
         {STAGES.map((stage) => (
