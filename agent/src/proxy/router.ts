@@ -27,6 +27,8 @@ export interface RouterOptions {
  */
 export class Router {
   private readonly routes = new Map<string, Route>();
+  /** The routes of each public port, what a request looks through for its Host (rebuilt on every change). */
+  private byPort = new Map<number, Route[]>();
 
   constructor(private readonly options: RouterOptions) {}
 
@@ -34,6 +36,7 @@ export class Router {
   async restore(record: RouteRecord): Promise<void> {
     const route: Route = { record, active: new Upstream(record.slot, record.targetPort), draining: new Set(), server: null, sockets: new Set() };
     this.routes.set(record.app, route);
+    this.reindex();
     if (this.listenerOn(record.listenPort, route)) return;
     try {
       await this.listen(route, record.listenPort);
@@ -53,6 +56,7 @@ export class Router {
       if (!this.listenerOn(req.listenPort, route)) await this.listen(route, req.listenPort);
       route.record = { ...route.record, switchedAt: Date.now() };
       this.routes.set(req.app, route);
+      this.reindex();
       this.options.log(`route ${req.app}: :${req.listenPort} -> ${req.slot} (127.0.0.1:${req.targetPort})`);
       return { route: route.record, previous: null, changed: true };
     }
@@ -64,11 +68,13 @@ export class Router {
     const { hostname: _old, ...unhosted } = existing.record;
     if (previous.slot === req.slot && previous.targetPort === req.targetPort) {
       existing.record = { ...unhosted, listenPort: req.listenPort, ...host };
+      this.reindex();
       return { route: existing.record, previous, changed: false };
     }
     const old = existing.active;
     existing.active = new Upstream(req.slot, req.targetPort);
     existing.record = { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+    this.reindex();
     this.options.log(`route ${req.app}: switched ${previous.slot}:${previous.targetPort} -> ${req.slot}:${req.targetPort}`);
     existing.draining.add(old);
     old.drain(req.drainMs, () => {
@@ -99,6 +105,7 @@ export class Router {
     const route = this.routes.get(app);
     if (!route) return null;
     this.routes.delete(app);
+    this.reindex();
     const heir = this.handOver(route);
     void this.closeRoute(route, drainMs);
     this.options.log(heir ? `route ${app}: removed; :${route.record.listenPort} stays open for ${heir.record.app}` : `route ${app}: removed, :${route.record.listenPort} is free`);
@@ -108,6 +115,12 @@ export class Router {
   /** Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts the rest. */
   async close(graceMs: number): Promise<void> {
     await Promise.all([...this.routes.values()].map((route) => this.closeRoute(route, graceMs)));
+  }
+
+  private reindex(): void {
+    const byPort = new Map<number, Route[]>();
+    for (const route of this.routes.values()) byPort.set(route.record.listenPort, [...(byPort.get(route.record.listenPort) ?? []), route]);
+    this.byPort = byPort;
   }
 
   /** Another route on the same port takes over `route`'s listener and its connections; null when none is left there. */
@@ -151,7 +164,7 @@ export class Router {
   private async listen(route: Route, port: number): Promise<void> {
     // Per request: the port's route for its Host (this route's own when it is the only one there).
     const server = new ProxyServer(
-      (request) => routeFor(this.routes.values(), port, request.host)?.active ?? null,
+      (request) => routeFor(this.byPort.get(port) ?? [], port, request.host)?.active ?? null,
       (line) => this.options.log(`route ${route.record.app}: ${line}`),
     );
     server.on('connection', (socket: Socket) => {
