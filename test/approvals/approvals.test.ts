@@ -74,7 +74,7 @@ describe('approval rule on environments', () => {
     const unknown = await call('admin', 'PATCH', '/projects/shop/environments/production', { approval: { required: true, quorum: 2 } });
     expect(unknown.status).toBe(400);
     const got = await call('admin', 'GET', '/projects/shop/environments/production');
-    expect(got.body.environment.approval).toEqual({ required: true, approvers: 1, expiresAfterSeconds: 86_400 });
+    expect(got.body.environment.approval).toEqual({ required: true, approvers: 1, expiresAfterSeconds: 86_400, rollbacks: false });
     expect(got.body.environment.autoDeploy).toBe(false);
   });
 });

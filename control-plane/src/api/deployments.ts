@@ -30,7 +30,8 @@ export function projectDeploymentsApi(s: Services) {
     })
     .post('/:project/environments/:env/rollback', deployer, async (c) => {
       const input = await readJson(c, RollbackOptions);
-      const out = await s.engine.requests.rollback(currentUser(c).id, c.req.param('project'), c.req.param('env'), input);
+      const user = currentUser(c);
+      const out = await s.engine.requests.rollback(user.id, c.req.param('project'), c.req.param('env'), input, {}, user.role);
       return c.json(out, 201);
     })
     .get('/:project/environments/:env/releases', async (c) => {
@@ -70,10 +71,12 @@ export function deploymentsApi(s: Services) {
         const page = await engine.log.read(id, parseCursor(q.after), q.limit);
         return c.json({ lines: page.lines, next: formatCursor(page.next), more: page.lines.length === q.limit });
       }
+      // Parsed before the 200 goes out, so a bad cursor is a 400 and not a broken download.
+      const start = parseCursor(q.after);
       c.header('Content-Type', 'text/plain; charset=utf-8');
       c.header('Content-Disposition', `attachment; filename="deployment-${id}.log"`);
       return stream(c, async (out) => {
-        let cursor = parseCursor(q.after);
+        let cursor = start;
         for (;;) {
           const page = await engine.log.read(id, cursor, 5000);
           if (page.lines.length === 0) return;

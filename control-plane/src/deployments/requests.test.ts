@@ -80,15 +80,15 @@ describe('deploy pre-flight', () => {
     expect((await api('/projects/site/environments/locked/lock', { method: 'POST', body: { reason: 'database migration in progress' } })).status).toBe(200);
     const refused = await api('/projects/site/environments/locked/deployments', { method: 'POST', body: {} });
     expect(refused.status).toBe(409);
-    expect((await json(refused)).error.message).toMatch(/locked by .*: database migration in progress; deploy with force/);
+    expect((await json(refused)).error.message).toMatch(/locked by .*: database migration in progress; deploy with force and a reason/);
 
     const hook = await cp.services.engine.requests.deploy('system', 'site', 'locked', {}, 'webhook');
     expect(hook.outcome).toBe('skipped');
     expect(hook.deployment.reason).toMatch(/database migration in progress/);
 
-    const forced = await json(await api('/projects/site/environments/locked/deployments', { method: 'POST', body: { force: true } }));
+    const forced = await json(await api('/projects/site/environments/locked/deployments', { method: 'POST', body: { force: true, forceReason: 'the migration is done' } }));
     expect(forced.outcome).toBe('queued');
-    expect(forced.deployment.options.force).toBe(true);
+    expect(forced.deployment.options).toMatchObject({ force: true, overrode: ['lock'], forceReason: 'the migration is done' });
     const cancelled = await json(await api(`/deployments/${forced.deployment.id}/cancel`, { method: 'POST' }));
     expect(['cancelled', 'running']).toContain(cancelled.deployment.status);
   });
@@ -98,5 +98,8 @@ describe('deploy pre-flight', () => {
     const res = await api(`/deployments/${list.items[0].id}/logs?format=json&after=${encodeURIComponent('1:2;drop')}`);
     expect(res.status).toBe(400);
     expect((await json(res)).error.message).toMatch(/not a log cursor/);
+    const text = await api(`/deployments/${list.items[0].id}/logs?format=text&after=${encodeURIComponent('1:2;drop')}`);
+    expect(text.status).toBe(400);
+    expect((await json(text)).error.message).toMatch(/not a log cursor/);
   });
 });

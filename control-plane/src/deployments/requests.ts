@@ -19,6 +19,7 @@ import type { Deployment, DeployOptions, RollbackOptions, Trigger } from './type
 import type { ApprovalRule } from '../approvals/rule.js';
 import type { Role } from '../api/env.js';
 import { checkRules, type FreezeLookup } from './rules.js';
+import { checkLock, lockOverrideLine } from './lock-rule.js';
 
 /** approvals/: told about every deployment created `pending_approval` (arms its expiry). */
 export interface ApprovalGate {
@@ -88,14 +89,11 @@ export class DeploymentRequests {
     };
 
     const byPerson = trigger === 'manual' || trigger === 'api';
-    if (env.lock && !input.force) {
-      const why = `environment "${env.name}" is locked by ${env.lock.byEmail ?? env.lock.by} since ${new Date(env.lock.since).toISOString()}: ${env.lock.reason}`;
-      if (byPerson) throw new AppError('CONFLICT', `${why}; deploy with force to override`, { lock: env.lock });
-      return this.record({ ...base, status: 'skipped', reason: why });
-    }
+    const lock = checkLock(env, { byPerson, force: input.force, forceReason: input.forceReason, role, verb: 'deploy' });
+    if ('skip' in lock) return this.record({ ...base, status: 'skipped', reason: lock.skip });
     const rules = await checkRules(d.db, d.frozen, { env, trigger, input, role });
     if ('blocked' in rules) return this.record({ ...base, status: 'skipped', reason: rules.blocked.reason, blockedBy: rules.blocked.blockedBy });
-    const overrode = [...(env.lock && input.force ? ['lock'] : []), ...rules.overrode];
+    const overrode = [...(lock.overrode ? ['lock'] : []), ...rules.overrode];
     if (overrode.length > 0) base.options.overrode = overrode;
     const live = await liveRelease(d.db, env.id);
     if (live?.commit === commit.sha && !input.force) {
@@ -119,10 +117,15 @@ export class DeploymentRequests {
     envRef: string,
     input: RollbackOptions,
     extra: { causedBy?: string; front?: boolean; serverIds?: string[] } = {},
+    role?: Role,
   ): Promise<RequestOutcome> {
     const d = this.d;
     const project = await d.projects.get(projectRef);
     const env = await d.environments.get(project.id, envRef);
+    // An automatic rollback (causedBy) undoes a deployment that was allowed to run: it passes the
+    // lock, as leaving the failed release live would be worse. A person's rollback obeys it.
+    const lock = extra.causedBy ? { overrode: null } : checkLock(env, { byPerson: true, force: input.force, forceReason: input.forceReason, role, verb: 'roll back' });
+    if ('skip' in lock) throw new AppError('CONFLICT', lock.skip);
     const servers = targetServers(env, extra.serverIds);
     const target = await rollbackTarget(d.db, d.store, env, servers.map((s) => s.id), input.toDeploymentId);
     const base: Omit<NewDeployment, 'status'> = {
@@ -138,6 +141,7 @@ export class DeploymentRequests {
         ...(input.restoreVariables ? { restoreVariables: true } : {}),
         ...(input.runDownMigration ? { runDownMigration: true } : {}),
         ...(extra.serverIds ? { serverIds: extra.serverIds } : {}),
+        ...(lock.overrode ? { force: true, overrode: ['lock'], ...(input.forceReason ? { forceReason: input.forceReason } : {}) } : {}),
       },
       rollbackOf: target.id,
       ...(extra.causedBy ? { causedBy: extra.causedBy } : {}),
@@ -153,12 +157,31 @@ export class DeploymentRequests {
       if (!(err instanceof PreflightError)) throw err;
       return this.record({ ...base, status: 'failed', reason: err.message });
     }
-    // Rollbacks restore a release that was already approved once; they never wait.
-    const approval = base.kind === 'deploy' && env.approval.required ? env.approval : null;
+    // A rollback restores a release approved once: it waits only when the environment's rule says
+    // rollbacks need approval too, and an automatic one (causedBy) never waits. Either way the
+    // log says which rule applied.
+    const rollback = base.kind === 'rollback';
+    const needsApproval = env.approval.required && (!rollback || (env.approval.rollbacks && !base.causedBy));
+    const approval = needsApproval ? env.approval : null;
     const result = await this.record({ ...base, status: approval ? 'pending_approval' : 'queued' }, what);
+    if (rollback && env.approval.required) {
+      await this.d.log.write(base.id, approval
+        ? `approval: rollbacks of "${env.name}" need approval (environment setting approval.rollbacks)`
+        : base.causedBy
+          ? 'approval: not needed (automatic rollback of a failed deployment)'
+          : `approval: not needed for rollbacks of "${env.name}" (environment setting approval.rollbacks is off)`);
+    }
+    const lockLine = base.options.overrode?.includes('lock') && env.lock ? lockOverrideLine(result.deployment.triggeredBy?.email ?? actor, env.lock, base.options.forceReason ?? '') : null;
+    if (lockLine && env.lock) {
+      await this.d.log.write(base.id, lockLine);
+      await this.d.audit.record(actor, 'environment.lock_override', env.id, {
+        deployment: base.id, kind: base.kind, lockedBy: env.lock.by, lockedByEmail: env.lock.byEmail, lockReason: env.lock.reason, reason: base.options.forceReason ?? null,
+      });
+    }
     await this.d.audit.record(actor, base.kind === 'rollback' ? 'deployment.rollback' : 'deployment.create', base.id, {
       environment: env.id, commit: base.commit?.sha,
       ...(base.options.overrode ? { overrode: base.options.overrode, forceReason: base.options.forceReason ?? null } : {}),
+      ...(rollback ? { approval: approval ? 'required' : 'not required' } : {}),
     });
     if (approval) await this.d.approvals.requested(result.deployment, approval);
     else await this.d.wake(base.projectId);

@@ -13,15 +13,17 @@ export interface RollbackTarget {
 }
 
 /**
- * Which release a rollback re-activates. By id: that deployment's release, bad or not, if it
- * is still on disk on every target server. By default: the release live most recently before
- * the current one that is not bad and is still on disk on every target server.
+ * Which release a rollback re-activates: only a release that once went live on every target
+ * server and was not marked bad, still on disk there (a release whose build or health check
+ * failed is never made live by a rollback). By id: that deployment's release, refused with the
+ * reason when it does not qualify or is already live. By default: the one live most recently
+ * before the current one.
  */
 export async function rollbackTarget(db: Db, store: DeploymentStore, env: Environment, serverIds: readonly string[], toDeploymentId?: string): Promise<RollbackTarget> {
   if (serverIds.length === 0) throw new AppError('CONFLICT', `environment "${env.name}" has no servers to roll back`);
   const rs = await db.execute({
     sql: `SELECT release_id, deployment_id, MIN(created_at) AS created_at, MAX(activated_at) AS activated_at, COUNT(DISTINCT server_id) AS servers,
-            SUM(status = 'live') AS live, SUM(status = 'bad') AS bad, SUM(status = 'staged') AS staged
+            SUM(status = 'live') AS live, SUM(activated_at IS NOT NULL) AS activated, SUM(status = 'bad') AS bad, SUM(status = 'staged') AS staged
           FROM releases WHERE environment_id = ? AND status <> 'pruned' AND server_id IN (${serverIds.map(() => '?').join(',')})
           GROUP BY release_id ORDER BY activated_at IS NULL, activated_at DESC, created_at DESC`,
     args: [env.id, ...serverIds],
@@ -31,8 +33,9 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
     deploymentId: String(r.deployment_id),
     onAll: Number(r.servers) === serverIds.length,
     live: Number(r.live) > 0,
+    liveOnAll: Number(r.live) === serverIds.length,
     bad: Number(r.bad) > 0,
-    neverLive: Number(r.staged) > 0,
+    wentLive: Number(r.activated) === serverIds.length && Number(r.staged) === 0,
   }));
 
   if (toDeploymentId) {
@@ -41,12 +44,14 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
     const rel = releases.find((r) => r.releaseId === dep.releaseId);
     if (!dep.releaseId || !rel) throw new AppError('CONFLICT', `the release of deployment ${toDeploymentId} is not on disk any more (pruned, or it never got that far)`, { toDeploymentId });
     if (!rel.onAll) throw new AppError('CONFLICT', `release ${rel.releaseId} is not on every server of "${env.name}"; roll back a subset of servers or choose another release`);
-    if (rel.live && !rel.bad) throw new AppError('CONFLICT', `release ${rel.releaseId} is already live`);
+    if (rel.liveOnAll) throw new AppError('CONFLICT', `release ${rel.releaseId} (deployment ${rel.deploymentId}) is already live on every server of "${env.name}"; nothing to roll back`, { toDeploymentId, releaseId: rel.releaseId, reason: 'already_live' });
+    if (rel.bad) throw new AppError('CONFLICT', `release ${rel.releaseId} failed after it was activated (marked bad); roll back only to a release that went live and stayed healthy, or deploy its commit again`, { toDeploymentId, releaseId: rel.releaseId, reason: 'bad' });
+    if (!rel.wentLive) throw new AppError('CONFLICT', `release ${rel.releaseId} never went live on every server of "${env.name}" (its deployment stopped before activation); roll back only to a release that went live, or deploy its commit again`, { toDeploymentId, releaseId: rel.releaseId, reason: 'never_live' });
     return toTarget(await store.get(rel.deploymentId), rel.releaseId);
   }
 
   // Most recently live first: after a bad deployment that is the release it replaced.
-  const candidate = releases.find((r) => r.onAll && !r.live && !r.bad && !r.neverLive);
+  const candidate = releases.find((r) => r.onAll && r.wentLive && !r.live && !r.bad);
   if (!candidate) {
     throw new AppError('CONFLICT', `environment "${env.name}" has no earlier good release on disk to roll back to; name one with toDeploymentId (CLI: \`devflow rollback … --to <deployment id>\`)`);
   }

@@ -32,6 +32,9 @@ export const RollbackOptions = z
     toDeploymentId: z.string().min(1).max(128).optional(),
     restoreVariables: z.boolean().optional(),
     runDownMigration: z.boolean().optional(),
+    /** Roll back over a deploy lock (maintainer or admin, with forceReason). */
+    force: z.boolean().optional(),
+    forceReason: z.string().trim().min(1).max(500).optional(),
   })
   .strict();
 export type RollbackOptions = z.infer<typeof RollbackOptions>;

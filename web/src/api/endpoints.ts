@@ -82,7 +82,7 @@ export interface EnvironmentInput {
   autoDeploy?: boolean;
   requirePreviousSuccess?: boolean;
   hostname?: string | null;
-  approval?: { required: boolean; approvers?: number; expiresAfterSeconds?: number };
+  approval?: { required: boolean; approvers?: number; expiresAfterSeconds?: number; rollbacks?: boolean };
 }
 
 export interface DeployRequest extends DeployOptions {

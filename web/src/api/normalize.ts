@@ -74,7 +74,7 @@ export function environment(raw: unknown): Environment {
     healthcheckPath: str(r.healthcheckPath),
     startCommand: str(r.startCommand),
     autoRollback: r.autoRollback === true,
-    approval: { required: approval.required === true, approvers: num(approval.approvers) ?? 1, expiresAfterSeconds: num(approval.expiresAfterSeconds) ?? 86_400 },
+    approval: { required: approval.required === true, approvers: num(approval.approvers) ?? 1, expiresAfterSeconds: num(approval.expiresAfterSeconds) ?? 86_400, rollbacks: approval.rollbacks === true },
     requirePreviousSuccess: r.requirePreviousSuccess !== false,
     previousFailure: previousFailure(r.previousFailure),
   };

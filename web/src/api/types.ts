@@ -106,6 +106,8 @@ export interface ApprovalSetting {
   required: boolean;
   approvers: number;
   expiresAfterSeconds: number;
+  /** Rollbacks wait for approval too. */
+  rollbacks: boolean;
 }
 
 export interface Environment extends EnvironmentSummary {

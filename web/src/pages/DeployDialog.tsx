@@ -5,6 +5,7 @@ import type { Environment, Project, Server } from '../api/types.js';
 import { Dialog } from '../components/Dialog.js';
 import { dateTime, firstLine, shortSha } from '../components/format.js';
 import { ErrorBox, Loading, Status } from '../components/ui.js';
+import { canManage, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { navigate } from '../router/router.js';
 
@@ -29,6 +30,10 @@ export function DeployDialog({
   const [skipCache, setSkipCache] = useState(false);
   const [force, setForce] = useState(false);
   const [forceReason, setForceReason] = useState('');
+  const { user } = useSession();
+  // Overriding a deploy lock takes the role that may remove it (maintainer, admin) and a reason.
+  const mayOverrideLock = canManage(user);
+  const overridesLock = Boolean(env.lock) && force;
   const [targets, setTargets] = useState<string[]>(env.serverIds);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -42,6 +47,10 @@ export function DeployDialog({
     event.preventDefault();
     if (targets.length === 0) {
       setError('Pick at least one server to deploy to.');
+      return;
+    }
+    if (overridesLock && !forceReason.trim()) {
+      setError('Say why you override the deploy lock (recorded in the audit log and the deployment log).');
       return;
     }
     setBusy(true);
@@ -138,7 +147,7 @@ export function DeployDialog({
           </label>
           <label className="check">
             <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force{' '}
-            <span className="muted small">(ignore the lock and a failed previous deployment; inside a freeze window an admin forces with a reason)</span>
+            <span className="muted small">(ignore a failed previous deployment; over a lock a maintainer or admin forces with a reason; inside a freeze window an admin does)</span>
           </label>
         </fieldset>
 
@@ -166,7 +175,8 @@ export function DeployDialog({
         {force && (
           <label className="field">
             <span className="field-label">Reason for forcing</span>
-            <input aria-label="Reason for forcing" value={forceReason} placeholder="Needed by an admin inside a freeze window; recorded in the audit log" onChange={(e) => setForceReason(e.target.value)} />
+            <input aria-label="Reason for forcing" value={forceReason} required={overridesLock}
+              placeholder={overridesLock ? 'Why you override the deploy lock; recorded in the audit log' : 'Needed by an admin inside a freeze window; recorded in the audit log'} onChange={(e) => setForceReason(e.target.value)} />
           </label>
         )}
         {env.requirePreviousSuccess && env.previousFailure && !force && (
@@ -177,7 +187,13 @@ export function DeployDialog({
         )}
         {env.lock && !force && (
           <div className="state state-warn">
-            {env.name} is locked{env.lock.reason ? `: ${env.lock.reason}` : ''}. Tick “Force” to deploy anyway.
+            {env.name} is locked by {env.lock.by ?? 'a maintainer'}{env.lock.reason ? `: ${env.lock.reason}` : ''}.{' '}
+            {mayOverrideLock ? 'Tick “Force” and give a reason to override the lock.' : `Only a maintainer or admin can override it: ask ${env.lock.by ?? 'them'} to unlock.`}
+          </div>
+        )}
+        {overridesLock && !mayOverrideLock && (
+          <div className="state state-error" role="alert">
+            Overriding the deploy lock needs the maintainer or admin role (you are {user.role}).
           </div>
         )}
         {error && (
@@ -189,7 +205,7 @@ export function DeployDialog({
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="btn btn-deploy" disabled={busy || env.serverIds.length === 0}>
+          <button type="submit" className="btn btn-deploy" disabled={busy || env.serverIds.length === 0 || (overridesLock && !mayOverrideLock)}>
             {busy ? 'Starting…' : `Deploy ${commit.trim() ? shortSha(commit.trim()) : branch}`}
           </button>
         </footer>

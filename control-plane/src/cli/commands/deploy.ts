@@ -40,7 +40,7 @@ async function report(client: ApiClient, ctx: Parameters<Command['run']>[1], out
 }
 
 export const deploy: Command = {
-  usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force [--reason R]] [--server S…] [--follow]  (--force passes a lock and a failed previous deployment; inside a freeze window an admin forces with --reason)',
+  usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force [--reason R]] [--server S…] [--follow]  (--force passes a failed previous deployment; over a deploy lock a maintainer or admin forces with --reason; inside a freeze window an admin forces with --reason)',
   async run(args, ctx) {
     const { values, positionals } = parse(args, {
       env: { type: 'string', short: 'e' },
@@ -73,15 +73,18 @@ export const deploy: Command = {
 };
 
 export const rollback: Command = {
-  usage: 'rollback <project> --env E [--to <deployment>] [--restore-variables] [--down-migration] [--follow]',
+  usage: 'rollback <project> --env E [--to <deployment>] [--restore-variables] [--down-migration] [--force --reason R] [--follow]  (--force --reason: over a deploy lock, maintainer or admin)',
   async run(args, ctx) {
     const { values, positionals } = parse(args, {
       env: { type: 'string', short: 'e' },
       to: { type: 'string' },
       'restore-variables': { type: 'boolean' },
       'down-migration': { type: 'boolean' },
+      force: { type: 'boolean' },
+      reason: { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
     }, 1);
+    if (values.reason !== undefined && !values.force) throw new UsageError('--reason goes with --force (why the deploy lock is overridden)');
     const project = need(positionals[0], 'project: devflow rollback <project> --env E');
     const env = need(values.env, '--env E');
     const client = await ctx.client();
@@ -89,6 +92,8 @@ export const rollback: Command = {
       ...(values.to ? { toDeploymentId: values.to } : {}),
       ...(values['restore-variables'] ? { restoreVariables: true } : {}),
       ...(values['down-migration'] ? { runDownMigration: true } : {}),
+      ...(values.force ? { force: true } : {}),
+      ...(values.reason !== undefined ? { forceReason: values.reason } : {}),
     };
     const out = await client.json<Outcome>(`/api/projects/${p(project)}/environments/${p(env)}/rollback`, { method: 'POST', body });
     return report(client, ctx, out, 'Rollback', values);

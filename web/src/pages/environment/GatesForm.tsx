@@ -10,6 +10,7 @@ export function GatesForm({ project, env, readOnly, onSaved }: { project: string
   const [required, setRequired] = useState(env.approval.required);
   const [approvers, setApprovers] = useState(String(env.approval.approvers));
   const [hours, setHours] = useState(String(Math.round((env.approval.expiresAfterSeconds / 3600) * 100) / 100));
+  const [rollbacks, setRollbacks] = useState(env.approval.rollbacks);
   const [autoDeploy, setAutoDeploy] = useState(env.autoDeploy);
   const [onlyAfterSuccess, setOnlyAfterSuccess] = useState(env.requirePreviousSuccess);
 
@@ -17,7 +18,7 @@ export function GatesForm({ project, env, readOnly, onSaved }: { project: string
     await environments.update(project, env.name, {
       autoDeploy,
       requirePreviousSuccess: onlyAfterSuccess,
-      approval: { required, approvers: Number(approvers), expiresAfterSeconds: Math.max(1, Math.round(Number(hours) * 3600)) },
+      approval: { required, approvers: Number(approvers), expiresAfterSeconds: Math.max(1, Math.round(Number(hours) * 3600)), rollbacks },
     });
     onSaved();
   };
@@ -25,7 +26,10 @@ export function GatesForm({ project, env, readOnly, onSaved }: { project: string
   return (
     <SettingsForm title="Approvals and automatic deploys" save={save} label="Save approvals" readOnly={readOnly}>
       <Check checked={required} onChange={setRequired}>
-        Deployments need approval <span className="muted small">(requests wait until approvers other than the requester agree; rollbacks never wait)</span>
+        Deployments need approval <span className="muted small">(requests wait until approvers other than the requester agree)</span>
+      </Check>
+      <Check checked={rollbacks} onChange={setRollbacks} disabled={!required}>
+        Rollbacks need approval too <span className="muted small">(off: a rollback restores a release approved once and runs at once; automatic rollbacks never wait)</span>
       </Check>
       <div className="form-row">
         <Field label="Approvals needed">
