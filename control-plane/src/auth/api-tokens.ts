@@ -41,6 +41,12 @@ export class ApiTokenService {
     }));
   }
 
+  /** Revoke one token of `ownerId` (admin user management: any user's). */
+  async revokeOf(ownerId: string, id: string): Promise<void> {
+    const rs = await this.db.execute({ sql: 'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL', args: [Date.now(), id, ownerId] });
+    if (rs.rowsAffected === 0) throw notFound('token', id);
+  }
+
   /** Revoke one of the user's tokens (admins may revoke anyone's). */
   async revoke(user: SessionUser, id: string): Promise<void> {
     const rs = await this.db.execute({

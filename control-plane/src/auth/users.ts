@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { AppError } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { newId } from '../crypto/random.js';
 import { hashPassword } from './password.js';
 
@@ -15,6 +15,11 @@ export interface User {
 
 export interface UserWithHash extends User {
   passwordHash: string;
+  disabled: boolean;
+}
+
+/** What admins see in the users list. */
+export interface ManagedUser extends User {
   disabled: boolean;
 }
 
@@ -57,9 +62,51 @@ export class UserService {
     return rs.rows[0] ? toUser(rs.rows[0]) : null;
   }
 
-  async list(): Promise<User[]> {
+  async list(): Promise<ManagedUser[]> {
     const rs = await this.db.execute('SELECT * FROM users ORDER BY created_at');
-    return rs.rows.map((r) => publicUser(toUser(r)));
+    return rs.rows.map(toUser).map((u) => ({ ...publicUser(u), disabled: u.disabled }));
+  }
+
+  async require(id: string): Promise<UserWithHash> {
+    const user = await this.get(id);
+    if (!user) throw notFound('user', id);
+    return user;
+  }
+
+  /**
+   * Change a user's role or disable/enable them. Disabling ends their sessions; their API tokens
+   * stop resolving at once (tokens and sessions are only honoured for users not disabled). The
+   * last enabled admin cannot be demoted or disabled, and nobody changes their own account here.
+   */
+  async update(actorId: string, id: string, patch: { role?: Role; disabled?: boolean }): Promise<ManagedUser> {
+    const user = await this.require(id);
+    if (id === actorId) throw new AppError('CONFLICT', 'you cannot change your own role or disable yourself; ask another admin', { id });
+    const losesAdmin = user.role === 'admin' && !user.disabled && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
+    if (losesAdmin) await this.keepOneAdmin(id);
+    const role = patch.role ?? user.role;
+    const disabled = patch.disabled ?? user.disabled;
+    await this.db.batch(
+      [
+        { sql: 'UPDATE users SET role = ?, disabled = ? WHERE id = ?', args: [role, disabled ? 1 : 0, id] },
+        ...(disabled ? [{ sql: 'DELETE FROM sessions WHERE user_id = ?', args: [id] }] : []),
+      ],
+      'write',
+    );
+    return { ...publicUser(user), role, disabled };
+  }
+
+  /** Delete a user; their sessions and tokens go with them (deployments keep the id they were made by). */
+  async remove(actorId: string, id: string): Promise<User> {
+    const user = await this.require(id);
+    if (id === actorId) throw new AppError('CONFLICT', 'you cannot delete your own account; ask another admin', { id });
+    if (user.role === 'admin' && !user.disabled) await this.keepOneAdmin(id);
+    await this.db.execute({ sql: 'DELETE FROM users WHERE id = ?', args: [id] });
+    return publicUser(user);
+  }
+
+  private async keepOneAdmin(leaving: string): Promise<void> {
+    const rs = await this.db.execute({ sql: "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?", args: [leaving] });
+    if (Number(rs.rows[0]?.n ?? 0) === 0) throw new AppError('CONFLICT', 'this is the last enabled admin; make another user admin first', { id: leaving });
   }
 
   /** New password; the user's sessions end (whoever knew the old password is logged out). */

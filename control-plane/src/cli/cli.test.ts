@@ -173,3 +173,25 @@ describe('devflow catalogue commands', () => {
     expect((await cli(['deploy', 'shop', '--env', 'production', '--server', 'nope'])).code).toBe(2);
   });
 });
+
+describe('devflow users (admin user management)', () => {
+  it('adds, re-roles, disables, enables, resets, lists and revokes tokens, removes; a weak password exits 3 with the reason', async () => {
+    const weak = await cli(['users', 'add', 'weak@test.local', '--role', 'viewer', '--password-stdin'], undefined, 'aaaaaaaaaaaaaaaa\n');
+    expect([weak.code, weak.err]).toEqual([3, expect.stringContaining('only 1 different characters')]);
+    const added = await cli(['users', 'add', 'cli-user@test.local', '--role', 'viewer', '--password-stdin'], undefined, 'Plenty-of-distinct-chars-42\n');
+    expect(added.code, added.err).toBe(0);
+    expect(added.out).toMatch(/Added cli-user@test\.local \(usr_\w+\) as viewer/);
+    expect((await cli(['users', 'role', 'cli-user@test.local', 'deployer'])).out).toMatch(/is now deployer/);
+    expect((await cli(['users', 'disable', 'cli-user@test.local'])).out).toMatch(/is disabled/);
+    expect((await cli(['users', 'list'])).out).toMatch(/cli-user@test\.local\s+usr_\w+\s+deployer\s+disabled/);
+    expect((await cli(['users', 'enable', 'cli-user@test.local'])).out).toMatch(/is enabled/);
+    expect((await cli(['users', 'reset-password', 'cli-user@test.local', '--password-stdin'], undefined, 'Another-long-passphrase-7\n')).code).toBe(0);
+    const id = JSON.parse((await cli(['users', 'list', '--json'])).out).users.find((u: { email: string }) => u.email === 'cli-user@test.local').id as string;
+    const created = await cp.services.apiTokens.create(id, 'laptop');
+    expect((await cli(['users', 'tokens', 'cli-user@test.local'])).out).toMatch(new RegExp(`laptop\\s+${created.id}`));
+    expect((await cli(['users', 'revoke-token', 'cli-user@test.local', created.id])).code).toBe(0);
+    expect(await cp.services.apiTokens.resolve(created.token)).toBeNull();
+    expect((await cli(['users', 'remove', 'cli-user@test.local'])).out).toMatch(/Removed cli-user@test\.local/);
+    expect((await cli(['users', 'disable', 'cli-user@test.local'])).code).toBe(2);
+  });
+});
