@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { AppError, toAppError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AppEnv } from './api/env.js';
+import { securityHeaders } from './http/security-headers.js';
 
 /**
  * The HTTP application shell: error mapping and 404s. Resource sub-apps are mounted by the
@@ -11,6 +12,7 @@ import type { AppEnv } from './api/env.js';
  */
 export function createApp(logger: Logger): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', securityHeaders());
 
   app.onError((err, c) => {
     if (err instanceof ZodError) {

@@ -144,7 +144,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const repositoryUrls = new RepositoryUrlPolicy(outbound, config.allowLocalRepositories);
   const repositories = createRepositories({ reposDir: join(config.dataDir, 'repos'), urlPolicy: repositoryUrls });
   const projects = new ProjectService(db, box, audit, repositories, repositoryUrls);
-  const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit);
+  const ownPorts = [config.port, Number(new URL(publicUrl).port)].filter((port) => port > 0);
+  const environments = new EnvironmentService(db, projects, new VariableStore(db, box), audit, ownPorts);
   const freezes = new FreezeService({ store: new FreezeStore(db), projects, environments, audit });
   let approvals: ApprovalService | undefined;
   const engine = createEngine({

@@ -10,6 +10,6 @@ describe('isValidGitRef', () => {
 describe('isSafeRepositoryUrl', () => {
   it.each(['https://github.com/o/r.git', 'ssh://git@host/o/r.git', 'git@github.com:o/r.git', '/srv/git/app', 'file:///srv/git/app'])(
     'accepts %s', (u) => expect(isSafeRepositoryUrl(u)).toBe(true));
-  it.each(['ext::sh -c id', 'fd::3', '--upload-pack=x', 'relative/path', 'https://a b', 'git@host:a\nb'])(
+  it.each(['ext::sh -c id', 'fd::3', '--upload-pack=x', 'relative/path', 'https://a b', 'git@host:a\nb', 'ssh://-oProxyCommand=touch%20/tmp/pwned/x', 'ssh://git@-oProxyCommand=id/repo', 'git@-oProxyCommand=id:repo'])(
     'refuses %j', (u) => expect(isSafeRepositoryUrl(u)).toBe(false));
 });

@@ -44,8 +44,13 @@ export function isSafeRepositoryUrl(url: string): boolean {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(url)) return false;
   if (/^[a-z][a-z0-9+.-]*::/i.test(url)) return false; // ext::, fd::, any remote helper syntax
-  if (/^(https?|ssh|git|file):\/\/[^\s]+$/i.test(url)) return true;
-  if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/.test(url)) return true;
+  const standard = /^(https?|ssh|git|file):\/\/([^\s]+)$/i.exec(url);
+  if (standard) {
+    // ssh passes a host or user beginning with "-" to ssh as an option (ssh://-oProxyCommand=…).
+    const authority = (standard[2] ?? '').split('/')[0] ?? '';
+    return !authority.split('@').some((part) => part.startsWith('-'));
+  }
+  if (/^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.][A-Za-z0-9.-]*:[^\s]+$/.test(url)) return true;
   return url.startsWith('/') && !url.includes('\n');
 }
 

@@ -82,6 +82,21 @@ describe('CSRF for cookie sessions', () => {
     expect(same.status).toBe(201);
     const header = await cp.app.request('/api/tokens', { method: 'POST', headers: jsonHeaders(cookie), body });
     expect(header.status).toBe(201);
+    // An Origin that only matches the Host header the caller sent is not ours.
+    const hosted = await fetch(`${cp.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, host: 'evil.example', origin: 'http://evil.example' }, body });
+    expect(hosted.status).toBe(403);
+    const hostedInProcess = await cp.app.request('http://evil.example/api/tokens', { method: 'POST', headers: { 'content-type': 'application/json', cookie, origin: 'http://evil.example' }, body });
+    expect(hostedInProcess.status).toBe(403);
+  });
+
+  it('sends the security headers: CSP, X-Frame-Options DENY, nosniff, Referrer-Policy', async () => {
+    for (const path of ['/api/auth/me', '/healthz', '/']) {
+      const res = await cp.app.request(path, { headers: { accept: 'text/html' } });
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'.*script-src 'self';.*frame-ancestors 'none'/);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
   });
 
   it('refuses a cross-site login form', async () => {

@@ -128,6 +128,31 @@ describe('environments API', () => {
     expect((await cp.app.request('/api/projects/ghost/environments', { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
   });
 
+  it('refuses a variable named __proto__ (400), changing nothing', async () => {
+    const before = (await json(await api('/environments/production'))).environment.variables;
+    const res = await cp.app.request('/api/projects/app/environments/production/variables', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"variables":{"__proto__":"x","OK_NAME":"y"}}',
+    });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.message).toMatch(/^variables: "__proto__" is not allowed as a variable name/);
+    expect((await json(await api('/environments/production'))).environment.variables).toEqual(before);
+  });
+
+  it('refuses privileged ports and the control plane\'s own port (400 naming the field)', async () => {
+    for (const [body, message] of [
+      [{ port: 80 }, /port: port 80 is a privileged port \(1-1023\)/],
+      [{ port: 3000, bluePort: 443, greenPort: 3002 }, /bluePort: port 443 is a privileged port/],
+      [{ port: cp.port }, /port: port \d+ is the control plane's own port/],
+    ] as const) {
+      const res = await api('/environments/production', { method: 'PATCH', body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await json(res)).error.message).toMatch(message);
+    }
+    expect((await json(await api('/environments/production'))).environment.port).not.toBe(80);
+  });
+
   it('stores variables encrypted and only ever returns their names', async () => {
     const put = await api('/environments/production/variables', { method: 'PUT', body: { variables: { DB_PASSWORD: 's3cr3t-value', APP_KEY: 'base64:abc' } } });
     expect(put.status).toBe(200);

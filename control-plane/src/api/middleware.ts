@@ -42,7 +42,8 @@ export function authenticate(sessions: SessionService, tokens: ApiTokenService, 
 
 /**
  * CSRF for cookie sessions: a mutating request must carry `X-DevFlow-CSRF: 1` (a custom
- * header a cross-site form cannot set) or an `Origin` equal to ours. Bearer tokens are exempt,
+ * header a cross-site form cannot set) or an `Origin` equal to the configured public URL's (never
+ * the Host header's, which the caller chooses). Bearer tokens are exempt,
  * since a browser never attaches them on its own.
  */
 export function csrf(publicUrl: string): MiddlewareHandler<AppEnv> {
@@ -53,7 +54,8 @@ export function csrf(publicUrl: string): MiddlewareHandler<AppEnv> {
     if (!cookieSession) return next();
     if (c.req.header('x-devflow-csrf') === '1') return next();
     const origin = c.req.header('origin');
-    if (origin && (origin === ours || origin === new URL(c.req.url).origin)) return next();
+    // Only the configured public URL counts: the Host header (hence c.req.url) is the caller's to set.
+    if (origin === ours) return next();
     throw new AppError('CSRF_REJECTED', 'cross-site request refused: send the header "X-DevFlow-CSRF: 1" or a same-origin Origin');
   };
 }

@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import type { CliContext } from './context.js';
+import { terminalSafe } from './terminal-text.js';
 import { ApiError, DeploymentFailedError } from './errors.js';
 import { readSse } from './sse.js';
 
@@ -59,7 +60,7 @@ async function streamUntilFinal(client: ApiClient, ctx: CliContext, deploymentId
         if (ev.id) cursor = ev.id;
         const data = JSON.parse(ev.data) as Record<string, unknown>;
         if (asJson) ctx.out(`${JSON.stringify({ event: ev.event, ...data })}\n`);
-        else if (ev.event === 'log') for (const l of (data.lines as LogLine[]) ?? []) ctx.out(formatLine(l));
+        else if (ev.event === 'log') for (const l of (data.lines as LogLine[]) ?? []) ctx.out(terminalSafe(formatLine(l), { colours: !ctx.env.NO_COLOR }));
         else if (ev.event === 'status') ctx.err(`--- ${deploymentId}: ${String(data.status)}${data.reason ? ` (${String(data.reason)})` : ''}\n`);
         if (ev.event === 'end') ended = true;
       }

@@ -12,6 +12,9 @@ export interface PortSettings {
   hostname?: string | null;
 }
 
+/** Lowest port an environment may use (1-1023 are privileged). */
+export const MIN_APP_PORT = 1024;
+
 interface PortUse {
   port: number;
   use: 'public port' | 'blue slot port' | 'green slot port';
@@ -40,9 +43,12 @@ function portUses(s: PortSettings): PortUse[] {
  * another environment on a shared server already takes (409), which would make a deployment fail
  * with "address in use" or send traffic to the wrong app.
  */
-export async function checkPorts(db: Db, self: PortSettings & { id: string | null }, serverRefs: readonly string[]): Promise<void> {
+export async function checkPorts(db: Db, self: PortSettings & { id: string | null }, serverRefs: readonly string[], reserved: readonly number[] = []): Promise<void> {
   const mine = portUses(self);
   for (const [i, use] of mine.entries()) {
+    // Below 1024 needs root (the agent runs unprivileged) and belongs to system services.
+    if (use.port < MIN_APP_PORT) throw new AppError('VALIDATION_FAILED', `${use.field}: port ${use.port} is a privileged port (1-1023); use ${MIN_APP_PORT} or above and put nginx/Caddy in front for 80/443`, { field: use.field });
+    if (reserved.includes(use.port)) throw new AppError('VALIDATION_FAILED', `${use.field}: port ${use.port} is the control plane's own port; choose another`, { field: use.field });
     if (use.port > 65535) {
       throw new AppError('VALIDATION_FAILED', `${use.field}: the default ${use.use} would be ${use.port}; set bluePort and greenPort (or strategy in-place)`, { field: use.field });
     }

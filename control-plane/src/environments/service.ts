@@ -27,6 +27,8 @@ export class EnvironmentService {
     private readonly projects: ProjectService,
     private readonly variables: VariableStore,
     private readonly audit: AuditLog,
+    /** The control plane's own listening port(s): never an environment's. */
+    private readonly reservedPorts: readonly number[] = [],
   ) {}
 
   async create(actor: Actor, projectRef: string, input: CreateEnvironment): Promise<Environment> {
@@ -43,7 +45,7 @@ export class EnvironmentService {
     await this.requireServers(data.serverIds ?? []);
     const hostname = data.hostname ?? null;
     requireProxiedForHostname(hostname, data.strategy ?? null, port);
-    await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null, hostname }, data.serverIds ?? []);
+    await checkPorts(this.db, { id: null, port, bluePort: data.bluePort ?? null, greenPort: data.greenPort ?? null, strategy: data.strategy ?? null, hostname }, data.serverIds ?? [], this.reservedPorts);
     try {
       await this.db.execute({
         sql: `INSERT INTO environments (id, project_id, name, branch, strategy, port, blue_port, green_port, start_command, healthcheck_path,
@@ -88,6 +90,7 @@ export class EnvironmentService {
       this.db,
       { id: row.id, port: pick(patch.port, row.port), bluePort: pick(patch.bluePort, row.blue_port), greenPort: pick(patch.greenPort, row.green_port), strategy: pick(patch.strategy, row.strategy), hostname },
       servers,
+      this.reservedPorts,
     );
     await this.db.execute({
       sql: `UPDATE environments SET branch = ?, strategy = ?, port = ?, blue_port = ?, green_port = ?, start_command = ?, healthcheck_path = ?,

@@ -66,8 +66,16 @@ export const UpdateEnvironment = z
 export type UpdateEnvironment = z.input<typeof UpdateEnvironment>;
 
 /** `null` deletes a variable; other keys are left as they are. */
+/** JSON.parse keeps a `__proto__` key as an own property, but zod's record drops it silently: refuse it by name. */
+const hasProtoKey = (v: unknown): boolean => typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, '__proto__');
+
 export const SetVariables = z
-  .object({ variables: z.record(VariableName, z.string().max(64 * 1024).nullable()).refine((v) => Object.keys(v).length <= 500, 'at most 500 variables per request') })
+  .object({
+    variables: z
+      .custom<unknown>()
+      .refine((v) => !hasProtoKey(v), '"__proto__" is not allowed as a variable name')
+      .pipe(z.record(VariableName, z.string().max(64 * 1024).nullable()).refine((v) => Object.keys(v).length <= 500, 'at most 500 variables per request')),
+  })
   .strict();
 export type SetVariables = z.input<typeof SetVariables>;
 

@@ -60,6 +60,7 @@ describe('notifications API', () => {
       [{ ...base, channel: { type: 'slack', webhookUrl: 'ftp://x' }, rules: [{ events: ['deployment.failed'] }] }, 'channel.webhookUrl', /http/],
       [{ ...base, channel: { type: 'webhook', url: slack.url(), secret: 'short' }, rules: [{ events: ['deployment.failed'] }] }, 'channel.secret', /16/],
       [{ ...base, channel: { type: 'sms', url: slack.url(), body: { Body: '{{message}} {{phone}}' }, to: ['+14155550100'] }, rules: [{ events: ['deployment.failed'] }] }, 'channel.body.Body', /\{\{phone\}\}/],
+      [{ ...base, channel: { type: 'slack', webhookUrl: slack.url().replace('://', '://user:secret@') }, rules: [{ events: ['deployment.failed'] }] }, 'channel.webhookUrl', /must not contain a user name or password/],
       [{ ...base, channel: { type: 'email', to: ['not-an-address'] }, rules: [{ events: ['deployment.failed'] }] }, 'channel.to.0', /./],
     ];
     for (const [body, field, message] of cases) {

@@ -6,7 +6,18 @@ const HttpUrl = z
   .trim()
   .max(2048)
   .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://');
+  .refine((u) => /^https?:\/\//i.test(u), 'must start with http:// or https://')
+  // Credentials in a URL end up in logs and screenshots; providers take them in a header (SMS authHeader).
+  .refine((u) => !hasUrlCredentials(u), 'must not contain a user name or password (user:pass@); put credentials in authHeader');
+
+function hasUrlCredentials(u: string): boolean {
+  try {
+    const url = new URL(u);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false; // .url() reports a malformed URL
+  }
+}
 
 /** E.164-ish: a "+" and 6-15 digits. */
 const Phone = z.string().trim().regex(/^\+[1-9][0-9]{5,14}$/, 'must be a phone number in E.164 form, e.g. +14155550100');

@@ -50,6 +50,12 @@ environments:
     });
   });
 
+  it('reports an alias bomb as "too many aliases", not an internal error', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`), 'build: *i', ''].join('\n');
+    expect(() => parseDevflowYml(bomb)).toThrow(PipelineConfigError);
+    expect(() => parseDevflowYml(bomb)).toThrow(/too many aliases/);
+  });
+
   it('treats an empty file as no settings', () => {
     expect(parseDevflowYml('')).toEqual({});
     expect(parseDevflowYml('# only a comment\n')).toEqual({});

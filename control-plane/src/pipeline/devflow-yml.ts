@@ -46,7 +46,7 @@ export function parseDevflowYml(text: string): DevflowConfig {
       doc.errors.map((e) => ({ field: '', line: lineCounter.linePos(e.pos[0]).line, message: firstLine(e.message) })),
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const value = expand(doc);
   const parsed = DevflowConfig.safeParse(value);
   if (!parsed.success) {
     throw new PipelineConfigError(
@@ -60,6 +60,21 @@ export function parseDevflowYml(text: string): DevflowConfig {
     );
   }
   return parsed.data;
+}
+
+/** Aliases are expanded at most 100 times: a "billion laughs" file is a config error, not a 500. */
+const MAX_ALIAS_COUNT = 100;
+
+function expand(doc: Document): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    // yaml throws a ReferenceError ("Excessive alias count …") when the limit is passed.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new PipelineConfigError([{ field: '', line: 0, message: `too many aliases (more than ${MAX_ALIAS_COUNT} expansions): the file would expand far beyond its size` }]);
+    }
+    throw err;
+  }
 }
 
 function lineOf(doc: Document, path: (string | number)[], lineCounter: LineCounter): number {

@@ -177,4 +177,9 @@ export const users = {
   list: () => api.get<unknown>('/api/users').then((d) => list<User>(d, 'users')),
   create: (email: string, password: string, role: Role) =>
     api.post<unknown>('/api/users', { email, password, role }).then((d) => one<User>(d, 'user')),
+  update: (id: string, patch: { role?: Role; disabled?: boolean }) => api.patch<unknown>(`/api/users/${e(id)}`, patch).then((d) => one<User>(d, 'user')),
+  remove: (id: string) => api.del<unknown>(`/api/users/${e(id)}`),
+  resetPassword: (id: string, password: string) => api.post<unknown>(`/api/users/${e(id)}/password`, { password }),
+  tokens: (id: string) => api.get<unknown>(`/api/users/${e(id)}/tokens`).then((d) => list<ApiToken>(d, 'tokens')),
+  revokeToken: (id: string, tokenId: string) => api.del<unknown>(`/api/users/${e(id)}/tokens/${e(tokenId)}`),
 };

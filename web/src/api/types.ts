@@ -12,6 +12,8 @@ export interface User {
   email: string;
   name?: string | null;
   role: Role;
+  /** Admin users list only: a disabled user cannot log in and their tokens are refused. */
+  disabled?: boolean;
 }
 
 export type ServerStatus = 'online' | 'offline' | 'pending';

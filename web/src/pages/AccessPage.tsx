@@ -1,12 +1,10 @@
 import { useState } from 'react';
-import { tokens, users } from '../api/endpoints.js';
-import type { Role } from '../api/types.js';
+import { tokens } from '../api/endpoints.js';
 import { FormError, ShownOnce, submitWith, useAction } from '../components/forms.js';
 import { Ago, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { isAdmin, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
-
-const ROLES: Role[] = ['admin', 'maintainer', 'deployer', 'approver', 'viewer'];
+import { UsersSection } from './access/UsersSection.js';
 
 /** API tokens for the CLI and CI, and (for admins) users and their roles. */
 export function AccessPage() {
@@ -76,53 +74,6 @@ function TokensSection() {
         <input aria-label="Token name" required placeholder="e.g. github-actions" value={name} onChange={(e) => setName(e.target.value)} />
         <button type="submit" className="btn">
           Create token
-        </button>
-      </form>
-      <FormError error={action.error} />
-    </section>
-  );
-}
-
-function UsersSection() {
-  const list = useApi(() => users.list(), []);
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [role, setRole] = useState<Role>('deployer');
-  const action = useAction();
-  const create = async () => {
-    await users.create(email.trim(), password, role);
-    setEmail('');
-    setPassword('');
-    list.reload();
-  };
-  return (
-    <section className="card">
-      <h2>Users</h2>
-      {list.error ? (
-        <ErrorBox error={list.error} retry={list.reload} />
-      ) : !list.data ? (
-        <Loading what="users" />
-      ) : (
-        <ul className="link-list">
-          {list.data.map((u) => (
-            <li key={u.id}>
-              {u.email} <span className="tag">{u.role}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-      <form className="inline-form" onSubmit={submitWith(action, create)}>
-        <input aria-label="Email" type="email" required placeholder="email" value={email} onChange={(e) => setEmail(e.target.value)} />
-        <input aria-label="Password" type="password" required minLength={12} placeholder="password (12+ characters)" value={password} onChange={(e) => setPassword(e.target.value)} />
-        <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <button type="submit" className="btn">
-          Add user
         </button>
       </form>
       <FormError error={action.error} />

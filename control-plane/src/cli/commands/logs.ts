@@ -1,6 +1,7 @@
 import type { Command } from '../context.js';
 import { follow } from '../follow.js';
 import { need, parse } from '../parse.js';
+import { terminalSafe } from '../terminal-text.js';
 
 /** `devflow logs <deployment> [--follow]`: the full log, or the live log until the deployment ends. */
 export const logs: Command = {
@@ -19,7 +20,7 @@ export const logs: Command = {
         after = page.next;
       }
     }
-    ctx.out(await client.text(`/api/deployments/${encodeURIComponent(id)}/logs`));
+    ctx.out(terminalSafe(await client.text(`/api/deployments/${encodeURIComponent(id)}/logs`), { colours: !ctx.env.NO_COLOR }));
     return 0;
   },
 };
