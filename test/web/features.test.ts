@@ -28,6 +28,7 @@ let receiver: Server;
 let receiverUrl: string;
 const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 const APPROVER = { email: 'approver@e2e.local', password: 'approver password 123' };
+const cspViolations: string[] = [];
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(cp.url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -67,6 +68,10 @@ beforeAll(async () => {
   await api('POST', '/api/users', { email: APPROVER.email, password: APPROVER.password, role: 'approver' });
   browser = await launchBrowser();
   admin = await openPage(browser, DESKTOP);
+  // The console must work under its own Content-Security-Policy: Chromium reports every violation.
+  admin.page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await logIn(admin.page, cp.url);
 });
 
@@ -101,7 +106,9 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
 
     await row.getByRole('button', { name: 'Send test' }).click();
     await row.getByTestId('test-result').waitFor();
-    await expect(row.getByTestId('test-result').textContent()).resolves.toMatch(/Sent · provider answered 200.*thanks from the receiver/s);
+    // The provider's status only: its body is never shown (SSRF rule, issue 17 item 5).
+    await expect(row.getByTestId('test-result').textContent()).resolves.toMatch(/Sent · provider answered 200/);
+    await expect(row.getByTestId('test-result').textContent()).resolves.not.toContain('thanks from the receiver');
     expect(received).toHaveLength(1);
     const signature = createHmac('sha256', 'a signing secret of some length').update(received[0]!.body).digest('hex');
     expect(received[0]!.headers['x-devflow-signature']).toBe(`sha256=${signature}`);
@@ -131,7 +138,7 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
     await slots.getByText('Saved.').waitFor();
 
     const { environment } = await api<{ environment: Record<string, any> }>('GET', '/api/projects/shop/environments/production');
-    expect(environment.approval).toEqual({ required: true, approvers: 1, expiresAfterSeconds: 7200 });
+    expect(environment.approval).toEqual({ required: true, approvers: 1, expiresAfterSeconds: 7200, rollbacks: false });
     expect(environment.stageTimeouts.install).toBe(600);
     expect(environment.slotPorts.blue).toBe(environment.port + 1);
     expect(environment.slotPorts.green).not.toBe(environment.port + 2);
@@ -248,6 +255,52 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
     await row.first().waitFor();
     await expect(row.first().textContent()).resolves.toMatch(/github push.*main.*aaaaaaa/);
     await screenshot(page, 'project-settings');
+  });
+
+  it('Access page: an admin changes a role, disables (their token stops at once), resets a password, revokes a token and deletes a user', async () => {
+    const email = 'temp-user@e2e.local';
+    const password = 'Temp user password 42';
+    await api('POST', '/api/users', { email, password, role: 'viewer' });
+    const session = await fetch(`${cp.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1' }, body: JSON.stringify({ email, password }) });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { token } = (await (await fetch(`${cp.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-devflow-csrf': '1', cookie }, body: JSON.stringify({ name: 'temp-ci' }) })).json()) as { token: string };
+    const me = () => fetch(`${cp.url}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await me()).toBe(200);
+
+    const page = admin.page;
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${cp.url}/settings/access`);
+    const table = page.getByRole('table', { name: 'Users' });
+    const row = table.locator(`tr[data-user="${email}"]`);
+    await row.getByLabel(`Role of ${email}`).selectOption('deployer');
+    await waitFor('role saved', async () => (await api<{ users: { email: string; role: string }[] }>('GET', '/api/users')).users.find((u) => u.email === email)?.role === 'deployer', 10_000);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('disabled').waitFor();
+    expect(await me()).toBe(401);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByText('active').waitFor();
+    expect(await me()).toBe(200);
+
+    await row.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByLabel(`New password for ${email}`).fill('aaaaaaaaaaaaaaaa');
+    await page.getByRole('button', { name: /Set password/ }).click();
+    await page.getByText(/only 1 different characters/).waitFor();
+    await page.getByLabel(`New password for ${email}`).fill('A brand new passphrase 7');
+    await page.getByRole('button', { name: /Set password/ }).click();
+    await page.getByLabel(`New password for ${email}`).waitFor({ state: 'detached' });
+
+    await row.getByRole('button', { name: 'Tokens' }).click();
+    const tokens = page.getByRole('list', { name: `Tokens of ${email}` });
+    await tokens.getByText('temp-ci').waitFor();
+    await tokens.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText(`${email} has no API tokens.`).waitFor();
+    expect(await me()).toBe(401);
+    await screenshot(page, 'access-users');
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await api<{ users: { email: string }[] }>('GET', '/api/users')).users.map((u) => u.email)).not.toContain(email);
+    expect(cspViolations).toEqual([]);
   });
 
   it('fits the new pages on a 390 px screen without horizontal overflow', async () => {

@@ -87,7 +87,7 @@ function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
   };
   return (
     <>
-      <tr>
+      <tr data-user={user.email}>
         <td>
           {user.email} {self && <span className="muted small">(you)</span>}
         </td>
