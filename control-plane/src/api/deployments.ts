@@ -8,8 +8,11 @@ import { DeploymentLog, formatCursor, parseCursor } from '../deployments/log.js'
 import { releaseRows } from '../deployments/release-rows.js';
 import { followDeploymentLog } from '../events/log-stream.js';
 import { parseInput, readJson, type AppEnv } from './env.js';
-import { currentUser, requireAuth, requireRole } from './middleware.js';
+import { currentUser, requireAction, requireAuth, requireRole } from './middleware.js';
+import { ReleaseMarks } from '../deployments/release-marks.js';
 import { streamLimiterFor } from './stream-limit.js';
+
+const MarkInput = z.object({ reason: z.string().trim().min(1, 'say why this release may be rolled back to').max(500) }).strict();
 
 const LogQuery = z.object({
   format: z.enum(['text', 'json']).default('text'),
@@ -20,6 +23,7 @@ const LogQuery = z.object({
 /** `/api/projects/:project/...`: deploy, rollback, releases on disk, per-project history. */
 export function projectDeploymentsApi(s: Services) {
   const deployer = requireRole('deployer', 'maintainer');
+  const marks = new ReleaseMarks(s.db, s.audit);
   return new Hono<AppEnv>()
     .use('*', requireAuth)
     .post('/:project/environments/:env/deployments', deployer, async (c) => {
@@ -43,6 +47,18 @@ export function projectDeploymentsApi(s: Services) {
       ]);
       // `releases`: one record per server; `byRelease`: one row per release with commit, deployer and snapshot.
       return c.json({ releases, byRelease });
+    })
+    .post('/:project/environments/:env/releases/:release/mark', requireAction('release.mark'), async (c) => {
+      const { reason } = await readJson(c, MarkInput);
+      const project = await s.projects.get(c.req.param('project'));
+      const env = await s.environments.get(project.id, c.req.param('env'));
+      return c.json({ mark: await marks.mark(currentUser(c).id, env.id, c.req.param('release'), reason) });
+    })
+    .delete('/:project/environments/:env/releases/:release/mark', requireAction('release.mark'), async (c) => {
+      const project = await s.projects.get(c.req.param('project'));
+      const env = await s.environments.get(project.id, c.req.param('env'));
+      await marks.unmark(currentUser(c).id, env.id, c.req.param('release'));
+      return c.body(null, 204);
     })
     .get('/:project/deployments', async (c) => {
       const project = await s.projects.get(c.req.param('project'));

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { SESSION_COOKIE, type SessionService } from '../auth/sessions.js';
 import type { ApiTokenService } from '../auth/api-tokens.js';
 import type { Role } from '../auth/users.js';
+import { allows, rolesFor, type Action } from '../auth/actions.js';
 import type { AppEnv } from './env.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { setSessionCookie } from './cookies.js';
@@ -73,6 +74,16 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
     if (user.role !== 'admin' && !roles.includes(user.role)) {
       throw new AppError('FORBIDDEN', `this needs one of the roles: admin, ${roles.join(', ')} (you are ${user.role})`, { required: ['admin', ...roles] });
     }
+    return next();
+  };
+}
+
+/** Allow the roles auth/actions.ts lists for `action` (admins always). */
+export function requireAction(action: Action): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const user = c.get('user');
+    if (!user) throw new AppError('UNAUTHENTICATED', 'log in or send an API token');
+    if (!allows(user.role, action)) throw new AppError('FORBIDDEN', `this needs one of the roles: ${rolesFor(action)} (you are ${user.role})`, { required: rolesFor(action).split(', ') });
     return next();
   };
 }

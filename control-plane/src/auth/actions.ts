@@ -7,6 +7,8 @@ import type { Role } from './users.js';
 export const ACTION_ROLES = {
   /** Deploy or roll back over a deploy lock: the roles that may remove the lock. */
   'environment.lock.override': ['maintainer'],
+  /** Mark a release that never went live (or failed) as a rollback target. */
+  'release.mark': ['maintainer'],
   /** Disable, delete, re-role users, reset passwords, see and revoke anyone's tokens. */
   'user.manage': [],
 } as const satisfies Record<string, readonly Role[]>;

@@ -195,3 +195,12 @@ describe('devflow users (admin user management)', () => {
     expect((await cli(['users', 'disable', 'cli-user@test.local'])).code).toBe(2);
   });
 });
+
+describe('devflow releases mark|unmark', () => {
+  it('refuses a missing reason (exit 2) and an unknown release (exit 3 with the API message)', async () => {
+    expect((await cli(['releases', 'mark', 'shop', '--env', 'production', 'rel_nope'])).code).toBe(2);
+    const unknown = await cli(['releases', 'mark', 'shop', '--env', 'production', 'rel_nope', '--reason', 'the build is fine']);
+    expect([unknown.code, unknown.err]).toEqual([3, expect.stringContaining('release "rel_nope" is not on disk')]);
+    expect((await cli(['releases', 'unmark', 'shop', '--env', 'production', 'rel_nope'])).code).toBe(3);
+  });
+});

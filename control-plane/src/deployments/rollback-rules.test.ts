@@ -29,7 +29,8 @@ const api = async (as: keyof typeof tokens, path: string, init: { method?: strin
     headers: { authorization: `Bearer ${tokens[as]}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, any> };
 };
 
 const result = (status: StepResult['status'], exitCode: number | null): StepResult => ({ status, exitCode, signal: null, durationMs: 1, lastSeq: 0 });
@@ -127,6 +128,26 @@ describe('rollback targets', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.deployment.rollbackOf).toBe(good.id);
     expect((await finished(res.body.deployment.id)).status).toBe('succeeded');
+  });
+  it('a release a maintainer marked (with a reason) may be rolled back to; a deployer cannot mark', async () => {
+    const release = neverLive.releaseId as string;
+    expect(release).toBeTruthy();
+    const byDeployer = await api('deployer', `${base}/releases/${release}/mark`, { method: 'POST', body: { reason: 'x' } });
+    expect(byDeployer.status).toBe(403);
+    const noReason = await api('maintainer', `${base}/releases/${release}/mark`, { method: 'POST', body: {} });
+    expect(noReason.status).toBe(400);
+    expect((await api('maintainer', `${base}/releases/rel_nope/mark`, { method: 'POST', body: { reason: 'x' } })).status).toBe(404);
+    const marked = await api('maintainer', `${base}/releases/${release}/mark`, { method: 'POST', body: { reason: 'only the cache warm-up failed; the build is complete' } });
+    expect(marked.status, JSON.stringify(marked.body)).toBe(200);
+    expect((await cp.services.audit.list(20)).find((a) => a.action === 'release.mark')?.details).toMatchObject({ reason: 'only the cache warm-up failed; the build is complete' });
+    // Marked: the by-id check lets it through (the request is accepted), then the mark is removed again.
+    const res = await api('deployer', `${base}/rollback`, { method: 'POST', body: { toDeploymentId: neverLive.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    await finished(res.body.deployment.id);
+    expect((await api('maintainer', `${base}/releases/${release}/mark`, { method: 'DELETE' })).status).toBe(204);
+    const again = await api('deployer', `${base}/rollback`, { method: 'POST', body: { toDeploymentId: good.id } });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect((await finished(again.body.deployment.id)).status).toBe('succeeded');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { Environment } from '../environments/types.js';
+import { markedReleases } from './release-marks.js';
 import type { DeploymentStore } from './store.js';
 import type { Deployment } from './types.js';
 
@@ -16,7 +17,7 @@ export interface RollbackTarget {
  * Which release a rollback re-activates: only a release that once went live on every target
  * server and was not marked bad, still on disk there (a release whose build or health check
  * failed is never made live by a rollback). By id: that deployment's release, refused with the
- * reason when it does not qualify or is already live. By default: the one live most recently
+ * reason when it does not qualify (unless a maintainer marked it, release-marks.ts) or is already live. By default: the one live most recently
  * before the current one.
  */
 export async function rollbackTarget(db: Db, store: DeploymentStore, env: Environment, serverIds: readonly string[], toDeploymentId?: string): Promise<RollbackTarget> {
@@ -28,6 +29,7 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
           GROUP BY release_id ORDER BY activated_at IS NULL, activated_at DESC, created_at DESC`,
     args: [env.id, ...serverIds],
   });
+  const marked = await markedReleases(db, env.id);
   const releases = rs.rows.map((r) => ({
     releaseId: String(r.release_id),
     deploymentId: String(r.deployment_id),
@@ -36,6 +38,8 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
     liveOnAll: Number(r.live) === serverIds.length,
     bad: Number(r.bad) > 0,
     wentLive: Number(r.activated) === serverIds.length && Number(r.staged) === 0,
+    /** A maintainer marked it as a rollback target (release-marks.ts). */
+    marked: marked.has(String(r.release_id)),
   }));
 
   if (toDeploymentId) {
@@ -45,8 +49,8 @@ export async function rollbackTarget(db: Db, store: DeploymentStore, env: Enviro
     if (!dep.releaseId || !rel) throw new AppError('CONFLICT', `the release of deployment ${toDeploymentId} is not on disk any more (pruned, or it never got that far)`, { toDeploymentId });
     if (!rel.onAll) throw new AppError('CONFLICT', `release ${rel.releaseId} is not on every server of "${env.name}"; roll back a subset of servers or choose another release`);
     if (rel.liveOnAll) throw new AppError('CONFLICT', `release ${rel.releaseId} (deployment ${rel.deploymentId}) is already live on every server of "${env.name}"; nothing to roll back`, { toDeploymentId, releaseId: rel.releaseId, reason: 'already_live' });
-    if (rel.bad) throw new AppError('CONFLICT', `release ${rel.releaseId} failed after it was activated (marked bad); roll back only to a release that went live and stayed healthy, or deploy its commit again`, { toDeploymentId, releaseId: rel.releaseId, reason: 'bad' });
-    if (!rel.wentLive) throw new AppError('CONFLICT', `release ${rel.releaseId} never went live on every server of "${env.name}" (its deployment stopped before activation); roll back only to a release that went live, or deploy its commit again`, { toDeploymentId, releaseId: rel.releaseId, reason: 'never_live' });
+    if (rel.bad && !rel.marked) throw new AppError('CONFLICT', `release ${rel.releaseId} failed after it was activated (marked bad); roll back only to a release that went live and stayed healthy, deploy its commit again, or have a maintainer mark it (POST …/releases/${rel.releaseId}/mark)`, { toDeploymentId, releaseId: rel.releaseId, reason: 'bad' });
+    if (!rel.wentLive && !rel.marked) throw new AppError('CONFLICT', `release ${rel.releaseId} never went live on every server of "${env.name}" (its deployment stopped before activation); roll back only to a release that went live, deploy its commit again, or have a maintainer mark it (POST …/releases/${rel.releaseId}/mark)`, { toDeploymentId, releaseId: rel.releaseId, reason: 'never_live' });
     return toTarget(await store.get(rel.deploymentId), rel.releaseId);
   }
 
