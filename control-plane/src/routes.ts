@@ -3,6 +3,7 @@ import type { AppEnv } from './api/env.js';
 import { healthApi } from './api/health.js';
 import { authApi } from './api/auth.js';
 import { tokensApi } from './api/tokens.js';
+import { auditApi } from './api/audit.js';
 import { usersApi } from './api/users.js';
 import { serversApi } from './api/servers.js';
 import { agentEnrollApi } from './api/agent-enroll.js';
@@ -41,6 +42,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/', agentDistributionApi(s.publicUrl));
   app.route('/api/auth', authApi(s));
   app.route('/api/tokens', tokensApi(s));
+  app.route('/api/audit', auditApi(s));
   app.route('/api/users', usersApi(s));
   app.route('/api/servers', serversApi(s));
   app.route('/api/steps', stepsApi(s));

@@ -11,6 +11,8 @@ export const ACTION_ROLES = {
   'release.mark': ['maintainer'],
   /** Disable, delete, re-role users, reset passwords, see and revoke anyone's tokens. */
   'user.manage': [],
+  /** Read and export the audit log (it names every user and what they did). */
+  'audit.read': [],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof ACTION_ROLES;

@@ -7,6 +7,7 @@ import { CalendarQuery, FreezeInput } from '../freeze/types.js';
 import { CreateNotification, TestNotification, UpdateNotification } from '../notifications/types.js';
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
+import { AuditFilterQuery, AuditListQuery } from '../api/audit.js';
 import * as Q from './requests.js';
 import * as R from './schemas.js';
 
@@ -43,6 +44,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/tokens', summary: "The caller's API tokens", tag: 'auth', responses: { 200: z.object({ tokens: z.array(R.ApiToken) }) } },
   { method: 'post', path: '/api/tokens', summary: 'Create an API token (its value is shown once)', tag: 'auth', body: Q.CreateToken, responses: { 201: R.CreatedToken } },
   { method: 'delete', path: '/api/tokens/:id', summary: 'Revoke an API token', tag: 'auth', responses: { 204: null } },
+  { method: 'get', path: '/api/audit', summary: 'The audit log, newest first (filters: actor, action or "prefix.", target, from, to; pages with before=next)', tag: 'audit', roles: [], query: AuditListQuery, responses: { 200: z.object({ entries: z.array(z.record(z.string(), z.unknown())), next: z.number().nullable() }) } },
+  { method: 'get', path: '/api/audit/export', summary: 'The whole audit log (same filters) as JSON lines, oldest first', tag: 'audit', roles: [], query: AuditFilterQuery, responses: { 200: { contentType: 'application/x-ndjson', description: 'one JSON object per line: id, at, actor, action, target, details' } } },
   { method: 'get', path: '/api/users', summary: 'Users', tag: 'users', roles: [], responses: { 200: z.object({ users: z.array(R.User) }) } },
   { method: 'post', path: '/api/users', summary: 'Create a user with a role', tag: 'users', roles: [], body: Q.CreateUser, responses: { 201: z.object({ user: R.User }) } },
 
