@@ -300,6 +300,15 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.waitFor({ state: 'detached' });
     expect((await api<{ users: { email: string }[] }>('GET', '/api/users')).users.map((u) => u.email)).not.toContain(email);
+
+    // The audit log section: what was just done is there; a filter narrows it; the export link carries the filter.
+    await page.reload();
+    const audit = page.getByRole('table', { name: 'Audit log' });
+    await audit.locator('tr[data-audit="user.delete"]').first().waitFor();
+    await page.getByLabel('Action', { exact: true }).fill('user.');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await waitFor('audit filtered', async () => (await audit.locator('tr[data-audit]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-audit')))).every((a) => a?.startsWith('user.')), 10_000);
+    expect(await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href')).toBe('/api/audit/export?action=user.');
     expect(cspViolations).toEqual([]);
   });
 

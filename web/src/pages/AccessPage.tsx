@@ -5,6 +5,7 @@ import { Ago, Empty, ErrorBox, Loading, PageHeader } from '../components/ui.js';
 import { isAdmin, useSession } from '../hooks/session.js';
 import { useApi } from '../hooks/useApi.js';
 import { UsersSection } from './access/UsersSection.js';
+import { AuditLogSection } from './access/AuditLogSection.js';
 
 /** API tokens for the CLI and CI, and (for admins) users and their roles. */
 export function AccessPage() {
@@ -14,6 +15,7 @@ export function AccessPage() {
       <PageHeader title="Access" sub={`Signed in as ${user.email} (${user.role}).`} />
       <TokensSection />
       {isAdmin(user) && <UsersSection />}
+      {isAdmin(user) && <AuditLogSection />}
     </div>
   );
 }
