@@ -62,6 +62,7 @@ export function stats(deployments: readonly DeploymentFacts[], incidents: readon
     successRate: succeeded + failed > 0 ? round(succeeded / (succeeded + failed), 4) : null,
     durationP50Seconds: round(percentile(durations, 0.5)),
     durationP95Seconds: round(percentile(durations, 0.95)),
+    durationMeanSeconds: round(durations.length ? durations.reduce((sum, v) => sum + v, 0) / durations.length : null),
     rollbacks,
     recoveries: recovered.length,
     mttrSeconds: round(mttr),

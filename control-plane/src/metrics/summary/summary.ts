@@ -1,37 +1,38 @@
 import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import type { DeploymentStatus } from '../../deployments/types.js';
+import type { DeploymentStatus, FailureInfo } from '../../deployments/types.js';
+import { buckets, DAY_MS, defaultSpan, type Buckets } from './buckets.js';
+import { leaderboards, type DeploymentLabels } from './leaders.js';
 import type { MetricsQuery, MetricsSummary } from './schema.js';
 import { incidents, stats, type DeploymentFacts } from './stats.js';
 
-const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 /** Enough for 83 days by the hour or five years by the day; beyond that the chart is unreadable anyway. */
 export const MAX_BUCKETS = 2000;
 
 interface Range {
   from: number;
   to: number;
-  size: number;
-  offsetMs: number;
+  buckets: Buckets;
 }
 
 function range(q: MetricsQuery, now: number): Range {
-  const size = q.bucket === 'hour' ? HOUR : DAY;
   const offsetMs = q.utcOffset * 60_000;
   // A bare date is a local day (per utcOffset); as `to` it means the end of that day.
   const local = (i: { ms: number; dateOnly: boolean }) => (i.dateOnly ? i.ms - offsetMs : i.ms);
-  const to = q.to ? local(q.to) + (q.to.dateOnly ? DAY - 1 : 0) : now;
-  const from = q.from ? local(q.from) : to - (q.bucket === 'hour' ? 48 * HOUR : 30 * DAY) + 1;
+  const to = q.to ? local(q.to) + (q.to.dateOnly ? DAY_MS - 1 : 0) : now;
+  const from = q.from ? local(q.from) : to - defaultSpan(q.bucket, to) + 1;
   if (from > to) throw new AppError('VALIDATION_FAILED', `from (${new Date(from).toISOString()}) is after to (${new Date(to).toISOString()})`, { field: 'from' });
-  const buckets = Math.floor((to + offsetMs) / size) - Math.floor((from + offsetMs) / size) + 1;
-  if (buckets > MAX_BUCKETS) {
-    throw new AppError('VALIDATION_FAILED', `the range spans ${buckets} ${q.bucket} buckets; at most ${MAX_BUCKETS} (narrow the range or use bucket=day)`, { field: 'bucket' });
+  const b = buckets(q.bucket, offsetMs);
+  const count = b.index(to) - b.index(from) + 1;
+  if (count > MAX_BUCKETS) {
+    throw new AppError('VALIDATION_FAILED', `the range spans ${count} ${q.bucket} buckets; at most ${MAX_BUCKETS} (narrow the range or use a larger bucket)`, { field: 'bucket' });
   }
-  return { from, to, size, offsetMs };
+  return { from, to, buckets: b };
 }
 
-async function load(db: Db, q: MetricsQuery, r: Range): Promise<DeploymentFacts[]> {
+type Loaded = DeploymentFacts & DeploymentLabels;
+
+async function load(db: Db, q: MetricsQuery, r: Range): Promise<Loaded[]> {
   const where = ['d.created_at >= ?', 'd.created_at <= ?'];
   const args: (string | number)[] = [r.from, r.to];
   if (q.project) {
@@ -43,7 +44,9 @@ async function load(db: Db, q: MetricsQuery, r: Range): Promise<DeploymentFacts[
     args.push(q.environment, q.environment);
   }
   const rs = await db.execute({
-    sql: `SELECT d.id, d.environment_id, d.kind, d.status, d.created_at, d.started_at, d.finished_at FROM deployments d WHERE ${where.join(' AND ')}`,
+    sql: `SELECT d.id, d.project_id, d.environment_id, d.kind, d.trigger, d.status, d.reason, d.failure, d.requested_by, d.created_at, d.started_at, d.finished_at,
+            (SELECT name FROM projects WHERE id = d.project_id) AS project_name, (SELECT email FROM users WHERE id = d.user_id) AS user_email
+          FROM deployments d WHERE ${where.join(' AND ')}`,
     args,
   });
   return rs.rows.map((row) => ({
@@ -54,6 +57,11 @@ async function load(db: Db, q: MetricsQuery, r: Range): Promise<DeploymentFacts[
     createdAt: Number(row.created_at),
     startedAt: row.started_at === null ? null : Number(row.started_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    projectId: String(row.project_id),
+    projectName: row.project_name === null ? String(row.project_id) : String(row.project_name),
+    who: String(row.user_email ?? row.requested_by ?? row.trigger),
+    failure: row.failure === null || row.failure === undefined ? null : (JSON.parse(String(row.failure)) as FailureInfo),
+    reason: row.reason === null || row.reason === undefined ? null : String(row.reason),
   }));
 }
 
@@ -70,8 +78,9 @@ async function successesAfter(db: Db, environmentIds: readonly string[], after: 
 
 /**
  * DORA-style figures for a range of deployments (by creation time): per bucket and for the
- * whole range. Buckets start at local midnight (or the hour) per `utcOffset`; empty ones are
- * included so a chart has an even x axis.
+ * whole range, with failure reasons, most active projects and top deployers. Buckets start at
+ * local midnight (or the hour, Monday, the 1st) per `utcOffset`; empty ones are included so a
+ * chart has an even x axis.
  */
 export async function deploymentMetrics(db: Db, q: MetricsQuery, now = Date.now()): Promise<MetricsSummary> {
   const r = range(q, now);
@@ -84,15 +93,15 @@ export async function deploymentMetrics(db: Db, q: MetricsQuery, now = Date.now(
     if (at !== undefined && at > i.startedAt) i.recoveredAt = at;
   }
 
-  const bucketOf = (t: number) => Math.floor((t + r.offsetMs) / r.size);
+  const bucketOf = (t: number) => r.buckets.index(t);
   const first = bucketOf(r.from);
   const last = bucketOf(r.to);
-  const buckets = Array.from({ length: last - first + 1 }, (_, i) => ({ deployments: [] as DeploymentFacts[], incidents: [] as typeof all, index: first + i }));
-  for (const d of deployments) buckets[bucketOf(d.createdAt) - first]?.deployments.push(d);
-  for (const i of all) buckets[bucketOf(i.first.createdAt) - first]?.incidents.push(i);
+  const slots = Array.from({ length: last - first + 1 }, (_, i) => ({ deployments: [] as DeploymentFacts[], incidents: [] as typeof all, index: first + i }));
+  for (const d of deployments) slots[bucketOf(d.createdAt) - first]?.deployments.push(d);
+  for (const i of all) slots[bucketOf(i.first.createdAt) - first]?.incidents.push(i);
 
   const totals = stats(deployments, all);
-  const days = (r.to - r.from + 1) / DAY;
+  const days = (r.to - r.from + 1) / DAY_MS;
   return {
     from: new Date(r.from).toISOString(),
     to: new Date(r.to).toISOString(),
@@ -103,6 +112,7 @@ export async function deploymentMetrics(db: Db, q: MetricsQuery, now = Date.now(
       deploysPerDay: Math.round((deployments.filter((d) => d.kind === 'deploy' && d.status === 'succeeded').length / days) * 1000) / 1000,
       openIncidents: all.filter((i) => i.recoveredAt === null).length,
     },
-    buckets: buckets.map((b) => ({ start: new Date(b.index * r.size - r.offsetMs).toISOString(), ...stats(b.deployments, b.incidents) })),
+    ...leaderboards(deployments),
+    buckets: slots.map((b) => ({ start: new Date(r.buckets.start(b.index)).toISOString(), ...stats(b.deployments, b.incidents) })),
   };
 }

@@ -29,6 +29,10 @@ export interface SeedDeployment {
   /** Seconds from creation to start (default 0) and from start to finish (omit: not finished). */
   waitS?: number;
   durationS?: number;
+  /** FailureInfo-shaped JSON of the failed step, the reason, and who asked. */
+  failure?: { stage: string; step: string; exitCode: number | null; error: string | null };
+  reason?: string;
+  requestedBy?: string;
 }
 
 export async function seedDeployments(db: Db, ids: { projectId: string; environmentId: string }, rows: readonly SeedDeployment[]): Promise<void> {
@@ -36,9 +40,22 @@ export async function seedDeployments(db: Db, ids: { projectId: string; environm
     const started = d.durationS === undefined && d.status !== 'running' ? null : d.createdAt + (d.waitS ?? 0) * 1000;
     const finished = d.durationS === undefined || started === null ? null : started + d.durationS * 1000;
     await db.execute({
-      sql: `INSERT INTO deployments (id, project_id, environment_id, kind, trigger, status, created_at, started_at, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      args: [d.id, ids.projectId, ids.environmentId, d.kind ?? 'deploy', d.trigger ?? (d.kind === 'rollback' ? 'rollback' : 'manual'), d.status, d.createdAt, started, finished],
+      sql: `INSERT INTO deployments (id, project_id, environment_id, kind, trigger, status, created_at, started_at, finished_at, failure, reason, requested_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      args: [
+        d.id,
+        ids.projectId,
+        ids.environmentId,
+        d.kind ?? 'deploy',
+        d.trigger ?? (d.kind === 'rollback' ? 'rollback' : 'manual'),
+        d.status,
+        d.createdAt,
+        started,
+        finished,
+        d.failure ? JSON.stringify({ serverId: 'srv', serverName: 'web1', lastLines: [], ...d.failure }) : null,
+        d.reason ?? null,
+        d.requestedBy ?? null,
+      ],
     });
   }
 }

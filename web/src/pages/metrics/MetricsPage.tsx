@@ -2,8 +2,8 @@ import { ProjectEnvFilter } from '../../components/ProjectEnvFilter.js';
 import { duration } from '../../components/format.js';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../components/ui.js';
 import { useApi } from '../../hooks/useApi.js';
-import { navigate, useLocation, withQuery } from '../../router/router.js';
-import { fetchMetrics, type MetricsFilters, type MetricsSummary } from './api.js';
+import { Link, navigate, useLocation, withQuery } from '../../router/router.js';
+import { fetchMetrics, METRICS_BUCKETS, type MetricsBucketSize, type MetricsFilters, type MetricsSummary } from './api.js';
 import { Lines, StackedBars, type Series } from './charts.js';
 import './metrics.css';
 
@@ -14,6 +14,8 @@ const STATUS_SERIES: Series[] = [
   { key: 'cancelled', label: 'Cancelled', color: 'var(--muted)' },
   { key: 'other', label: 'Other', color: 'var(--accent)' },
 ];
+
+const asBucket = (v: string | null): MetricsBucketSize => METRICS_BUCKETS.find((b) => b === v) ?? 'day';
 
 const localDate = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const seconds = (s: number | null) => (s === null ? '—' : duration(s * 1000));
@@ -28,7 +30,7 @@ export function MetricsPage() {
     environment: query.get('environment') ?? undefined,
     from: query.get('from') ?? localDate(new Date(today.getTime() - 29 * 86400_000)),
     to: query.get('to') ?? localDate(today),
-    bucket: query.get('bucket') === 'hour' ? 'hour' : 'day',
+    bucket: asBucket(query.get('bucket')),
   };
   const data = useApi(() => fetchMetrics(filters), [JSON.stringify(filters)]);
   const set = (changes: Partial<MetricsFilters>) => navigate(withQuery('/insights', { ...filters, ...changes }), { replace: true });
@@ -44,9 +46,11 @@ export function MetricsPage() {
         <label className="date-filter">
           To <input type="date" aria-label="To date" value={filters.to} onChange={(e) => e.target.value && set({ to: e.target.value })} />
         </label>
-        <select aria-label="Bucket" value={filters.bucket} onChange={(e) => set({ bucket: e.target.value === 'hour' ? 'hour' : 'day' })}>
+        <select aria-label="Bucket" value={filters.bucket} onChange={(e) => set({ bucket: asBucket(e.target.value) })}>
           <option value="day">Per day</option>
           <option value="hour">Per hour</option>
+          <option value="week">Per week</option>
+          <option value="month">Per month</option>
         </select>
       </section>
       {data.error ? (
@@ -66,7 +70,9 @@ function MetricsView({ m }: { m: MetricsSummary }) {
   const t = m.totals;
   const labels = m.buckets.map((b) => {
     const d = new Date(b.start);
-    return m.bucket === 'hour' ? `${String(d.getHours()).padStart(2, '0')}:00` : `${d.getMonth() + 1}/${d.getDate()}`;
+    if (m.bucket === 'hour') return `${String(d.getHours()).padStart(2, '0')}:00`;
+    if (m.bucket === 'month') return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+    return `${d.getMonth() + 1}/${d.getDate()}`;
   });
   const statusRows = m.buckets.map((b) => {
     const s = b.byStatus;
@@ -78,7 +84,7 @@ function MetricsView({ m }: { m: MetricsSummary }) {
       <section className="metric-tiles" aria-label="Totals">
         <Tile label="Deployments" value={String(t.deployments)} hint={`${t.deploysPerDay} successful per day`} />
         <Tile label="Success rate" value={percent(t.successRate)} hint="of finished deploys" />
-        <Tile label="Duration p50 / p95" value={`${seconds(t.durationP50Seconds)} / ${seconds(t.durationP95Seconds)}`} />
+        <Tile label="Duration p50 / p95" value={`${seconds(t.durationP50Seconds)} / ${seconds(t.durationP95Seconds)}`} hint={`mean ${seconds(t.durationMeanSeconds)}`} />
         <Tile label="Mean time to recovery" value={seconds(t.mttrSeconds)} hint={`${t.recoveries} recovered${t.openIncidents ? `, ${t.openIncidents} still failing` : ''}`} />
         <Tile label="Rollbacks" value={String(t.rollbacks)} />
       </section>
@@ -109,7 +115,61 @@ function MetricsView({ m }: { m: MetricsSummary }) {
           <Lines title="Mean time to recovery" labels={labels} rows={m.buckets.map((b) => ({ mttr: b.mttrSeconds }))} series={[{ key: 'mttr', label: 'MTTR (by failure date)', color: 'var(--red)' }]} format={seconds} />
         </section>
       </div>
+      <Leaderboards m={m} />
     </>
+  );
+}
+
+/** Where deployments fail, and who and what deploys most. */
+function Leaderboards({ m }: { m: MetricsSummary }) {
+  return (
+    <div className="metric-charts">
+      <section className="card" aria-label="Failure reasons">
+        <h2>Failure reasons</h2>
+        {m.failureReasons.length === 0 ? (
+          <p className="muted">No failures in this range.</p>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr><th>Stage</th><th>Error</th><th>Count</th><th>Latest</th></tr>
+            </thead>
+            <tbody>
+              {m.failureReasons.map((r) => (
+                <tr key={`${r.stage ?? ''}:${r.error}`}>
+                  <td>{r.stage ?? 'before any step'}</td>
+                  <td className="mono">{r.error}</td>
+                  <td>{r.count}</td>
+                  <td><Link to={`/deployments/${r.lastDeploymentId}`}>{r.lastDeploymentId}</Link></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section className="card" aria-label="Most active projects">
+        <h2>Most active projects</h2>
+        <table className="table">
+          <tbody>
+            {m.topProjects.map((p) => (
+              <tr key={p.projectId}><td>{p.projectName}</td><td>{p.deployments}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section className="card" aria-label="Top deployers">
+        <h2>Top deployers</h2>
+        <table className="table">
+          <thead>
+            <tr><th>Who</th><th>Deployments</th><th>Failed</th></tr>
+          </thead>
+          <tbody>
+            {m.topDeployers.map((w) => (
+              <tr key={w.who}><td>{w.who}</td><td>{w.deployments}</td><td>{w.failed}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
   );
 }
 

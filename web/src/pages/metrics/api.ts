@@ -8,6 +8,7 @@ export interface MetricsStats {
   successRate: number | null;
   durationP50Seconds: number | null;
   durationP95Seconds: number | null;
+  durationMeanSeconds: number | null;
   rollbacks: number;
   recoveries: number;
   mttrSeconds: number | null;
@@ -16,10 +17,16 @@ export interface MetricsStats {
 export interface MetricsSummary {
   from: string;
   to: string;
-  bucket: 'day' | 'hour';
+  bucket: MetricsBucketSize;
   totals: MetricsStats & { deploysPerDay: number; openIncidents: number };
   buckets: (MetricsStats & { start: string })[];
+  failureReasons: { stage: string | null; error: string; count: number; lastDeploymentId: string }[];
+  topProjects: { projectId: string; projectName: string; deployments: number }[];
+  topDeployers: { who: string; deployments: number; failed: number }[];
 }
+
+export const METRICS_BUCKETS = ['hour', 'day', 'week', 'month'] as const;
+export type MetricsBucketSize = (typeof METRICS_BUCKETS)[number];
 
 export interface MetricsFilters {
   project?: string;
@@ -27,7 +34,7 @@ export interface MetricsFilters {
   /** Local dates, YYYY-MM-DD. */
   from?: string;
   to?: string;
-  bucket?: 'day' | 'hour';
+  bucket?: MetricsBucketSize;
 }
 
 /** Dates are the browser's days: the offset tells the server where they start. */
