@@ -57,6 +57,8 @@ describe('Metrics page', () => {
     // Four SVG charts; the stacked bars hold one rect per non-zero status in a bucket.
     expect(await page.locator('figure.chart svg').count()).toBe(4);
     expect(await page.locator('svg[aria-label^="Deployments per day"] rect').count()).toBe(4);
+    await page.getByRole('heading', { name: 'Top deployers' }).waitFor();
+    await page.getByRole('heading', { name: 'Failure reasons' }).waitFor();
     await screenshot(page, 'metrics');
 
     await page.getByLabel('Project').selectOption('blog');

@@ -124,7 +124,7 @@ function MetricsView({ m }: { m: MetricsSummary }) {
 function Leaderboards({ m }: { m: MetricsSummary }) {
   return (
     <div className="metric-charts">
-      <section className="card" aria-label="Failure reasons">
+      <section className="card">
         <h2>Failure reasons</h2>
         {m.failureReasons.length === 0 ? (
           <p className="muted">No failures in this range.</p>
@@ -146,7 +146,7 @@ function Leaderboards({ m }: { m: MetricsSummary }) {
           </table>
         )}
       </section>
-      <section className="card" aria-label="Most active projects">
+      <section className="card">
         <h2>Most active projects</h2>
         <table className="table">
           <tbody>
@@ -156,7 +156,7 @@ function Leaderboards({ m }: { m: MetricsSummary }) {
           </tbody>
         </table>
       </section>
-      <section className="card" aria-label="Top deployers">
+      <section className="card">
         <h2>Top deployers</h2>
         <table className="table">
           <thead>
