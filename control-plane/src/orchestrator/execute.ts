@@ -179,7 +179,10 @@ export class Orchestrator {
       return 'finished';
     }
     const failure = failedStep && !failedStep.out.ok ? await this.failureInfo(failedStep.out.row, failedStep.out.result) : null;
-    const where = failure ? `step "${failure.step}" (${failure.stage}) on server "${failure.serverName}" ${failure.exitCode !== null ? `exited with code ${failure.exitCode}` : `failed${failure.error ? `: ${failure.error}` : ''}`}` : 'a step failed';
+    const said = failure ? errorLine(failure.lastLines) : null;
+    const where = failure
+      ? `step "${failure.step}" (${failure.stage}) on server "${failure.serverName}" ${failure.exitCode !== null ? `exited with code ${failure.exitCode}${said ? `: ${said}` : ''}` : `failed${failure.error ? `: ${failure.error}` : ''}`}`
+      : 'a step failed';
     const rollsBack = afterActivation && dep.options.autoRollback && dep.kind === 'deploy';
     const untouched = !afterActivation
       ? '; the live release was not changed'
@@ -217,4 +220,16 @@ export class Orchestrator {
     await d.publish.status({ ...dep, status, reason });
     await d.publish.queue(dep.projectId);
   }
+}
+
+/**
+ * The line of a failed command's output that says why (a migration's SQL error, a compiler's
+ * message): the last one naming an error, else the last non-empty one; cut to stay a reason.
+ */
+export function errorLine(lines: readonly string[]): string | null {
+  const text = lines.map((l) => l.trim()).filter((l) => l.length > 0);
+  const reversed = [...text].reverse();
+  const pick = reversed.find((l) => /SQLSTATE/.test(l)) ?? reversed.find((l) => /error|exception|fatal|failed/i.test(l)) ?? text.at(-1);
+  if (!pick) return null;
+  return pick.length > 500 ? `${pick.slice(0, 500)}…` : pick;
 }

@@ -87,23 +87,32 @@ describe('planDeployment: other presets', () => {
       ...over,
     });
 
-  it('laravel: composer, migrate, optimize:clear, php-fpm reload, shared storage', () => {
+  it('laravel: composer, caches built before the switch, migrate, php-fpm reload and queue:restart, shared storage', () => {
     const steps = stepsOf(laravel());
     expect(outline(steps)).toEqual([
       'fetch/main:git.sync git fetch main and check out abc1234def56',
       'link/main:release.link link shared paths, write .env, reuse dependencies',
-      'install/main:exec composer install --no-dev --optimize-autoloader --no-interaction',
+      'install/main:exec composer install --no-dev --prefer-dist --optimize-autoloader --no-interaction',
+      'build/main:exec php artisan storage:link',
+      'build/main:exec php artisan config:cache',
+      'build/main:exec php artisan route:cache',
+      'build/main:exec php artisan view:cache',
       'migrate/main:exec php artisan migrate --force',
       'activate/main:release.activate switch current to 20260101120000-abc1234',
-      'cache/main:exec php artisan optimize:clear',
       'restart/main:exec sudo -n systemctl reload php-fpm',
+      'restart/main:exec php artisan queue:restart',
       'healthcheck/main:health.check health check http://127.0.0.1:8080/up',
       'cleanup/main:release.prune prune old releases (keep 10)',
     ]);
     expect(steps[1]!.spec).toMatchObject({ sharedPaths: ['storage'], reuse: [{ path: 'vendor', lockfile: 'composer.lock' }] });
     expect(steps[2]!.skipWhenReused).toBe('vendor');
-    expect(argvOf(steps[6])).toEqual(['sh', '-c', 'sudo -n systemctl reload php-fpm']);
-    expect(steps[7]!.spec).not.toHaveProperty('slot');
+    expect(argvOf(steps[9])).toEqual(['sudo', '-n', 'systemctl', 'reload', 'php-fpm']);
+    expect(steps[11]!.spec).not.toHaveProperty('slot');
+  });
+
+  it('laravel: the php-fpm service is a setting (named per PHP version on Debian)', () => {
+    const steps = stepsOf(laravel({ environment: { ...nodeInput().environment, port: 8080, settings: { phpFpmService: 'php8.2-fpm' } } }));
+    expect(argvOf(steps.find((s) => s.stage === 'restart'))).toEqual(['sudo', '-n', 'systemctl', 'reload', 'php8.2-fpm']);
   });
 
   it('laravel: migrations run only on the first server', () => {

@@ -34,6 +34,14 @@ export function nodeTooling(rootFiles: readonly string[]): NodeTooling | null {
   return null;
 }
 
+/** The php-fpm unit most distributions name without a version; Debian and Ubuntu name it `php8.2-fpm` (setting `phpFpmService`). */
+export const DEFAULT_PHP_FPM_SERVICE = 'php-fpm';
+
+/** `systemctl reload` sends php-fpm SIGUSR2: a graceful restart of its workers. */
+export function phpFpmReload(service: string): Command {
+  return { argv: ['sudo', '-n', 'systemctl', 'reload', service] };
+}
+
 export interface PresetDefaults {
   settings: PipelineSettings;
   /** Dependency directories reused from the live release when their lockfile is unchanged. */
@@ -52,7 +60,7 @@ function nodeParts(facts: RepoFacts): { install: Command[]; build: Command[]; re
  * The lowest layer of settings (preset < console < devflow.yml). Commands here are argv arrays:
  * they are ours, not the user's, so no shell is involved.
  */
-export function presetDefaults(preset: Preset, facts: RepoFacts): PresetDefaults {
+export function presetDefaults(preset: Preset, facts: RepoFacts, phpFpmService = DEFAULT_PHP_FPM_SERVICE): PresetDefaults {
   switch (preset) {
     case 'node': {
       const node = nodeParts(facts);
@@ -65,17 +73,22 @@ export function presetDefaults(preset: Preset, facts: RepoFacts): PresetDefaults
       // Front-end assets (Vite) are built when the repository has a Node lockfile and a build script.
       const node = nodeParts(facts);
       const composer: Command[] = facts.rootFiles.includes('composer.json')
-        ? [{ argv: ['composer', 'install', '--no-dev', '--optimize-autoloader', '--no-interaction'] }]
+        ? [{ argv: ['composer', 'install', '--no-dev', '--prefer-dist', '--optimize-autoloader', '--no-interaction'] }]
         : [];
+      const artisan = (...args: string[]): Command => ({ argv: ['php', 'artisan', ...args] });
       return {
         settings: {
           install: [...composer, ...node.install],
-          build: node.build,
-          migrate: { argv: ['php', 'artisan', 'migrate', '--force'] },
-          downMigrate: { argv: ['php', 'artisan', 'migrate:rollback', '--force'] },
-          cache: { argv: ['php', 'artisan', 'optimize:clear'] },
-          // php-fpm's unit is named per PHP version on most systems; set `restart` to yours.
-          restart: 'sudo -n systemctl reload php-fpm',
+          // The caches are built in the new release before it goes live (as Deployer and Envoyer do):
+          // config:cache bakes this release's paths and .env, so the first request after the switch is
+          // already served warm, and a cache that fails to build fails the deployment with nothing live changed.
+          build: [...node.build, artisan('storage:link'), artisan('config:cache'), artisan('route:cache'), artisan('view:cache')],
+          migrate: artisan('migrate', '--force'),
+          downMigrate: artisan('migrate:rollback', '--force'),
+          cache: false,
+          // A graceful reload lets PHP-FPM's workers finish their requests (process_control_timeout) and
+          // empties the opcache; queue workers pick up the new code only after queue:restart.
+          restart: [phpFpmReload(phpFpmService), artisan('queue:restart')],
           start: false,
           envFile: '.env',
           sharedPaths: ['storage'],

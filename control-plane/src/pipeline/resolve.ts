@@ -48,7 +48,8 @@ const list = (value: Command | Command[] | false | null | undefined): Command[] 
 export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
   const repo = input.repoConfig ? settingsFor(input.repoConfig, input.environment) : {};
   const preset = repo.preset ?? input.console.preset ?? input.preset;
-  const defaults = presetDefaults(preset, input.facts);
+  const phpFpmService = repo.phpFpmService ?? input.console.phpFpmService;
+  const defaults = presetDefaults(preset, input.facts, phpFpmService);
   const s = mergeSettings(mergeSettings(defaults.settings, input.console), repo);
 
   const commands = Object.fromEntries(COMMAND_STAGES.map((stage) => [stage, list(s[stage])])) as Record<CommandStage, Command[]>;

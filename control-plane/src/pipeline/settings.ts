@@ -66,6 +66,8 @@ const settingsShape = {
   /** Undoes the last migration on rollback, when the rollback asks for it (e.g. `php artisan migrate:rollback --force`). */
   downMigrate: z.union([Command, z.literal(false), z.null()]).optional(),
   hooks: stageKeys(Hooks).optional(),
+  /** The php-fpm service the laravel preset reloads after the switch (Debian/Ubuntu: `php8.2-fpm`; default `php-fpm`). */
+  phpFpmService: z.string().regex(/^[A-Za-z0-9@._-]+$/, 'a systemd unit name').max(255).optional(),
   /** Paths kept across releases in `shared/` and linked into each release. */
   sharedPaths: z.array(RelPath).max(100).optional(),
   /** Name of the env file written from the environment's variables; `false` = none. */
