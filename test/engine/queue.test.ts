@@ -114,6 +114,27 @@ describe('queue', () => {
     expect(await served(a)).toMatch(/^version=q3/);
   });
 
+  it('merges only a request with the same commit, servers and options; says so to the second requester (issue 16 item 1)', async () => {
+    closeGate();
+    const running = await deploy({ commit: version('m0') });
+    await waitBuilding(running.deployment.id);
+    const c = version('m1');
+    const toA = await deploy({ commit: c, serverIds: [a.id] });
+    const toB = await deploy({ commit: c, serverIds: [b.id] });
+    const plain = await deploy({ commit: c });
+    const skipping = await deploy({ commit: c, skipMigrations: true });
+    expect([toA.outcome, toB.outcome, plain.outcome, skipping.outcome]).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect(new Set([toA, toB, plain, skipping].map((x) => x.deployment.id)).size).toBe(4);
+    const again = await api.call<{ deployment: DeploymentView; outcome: string; message: string }>('POST', `${base}/deployments`, { commit: c, serverIds: [b.id] });
+    expect(again.status).toBe(200);
+    expect(again.body.outcome).toBe('merged');
+    expect(again.body.deployment.id).toBe(toB.deployment.id);
+    expect(again.body.message).toBe(`merged into ${toB.deployment.id}: the queued deployment of ${c.slice(0, 12)} with the same servers and options`);
+    for (const x of [toA, toB, plain, skipping]) await api.call('POST', `/api/deployments/${x.deployment.id}/cancel`);
+    openGate();
+    expect((await waitFinal(api, running.deployment.id)).status).toBe('succeeded');
+  });
+
   it('cancels a running deployment: the step is killed on the agent and the live release is untouched', async () => {
     closeGate();
     const live = await served(a);
@@ -178,7 +199,7 @@ describe('history', () => {
     const all = await api.call<Page>('GET', '/api/projects/queue/deployments?limit=200');
     expect(all.body.total).toBeGreaterThanOrEqual(10);
     const cancelled = await api.call<Page>('GET', '/api/deployments?status=cancelled&project=queue');
-    expect(cancelled.body.items.length).toBe(2);
+    expect(cancelled.body.items.length).toBe(6); // two here, four in the merge test
     expect(cancelled.body.items.every((d) => d.status === 'cancelled')).toBe(true);
     const search = await api.call<Page>('GET', '/api/deployments?q=FEATURE-X');
     expect(search.body.items.map((d) => d.commit?.message)).toEqual(['release feature-x']);

@@ -51,6 +51,26 @@ export interface RequestDeps {
 export interface RequestOutcome {
   deployment: Deployment;
   outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
+  /** For `merged`: what happened, in words for the requester ("merged into dep_… …"). */
+  message?: string;
+}
+
+/**
+ * Two requests are one deployment only when running either would do exactly the same: same branch,
+ * same servers and same options (a request for web2 is not served by one for web3, a plain one not
+ * by one that skips migrations).
+ */
+export function sameRequest(a: Pick<Deployment, 'branch' | 'options'>, b: Pick<NewDeployment, 'branch' | 'options'>): boolean {
+  const key = (x: { branch: string | null; options: Deployment['options'] }) =>
+    JSON.stringify([
+      x.branch,
+      Boolean(x.options.skipMigrations),
+      Boolean(x.options.skipCache),
+      Boolean(x.options.force),
+      Boolean(x.options.autoRollback),
+      [...(x.options.serverIds ?? [])].sort(),
+    ]);
+  return key(a) === key(b);
 }
 
 /**
@@ -102,11 +122,13 @@ export class DeploymentRequests {
     // A schedule tick or a push that asks again for a commit still waiting for approval joins that
     // request (not one more to approve per tick); a person's request stays their own, as the
     // requester cannot approve it.
-    const duplicate = await d.store.waitingDuplicate(env.id, commit.sha, 'deploy', byPerson ? ['queued'] : ['queued', 'pending_approval']);
+    const waiting = await d.store.waitingForCommit(env.id, commit.sha, 'deploy', byPerson ? ['queued'] : ['queued', 'pending_approval']);
+    const duplicate = waiting.find((w) => sameRequest(w, base));
     if (duplicate) {
       const what = duplicate.status === 'queued' ? 'queued deployment' : 'deployment waiting for approval';
       await d.log.write(duplicate.id, `a second request for ${commit.sha.slice(0, 12)} (${trigger}, by ${actor}) was merged into this ${what}`);
-      return { deployment: duplicate, outcome: 'merged' };
+      const message = `merged into ${duplicate.id}: the ${what} of ${commit.sha.slice(0, 12)} with the same servers and options`;
+      return { deployment: duplicate, outcome: 'merged', message };
     }
     return this.queue(actor, env, base, input.serverIds);
   }

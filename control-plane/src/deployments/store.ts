@@ -86,12 +86,18 @@ export class DeploymentStore {
 
   /** A queued deployment of the same commit to the same environment (merged instead of queued twice). */
   /** The oldest deployment of this commit that has not started yet, in one of `statuses`. */
-  async waitingDuplicate(environmentId: string, sha: string, kind: DeploymentKind, statuses: readonly DeploymentStatus[]): Promise<Deployment | null> {
-    const row = (await this.db.execute({
-      sql: `SELECT id FROM deployments WHERE environment_id = ? AND commit_sha = ? AND kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at LIMIT 1`,
+  /** Waiting deployments of this commit, oldest first (the caller picks one with the same targets and options). */
+  async waitingForCommit(environmentId: string, sha: string, kind: DeploymentKind, statuses: readonly DeploymentStatus[]): Promise<Deployment[]> {
+    const rs = await this.db.execute({
+      sql: `SELECT id FROM deployments WHERE environment_id = ? AND commit_sha = ? AND kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY created_at`,
       args: [environmentId, sha, kind, ...statuses],
-    })).rows[0];
-    return row ? this.find(String(row.id)) : null;
+    });
+    const found: Deployment[] = [];
+    for (const row of rs.rows) {
+      const d = await this.find(String(row.id));
+      if (d) found.push(d);
+    }
+    return found;
   }
 
   async projectsWithQueued(): Promise<string[]> {

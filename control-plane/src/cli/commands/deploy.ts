@@ -10,6 +10,7 @@ const p = encodeURIComponent;
 interface Outcome {
   deployment: { id: string; status: string; reason: string | null; position: number | null; failure: null };
   outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
+  message?: string;
 }
 
 /** `--server` takes names or ids; the API takes ids. */
@@ -32,7 +33,8 @@ async function report(client: ApiClient, ctx: Parameters<Command['run']>[1], out
   }
   if (!values.follow) {
     if (values.json) ctx.out(json(out));
-    else ctx.out(`${what} ${d.id} ${out.outcome === 'merged' ? 'merged into the one already queued' : d.status}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
+    else if (out.outcome === 'merged') ctx.out(`${what} ${out.message ?? `merged into ${d.id}`}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
+    else ctx.out(`${what} ${d.id} ${d.status}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
     return 0;
   }
   if (!values.json) ctx.err(`${what} ${d.id} ${out.outcome}; following its log\n`);
