@@ -99,7 +99,7 @@ export async function buildWorld(): Promise<World & { close(): Promise<void> }> 
   if (env.status !== 201) throw new Error(`create environment: ${env.status} ${JSON.stringify(env.body)}`);
   const hook = await admin.call<{ url: string; secret: string }>('POST', '/api/projects/shop/webhook');
 
-  const headers = { anonymous: { 'content-type': 'application/json' } } as Record<Who, Record<string, string>>;
+  const headers = { anonymous: { 'content-type': 'application/json' } } as unknown as Record<Who, Record<string, string>>;
   const as = { anonymous: new Api(cp.url, headers.anonymous) } as Record<Who, Api>;
   for (const role of ROLES) {
     const email = `${role}@bad-input.local`;
