@@ -181,4 +181,67 @@ class Broken extends Migration {
     expect(dep.reason).toMatch(/the live release was not changed/);
     expect((await get('/')).text).toContain('code=v1 view=v1');
   }, 150_000);
+
+  it('five deployments, each with a new migration, under wrk: zero failed requests and every response wholly one release', async () => {
+    const { rmSync } = await import('node:fs');
+    rmSync(join(repo, 'database/migrations/2026_02_01_000000_broken.php'));
+    const lua = join(work, 'check.lua');
+    writeFileSync(lua, `
+threads = {}
+function setup(t) table.insert(threads, t) end
+function init() mixed = 0; non200 = 0 end
+function response(status, headers, body)
+  if status ~= 200 then non200 = non200 + 1; return end
+  local code = body:match("code=(v%d+)")
+  if code == nil or body:match("view=(v%d+)") ~= code or body:match("config=(v%d+)") ~= code or headers["X-Release"] ~= code then mixed = mixed + 1 end
+end
+function done(s)
+  local m, n = 0, 0
+  for _, t in ipairs(threads) do m = m + t:get("mixed"); n = n + t:get("non200") end
+  local e = s.errors
+  io.write(string.format("DEVFLOW requests=%d mixed=%d non200=%d errors=%d\\n", s.requests, m, n, e.connect + e.read + e.write + e.timeout + e.status))
+end
+`);
+    const wrk = spawn('wrk', ['-t2', '-c8', '-d300s', '--timeout', '20s', '-s', lua, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    wrk.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<void>((r) => wrk.once('exit', () => r()));
+    try {
+      for (let n = 2; n <= 6; n++) {
+        const v = `v${n}`;
+        const ctl = join(repo, 'app/Http/Controllers/ReleaseController.php');
+        writeFileSync(ctl, readFileSync(ctl, 'utf8').replace(/RELEASE = 'v\d+'/, `RELEASE = '${v}'`));
+        const view = join(repo, 'resources/views/release.blade.php');
+        writeFileSync(view, readFileSync(view, 'utf8').replace(/view=v\d+/, `view=${v}`));
+        const cfg = join(repo, 'config/app.php');
+        writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/'release' => 'v\d+'/, `'release' => '${v}'`));
+        writeFileSync(join(repo, `database/migrations/2026_03_0${n}_000000_create_table_${v}.php`), `<?php
+use Illuminate\\Database\\Migrations\\Migration;
+use Illuminate\\Database\\Schema\\Blueprint;
+use Illuminate\\Support\\Facades\\Schema;
+class CreateTable${v.toUpperCase()} extends Migration {
+    public function up() { Schema::create('table_${v}', function (Blueprint $t) { $t->id(); }); }
+    public function down() { Schema::dropIfExists('table_${v}'); }
+}
+`);
+        git(repo, 'add', '-A');
+        git(repo, 'commit', '-q', '-m', v);
+        // The first one follows the failed deployment above, which needs `force`.
+        const res = await api.call<{ deployment: { id: string } }>('POST', `${base}/deployments`, n === 2 ? { force: true } : {});
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        const dep = await waitFinal(api, res.body.deployment.id, 120_000);
+        expect(dep.status, dep.reason ?? '').toBe('succeeded');
+        expect((await get('/')).text).toContain(`code=${v} view=${v} config=${v}`);
+      }
+    } finally {
+      wrk.kill('SIGINT');
+      await exited;
+    }
+    const m = /DEVFLOW requests=(\d+) mixed=(\d+) non200=(\d+) errors=(\d+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    console.log(`laravel five deployments under wrk: ${m![0]}`);
+    expect(Number(m![1])).toBeGreaterThan(100);
+    expect({ mixed: Number(m![2]), non200: Number(m![3]), errors: Number(m![4]) }).toEqual({ mixed: 0, non200: 0, errors: 0 });
+    expect(mysql(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${database}' AND table_name LIKE 'table_v%'`)).toBe('5');
+  }, 400_000);
 });
