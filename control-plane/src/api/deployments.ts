@@ -12,7 +12,7 @@ import { currentUser, requireAction, requireAuth, requireRole } from './middlewa
 import { ReleaseMarks } from '../deployments/release-marks.js';
 import { streamLimiterFor } from './stream-limit.js';
 
-const MarkInput = z.object({ reason: z.string().trim().min(1, 'say why this release may be rolled back to').max(500) }).strict();
+export const MarkInput = z.object({ reason: z.string().trim().min(1, 'say why this release may be rolled back to').max(500) }).strict();
 
 const LogQuery = z.object({
   format: z.enum(['text', 'json']).default('text'),

@@ -8,11 +8,11 @@ import { readJson, type AppEnv } from './env.js';
 import { currentUser, requireRole } from './middleware.js';
 
 const CreateUser = z.object({ email: EmailAddress, password: NewPassword, role: z.enum(ROLES) }).strict();
-const UpdateUser = z
+export const UpdateUser = z
   .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((v) => v.role !== undefined || v.disabled !== undefined, 'give role and/or disabled');
-const ResetPassword = z.object({ password: NewPassword }).strict();
+export const ResetPassword = z.object({ password: NewPassword }).strict();
 
 /**
  * /api/users: admins manage users (action `user.manage` in auth/actions.ts): list, create, change

@@ -8,6 +8,8 @@ import { CreateNotification, TestNotification, UpdateNotification } from '../not
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
 import { AuditFilterQuery, AuditListQuery } from '../api/audit.js';
+import { MarkInput } from '../api/deployments.js';
+import { ResetPassword, UpdateUser } from '../api/users.js';
 import * as Q from './requests.js';
 import * as R from './schemas.js';
 
@@ -48,6 +50,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/audit/export', summary: 'The whole audit log (same filters) as JSON lines, oldest first', tag: 'audit', roles: [], query: AuditFilterQuery, responses: { 200: { contentType: 'application/x-ndjson', description: 'one JSON object per line: id, at, actor, action, target, details' } } },
   { method: 'get', path: '/api/users', summary: 'Users', tag: 'users', roles: [], responses: { 200: z.object({ users: z.array(R.User) }) } },
   { method: 'post', path: '/api/users', summary: 'Create a user with a role', tag: 'users', roles: [], body: Q.CreateUser, responses: { 201: z.object({ user: R.User }) } },
+  { method: 'patch', path: '/api/users/:id', summary: 'Change a user\'s role, or disable/enable them (their sessions end, their tokens stop at once)', tag: 'users', roles: [], body: UpdateUser, responses: { 200: z.object({ user: R.User }) } },
+  { method: 'delete', path: '/api/users/:id', summary: 'Delete a user (not yourself, not the last enabled admin)', tag: 'users', roles: [], responses: { 204: null } },
+  { method: 'post', path: '/api/users/:id/password', summary: 'Reset a user\'s password (their sessions end)', tag: 'users', roles: [], body: ResetPassword, responses: { 200: z.object({ ok: z.literal(true), sessionsEnded: z.boolean() }) } },
+  { method: 'get', path: '/api/users/:id/tokens', summary: "A user's API tokens", tag: 'users', roles: [], responses: { 200: z.object({ tokens: z.array(R.ApiToken) }) } },
+  { method: 'delete', path: '/api/users/:id/tokens/:tokenId', summary: "Revoke one of a user's API tokens", tag: 'users', roles: [], responses: { 204: null } },
 
   { method: 'get', path: '/api/servers', summary: 'Servers', tag: 'servers', responses: { 200: z.object({ servers: z.array(R.Server) }) } },
   { method: 'post', path: '/api/servers', summary: 'Add a server; returns the one-command install line', tag: 'servers', roles: maintainer, body: Q.CreateServer, responses: { 201: R.CreatedServer } },
@@ -100,6 +107,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: `${env}/deployments`, summary: 'Deploy (branch or commit, skip migrations/cache, force, server subset)', tag: 'deployments', roles: deployer, body: DeployOptions, responses: { 200: R.DeployOutcome, 201: R.DeployOutcome } },
   { method: 'post', path: `${env}/rollback`, summary: 'Roll back to a release still on disk', tag: 'deployments', roles: deployer, body: RollbackOptions, responses: { 201: R.DeployOutcome } },
   { method: 'get', path: `${env}/releases`, summary: 'Releases on disk: per server (releases) and one row per release with commit, deployer and variables snapshot (byRelease)', tag: 'deployments', query: Q.ReleasesQuery, responses: { 200: z.object({ releases: z.array(R.Release), byRelease: z.array(R.ReleaseRow) }) } },
+  { method: 'post', path: `${env}/releases/:release/mark`, summary: 'Mark a release that never went live (or went bad) as a rollback target, with a reason', tag: 'deployments', roles: maintainer, body: MarkInput, responses: { 200: z.object({ mark: z.record(z.string(), z.unknown()) }) } },
+  { method: 'delete', path: `${env}/releases/:release/mark`, summary: 'Remove a rollback-target mark', tag: 'deployments', roles: maintainer, responses: { 204: null } },
   { method: 'get', path: '/api/projects/:project/deployments', summary: "A project's deployment history", tag: 'deployments', query: HistoryQuery, responses: { 200: R.DeploymentPage } },
   { method: 'get', path: '/api/projects/:project/queue', summary: "A project's running and queued deployments", tag: 'queue', responses: { 200: z.object({ queue: z.array(R.Deployment) }) } },
   { method: 'post', path: '/api/projects/:project/queue/reorder', summary: 'Reorder queued deployments (admins)', tag: 'queue', roles: [], body: Q.Reorder, responses: { 200: z.object({ queue: z.array(R.Deployment) }) } },
