@@ -301,6 +301,13 @@ describe('console: approvals, schedules, slots, webhooks, notifications', () => 
     await row.waitFor({ state: 'detached' });
     expect((await api<{ users: { email: string }[] }>('GET', '/api/users')).users.map((u) => u.email)).not.toContain(email);
 
+    // Own tokens: one made in the form with a 30-day expiry is listed with its date.
+    await page.getByLabel('Token name').fill('ci-expiring');
+    await page.getByLabel('Token expiry').selectOption('30');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const expires = new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    await page.getByRole('listitem').filter({ hasText: 'ci-expiring' }).getByText(new RegExp(`expires (${expires}|${new Date(Date.now() + 31 * 24 * 3600 * 1000).toISOString().slice(0, 10)})`)).waitFor();
+
     // The audit log section: what was just done is there; a filter narrows it; the export link carries the filter.
     await page.reload();
     const audit = page.getByRole('table', { name: 'Audit log' });

@@ -23,7 +23,7 @@ export function authenticate(sessions: SessionService, tokens: ApiTokenService, 
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       const user = m?.[1] ? await tokens.resolve(m[1]) : null;
-      if (!user) throw new AppError('UNAUTHENTICATED', 'the API token is unknown or revoked');
+      if (!user) throw new AppError('UNAUTHENTICATED', 'the API token is unknown, expired or revoked');
       c.set('user', user);
       c.set('authMethod', 'token');
       return next();

@@ -12,25 +12,32 @@ export interface ApiTokenInfo {
   name: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** Epoch ms after which the token is refused; null = never expires. */
+  expiresAt: number | null;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 /** API tokens for the CLI and CI: shown once, stored as SHA-256, sent as `Authorization: Bearer`. */
 export class ApiTokenService {
   constructor(private readonly db: Db) {}
 
-  async create(userId: string, name: string): Promise<{ id: string; token: string }> {
+  /** `expiresInDays` undefined: the token never expires (a CI secret should expire; the console proposes 90 days). */
+  async create(userId: string, name: string, expiresInDays?: number): Promise<{ id: string; token: string; expiresAt: number | null }> {
     const id = newId('tok');
     const token = `${PREFIX}${randomToken()}`;
+    const now = Date.now();
+    const expiresAt = expiresInDays === undefined ? null : now + expiresInDays * DAY_MS;
     await this.db.execute({
-      sql: 'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-      args: [id, userId, name, sha256(token), Date.now()],
+      sql: 'INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      args: [id, userId, name, sha256(token), now, expiresAt],
     });
-    return { id, token };
+    return { id, token, expiresAt };
   }
 
   async list(userId: string): Promise<ApiTokenInfo[]> {
     const rs = await this.db.execute({
-      sql: 'SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at',
+      sql: 'SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at',
       args: [userId],
     });
     return rs.rows.map((r) => ({
@@ -38,6 +45,7 @@ export class ApiTokenService {
       name: String(r.name),
       createdAt: Number(r.created_at),
       lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at),
     }));
   }
 
@@ -61,8 +69,8 @@ export class ApiTokenService {
     const hash = sha256(token);
     const rs = await this.db.execute({
       sql: `SELECT u.id, u.email, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-            WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0`,
-      args: [hash],
+            WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.disabled = 0`,
+      args: [hash, Date.now()],
     });
     const row = rs.rows[0];
     if (!row) return null;

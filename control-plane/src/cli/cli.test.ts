@@ -81,7 +81,7 @@ describe('devflow CLI: usage and exit codes', () => {
     const notLoggedIn = await cli(['projects', 'list'], {});
     expect([notLoggedIn.code, notLoggedIn.err]).toEqual([3, expect.stringContaining('not logged in: run `devflow login`')]);
     const badToken = await cli(['projects', 'list'], { DEVFLOW_URL: cp.url, DEVFLOW_TOKEN: 'nope' });
-    expect([badToken.code, badToken.err]).toEqual([3, expect.stringContaining('the API token is unknown or revoked')]);
+    expect([badToken.code, badToken.err]).toEqual([3, expect.stringContaining('the API token is unknown, expired or revoked')]);
     const missing = await cli(['projects', 'show', 'ghost']);
     expect([missing.code, missing.err]).toEqual([3, 'devflow projects: project "ghost" does not exist\n']);
     const unreachable = await cli(['projects', 'list'], { DEVFLOW_URL: 'http://127.0.0.1:1', DEVFLOW_TOKEN: 'x' });

@@ -9,7 +9,7 @@ import { Labels, ServerName } from '../servers/types.js';
  * CreateProject, HistoryQuery, ...) are imported from their modules instead.
  */
 export const Login = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
-export const CreateToken = z.object({ name: z.string().trim().min(1).max(100) });
+export { CreateToken } from '../api/tokens.js';
 export const CreateUser = z.object({ email: EmailAddress, password: z.string().min(12).max(1024), role: z.enum(ROLES) });
 export const CreateServer = z.object({ name: ServerName, labels: Labels.optional() });
 export const PatchServer = z.object({ name: ServerName.optional(), labels: Labels.optional() }).strict();

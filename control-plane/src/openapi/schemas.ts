@@ -21,7 +21,7 @@ export const ErrorBody = z.object({
 
 export const User = z.looseObject({ id: z.string(), email: z.string(), role: z.enum(ROLES), createdAt: ms.optional() });
 export const Me = z.object({ user: User, authMethod: z.enum(['session', 'token']).optional() });
-export const ApiToken = z.looseObject({ id: z.string(), name: z.string(), createdAt: ms, lastUsedAt: optMs });
+export const ApiToken = z.looseObject({ id: z.string(), name: z.string(), createdAt: ms, lastUsedAt: optMs, expiresAt: optMs });
 export const CreatedToken = ApiToken.extend({ token: z.string().describe('shown once') });
 
 export const Server = z.looseObject({

@@ -104,7 +104,7 @@ export const auth = {
 
 export const tokens = {
   list: () => api.get<unknown>('/api/tokens').then((d) => list<ApiToken>(d, 'tokens')),
-  create: (name: string) => api.post<{ id: string; token: string }>('/api/tokens', { name }),
+  create: (name: string, expiresInDays?: number) => api.post<{ id: string; token: string }>('/api/tokens', { name, ...(expiresInDays ? { expiresInDays } : {}) }),
   remove: (id: string) => api.del<unknown>(`/api/tokens/${e(id)}`),
 };
 

@@ -290,4 +290,6 @@ export interface ApiToken {
   name: string;
   createdAt: Instant;
   lastUsedAt?: Instant | null;
+  /** When the token stops working; null = never. */
+  expiresAt?: Instant | null;
 }

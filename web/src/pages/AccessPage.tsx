@@ -23,10 +23,12 @@ export function AccessPage() {
 function TokensSection() {
   const list = useApi(() => tokens.list(), []);
   const [name, setName] = useState('');
+  // Days until the token stops working; '' = never. CI tokens should expire.
+  const [days, setDays] = useState('90');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const action = useAction();
   const create = async () => {
-    const t = await tokens.create(name.trim());
+    const t = await tokens.create(name.trim(), days ? Number(days) : undefined);
     setCreated({ name: name.trim(), token: t.token });
     setName('');
     list.reload();
@@ -63,6 +65,15 @@ function TokensSection() {
                   ) : (
                     ', never used'
                   )}
+                  {t.expiresAt ? (
+                    new Date(t.expiresAt).getTime() <= Date.now() ? (
+                      <strong>, expired</strong>
+                    ) : (
+                      <>, expires {new Date(t.expiresAt).toISOString().slice(0, 10)}</>
+                    )
+                  ) : (
+                    ', never expires'
+                  )}
                 </span>
               </span>
               <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => revoke(t.id, t.name)}>
@@ -74,6 +85,12 @@ function TokensSection() {
       )}
       <form className="inline-form" onSubmit={submitWith(action, create)}>
         <input aria-label="Token name" required placeholder="e.g. github-actions" value={name} onChange={(e) => setName(e.target.value)} />
+        <select aria-label="Token expiry" value={days} onChange={(e) => setDays(e.target.value)}>
+          <option value="30">expires in 30 days</option>
+          <option value="90">expires in 90 days</option>
+          <option value="365">expires in 1 year</option>
+          <option value="">never expires</option>
+        </select>
         <button type="submit" className="btn">
           Create token
         </button>
