@@ -77,6 +77,8 @@ export const ReleasePruneStep = z
     keep: z.number().int().min(1).max(1000),
     /** Never removed, whatever their age (the live release, the rollback target). */
     protect: z.array(ReleaseId).max(100),
+    /** Releases that went live and then failed (health check): not counted toward `keep`, removed first like never-activated ones. */
+    failed: z.array(ReleaseId).max(1000).optional(),
     timeoutMs: TimeoutMs,
   })
   .strict();

@@ -23,18 +23,31 @@ beforeEach(async () => {
 afterEach(() => temp.cleanup());
 
 describe('releasePrune', () => {
-  it('keeps the newest N plus the live and protected releases, removes the rest', async () => {
+  it('keeps the newest N releases that went live plus the live and protected ones, removes the rest', async () => {
     // Ids sort differently from creation time on purpose: age comes from metadata, not names.
     const order = ['e', 'a', 'd', 'b', 'c', 'f'];
     for (const [minute, id] of order.entries()) await makeRelease(dataDir, APP, id, { 'index.js': id }, at(minute));
-    await releaseActivate({ kind: 'release.activate', app: APP, releaseId: 'a', timeoutMs: 10_000 }, makeContext(dataDir).ctx);
+    for (const id of ['d', 'c', 'a']) await releaseActivate({ kind: 'release.activate', app: APP, releaseId: id, timeoutMs: 10_000 }, makeContext(dataDir).ctx);
 
     const outcome = await prune({ keep: 2, protect: ['e'] });
 
-    expect(outcome.output).toEqual({ removed: ['b', 'd'], kept: ['f', 'c', 'a', 'e'] });
-    expect((await listReleases(dataDir, APP)).map((release) => release.id)).toEqual(['f', 'c', 'a', 'e']);
+    // Went live: d, c, a. The newest two of them (c, d) stay, a is live, e is protected; b and f never went live.
+    expect(outcome.output).toEqual({ removed: ['f', 'b'], kept: ['c', 'd', 'a', 'e'] });
+    expect((await listReleases(dataDir, APP)).map((release) => release.id)).toEqual(['c', 'd', 'a', 'e']);
     const left = await readdir(appPaths(dataDir, APP).releases);
-    expect(left.sort()).toEqual(['.a.json', '.c.json', '.e.json', '.f.json', 'a', 'c', 'e', 'f']);
+    expect(left.sort()).toEqual(['.a.json', '.c.json', '.d.json', '.e.json', 'a', 'c', 'd', 'e']);
+  });
+
+  it('removes releases that never went live (or failed after) before good ones, and keeps good ones whatever their number', async () => {
+    // good-1, good-2 went live; four failed deployments after them never did; bad-7 went live and failed its health check.
+    for (const [minute, id] of ['good-1', 'good-2', 'fail-3', 'fail-4', 'fail-5', 'fail-6', 'bad-7'].entries()) await makeRelease(dataDir, APP, id, {}, at(minute));
+    for (const id of ['good-1', 'good-2', 'bad-7']) await releaseActivate({ kind: 'release.activate', app: APP, releaseId: id, timeoutMs: 10_000 }, makeContext(dataDir).ctx);
+    await releaseActivate({ kind: 'release.activate', app: APP, releaseId: 'good-2', timeoutMs: 10_000 }, makeContext(dataDir).ctx);
+
+    const outcome = await prune({ keep: 3, protect: [], failed: ['bad-7'] });
+
+    // The two good ones stay (good-2 is live); one slot is left, for the newest release that did not go live.
+    expect(outcome.output).toEqual({ removed: ['fail-6', 'fail-5', 'fail-4', 'fail-3'], kept: ['bad-7', 'good-2', 'good-1'] });
   });
 
   it('falls back to the directory mtime for releases without metadata', async () => {

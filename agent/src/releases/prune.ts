@@ -5,21 +5,24 @@ import { appPaths } from '../paths.js';
 import type { StepHandler } from '../steps/handler.js';
 import { isErrno, removeTree } from './fs-util.js';
 import { assertApp, throwIfAborted } from './guard.js';
+import { releasesToKeep } from './keep-rule.js';
 import { currentRelease, listReleases } from './list.js';
 
 const TRASH_PREFIX = '.trash-';
 
 /**
- * release.prune: keep the newest `keep` releases (by creation time), plus the live one and every
- * protected id whatever their age; remove the rest. Output `{ removed: [ids], kept: [ids] }`.
+ * release.prune: keep the newest `keep` releases that went live (see keep-rule.ts; releases that
+ * never went live, or that the control plane names as failed, are removed first), plus the live
+ * one and every protected id whatever their age; remove the rest. Output `{ removed: [ids], kept: [ids] }`.
  */
 export const releasePrune: StepHandler<'release.prune'> = async (spec, ctx) => {
   assertApp(spec.app);
   const paths = appPaths(ctx.dataDir, spec.app);
   const releases = await listReleases(ctx.dataDir, spec.app);
   const live = await currentRelease(ctx.dataDir, spec.app);
-  const keep = new Set([...releases.slice(0, spec.keep).map((release) => release.id), ...spec.protect]);
-  if (live) keep.add(live);
+  const failed = new Set(spec.failed ?? []);
+  const candidates = releases.map((release) => ({ id: release.id, createdAt: release.createdAt, wentLive: Boolean(release.meta?.activatedAt) && !failed.has(release.id) }));
+  const keep = releasesToKeep(candidates, spec.keep, [...spec.protect, ...(live ? [live] : [])]);
 
   const removed: string[] = [];
   for (const release of releases) {

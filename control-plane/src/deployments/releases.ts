@@ -108,6 +108,14 @@ export class ReleaseStore {
     });
   }
 
+  /** Per server: releases that went live and then failed (bad), which a prune removes first. */
+  async badByServer(environmentId: string): Promise<Map<string, string[]>> {
+    const rs = await this.db.execute({ sql: "SELECT server_id, release_id FROM releases WHERE environment_id = ? AND status = 'bad'", args: [environmentId] });
+    const out = new Map<string, string[]>();
+    for (const r of rs.rows) out.set(str(r.server_id), [...(out.get(str(r.server_id)) ?? []), str(r.release_id)]);
+    return out;
+  }
+
   async markPruned(environmentId: string, serverId: string, releaseIds: readonly string[]): Promise<void> {
     if (releaseIds.length === 0) return;
     await this.db.execute({

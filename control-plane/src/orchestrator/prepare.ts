@@ -45,10 +45,16 @@ export async function prepareDeployment(d: PrepareDeps, dep: Deployment): Promis
   const servers = targetServers(env, dep.options.serverIds);
   await checkServers(d.servers, servers, d.minFreeDiskBytes, { requireOnline: false });
   const planEnv = await d.environments.planEnvironment(env);
-  const [live, current, slots] = await Promise.all([d.releases.liveByServer(env.id), d.releases.currentByServer(env.id), d.releases.slotsByServer(env.id)]);
+  const [live, current, slots, bad] = await Promise.all([
+    d.releases.liveByServer(env.id),
+    d.releases.currentByServer(env.id),
+    d.releases.slotsByServer(env.id),
+    d.releases.badByServer(env.id),
+  ]);
   const serverState = servers.map((s) => ({
     serverId: s.id,
     liveReleaseId: live.get(s.id)?.releaseId ?? null,
+    failedReleaseIds: bad.get(s.id) ?? [],
     // The slot traffic goes to: that of the release activated last, also when it failed after its switch (bad,
     // still serving) — the next release must start on the other slot, never on the one serving.
     liveSlot: (current.get(s.id) ?? live.get(s.id))?.slot ?? null,

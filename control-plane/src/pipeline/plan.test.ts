@@ -45,6 +45,13 @@ describe('planDeployment: node preset', () => {
     });
     expect(health!.spec).toMatchObject({ slot: { app: 'shop-production', slot: 'main' }, expectStatus: 200, deadlineMs: 30_000 });
     expect(cleanup!.spec).toMatchObject({ keep: 10, protect: ['20260101120000-abc1234', '20251231000000-0000000'] });
+    expect(cleanup!.spec).not.toHaveProperty('failed');
+  });
+
+  it('names the releases that failed after going live to the prune, so they do not count toward keepReleases', () => {
+    const input = nodeInput({ servers: [{ serverId: 's1', liveReleaseId: '20251231000000-0000000', liveSlot: null, failedReleaseIds: ['20251230000000-bad0000'] }] });
+    const cleanup = stepsOf(input).at(-1);
+    expect(cleanup!.spec).toMatchObject({ kind: 'release.prune', failed: ['20251230000000-bad0000'] });
   });
 
   it.each([

@@ -50,6 +50,8 @@ export interface PlanEnvironment {
 export interface PlanServer {
   serverId: string;
   liveReleaseId: string | null;
+  /** Releases on the server that went live and then failed (bad): pruned first, not counted toward keepReleases. */
+  failedReleaseIds?: string[];
   /** Slot serving traffic now (blue-green); the new release goes to the other one. */
   liveSlot: SlotName | null;
   /** Blue/green slots a release was started on and not stopped since: without a live release, the proxy may still route to one. */

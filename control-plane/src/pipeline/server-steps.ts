@@ -89,7 +89,7 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
     stage: 'cleanup',
     phase: 'main',
     name: `prune old releases (keep ${p.keepReleases})`,
-    spec: { kind: 'release.prune', app, keep: p.keepReleases, protect, timeoutMs: t.cleanup },
+    spec: { kind: 'release.prune', app, keep: p.keepReleases, protect, ...(server.failedReleaseIds?.length ? { failed: server.failedReleaseIds.slice(0, 1000) } : {}), timeoutMs: t.cleanup },
   });
 
   const skipped = new Set<StageName>();
