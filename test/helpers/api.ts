@@ -32,6 +32,8 @@ export class Api {
 export interface DeploymentView {
   id: string;
   status: string;
+  /** Who asked when no signed-in user did (webhook pusher, schedule). */
+  requestedBy?: string | null;
   reason: string | null;
   kind: string;
   releaseId: string | null;

@@ -92,6 +92,8 @@ describe('GitHub', () => {
     const dep = await deployedBy(await send(delivery));
     expect(dep.status, dep.reason ?? '').toBe('succeeded');
     expect(dep.commit).toMatchObject({ sha: head.sha, message: head.message });
+    // Who pushed is recorded (issue 16 item 7).
+    expect(dep.requestedBy).toBe('ada (github)');
     expect(await served()).toMatch(/^version=v2 /);
 
     // The same delivery again (a replay, or GitHub's "Redeliver"): nothing happens.
@@ -152,7 +154,7 @@ describe('GitLab and Bitbucket Cloud', () => {
     expect(bad.status).toBe(401);
     expect(bad.body.error.message).toMatch(/X-Gitlab-Token does not match/);
     const dep = await deployedBy(await send(gitlabDelivery('Push Hook', gitlabPushPayload('refs/heads/main', head), secret)));
-    expect([dep.status, dep.commit?.sha]).toEqual(['succeeded', head.sha]);
+    expect([dep.status, dep.commit?.sha, dep.requestedBy]).toEqual(['succeeded', head.sha, 'jsmith (gitlab)']);
     expect(await served()).toMatch(/^version=v4 /);
   });
 
@@ -164,7 +166,7 @@ describe('GitLab and Bitbucket Cloud', () => {
     ]), secret));
     expect(reply.body.ignored).toMatch(/tag push \(v5\) ignored/);
     const dep = await deployedBy({ status: reply.status, body: { deployments: reply.body.deployments } });
-    expect([dep.status, dep.commit?.sha]).toEqual(['succeeded', head.sha]);
+    expect([dep.status, dep.commit?.sha, dep.requestedBy]).toEqual(['succeeded', head.sha, 'Emma (bitbucket)']);
     expect(await served()).toMatch(/^version=v5 /);
   });
 });

@@ -80,7 +80,8 @@ export function sameRequest(a: Pick<Deployment, 'branch' | 'options'>, b: Pick<N
 export class DeploymentRequests {
   constructor(private readonly d: RequestDeps) {}
 
-  async deploy(actor: string, projectRef: string, envRef: string, input: DeployOptions, trigger: Trigger = 'manual', role?: Role): Promise<RequestOutcome> {
+  /** `requestedBy`: who asked when `actor` is no user (a webhook's pusher); schedules are named after their environment. */
+  async deploy(actor: string, projectRef: string, envRef: string, input: DeployOptions, trigger: Trigger = 'manual', role?: Role, requestedBy?: string | null): Promise<RequestOutcome> {
     const d = this.d;
     const project = await d.projects.get(projectRef);
     const env = await d.environments.get(project.id, envRef);
@@ -96,6 +97,7 @@ export class DeploymentRequests {
       kind: 'deploy',
       trigger,
       userId: actor.startsWith('usr_') ? actor : null,
+      requestedBy: requestedBy ?? (trigger === 'schedule' ? `schedule ${env.name}` : null),
       branch,
       commit: { sha: commit.sha, message: commit.message, author: commit.author },
       options: {

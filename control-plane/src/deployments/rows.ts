@@ -28,6 +28,7 @@ export function toDeployment(r: Row, position: number | null = null): Deployment
     trigger: str(r.trigger) as Trigger,
     userId,
     triggeredBy: userId && email ? { id: userId, email } : null,
+    requestedBy: optStr(r.requested_by),
     branch: optStr(r.branch),
     commit: sha ? { sha, message: optStr(r.commit_message), author: optStr(r.commit_author) } : null,
     options: JSON.parse(str(r.options) || '{}') as StoredOptions,

@@ -21,6 +21,8 @@ export interface NewDeployment {
   blockedBy?: string;
   /** Put it before every queued deployment of the project (auto-rollback). */
   front?: boolean;
+  /** Who asked when no signed-in user did: "octocat (github)", "schedule production". */
+  requestedBy?: string | null;
 }
 
 export const RANK_SQL = `(SELECT COUNT(*) FROM deployments q WHERE q.project_id = d.project_id AND q.status = 'queued'
@@ -40,14 +42,14 @@ export class DeploymentStore {
     const keyed = d.status === 'queued';
     await this.db.execute({
       sql: `INSERT INTO deployments (id, project_id, environment_id, kind, trigger, user_id, branch, commit_sha, commit_message,
-              commit_author, options, status, reason, queue_key, rollback_of, caused_by, blocked_by, created_at, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${keyed ? key : 'NULL'}, ?, ?, ?, ?, ?)`,
+              commit_author, options, status, reason, queue_key, rollback_of, caused_by, blocked_by, created_at, finished_at, requested_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${keyed ? key : 'NULL'}, ?, ?, ?, ?, ?, ?)`,
       args: [
         d.id, d.projectId, d.environmentId, d.kind, d.trigger, d.userId, d.branch,
         d.commit?.sha ?? null, d.commit?.message ?? null, d.commit?.author ?? null,
         JSON.stringify(d.options), d.status, d.reason ?? null,
         ...(keyed ? [d.projectId] : []),
-        d.rollbackOf ?? null, d.causedBy ?? null, d.blockedBy ?? null, now, final ? now : null,
+        d.rollbackOf ?? null, d.causedBy ?? null, d.blockedBy ?? null, now, final ? now : null, d.requestedBy ?? null,
       ],
     });
     return this.get(d.id);

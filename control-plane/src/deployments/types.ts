@@ -75,6 +75,8 @@ export interface Deployment {
   userId: string | null;
   /** Who requested it, so every role sees it without access to the users list; null for webhooks and schedules. */
   triggeredBy: { id: string; email: string } | null;
+  /** Who asked when no signed-in user did: the webhook's pusher ("octocat (github)"), "schedule <environment>". */
+  requestedBy: string | null;
   branch: string | null;
   commit: { sha: string; message: string | null; author: string | null } | null;
   options: StoredOptions;

@@ -8,7 +8,7 @@ import { render, validateTemplate } from './template.js';
 
 const deployment: Deployment = {
   id: 'dep_1', projectId: 'prj_1', environmentId: 'env_1', kind: 'deploy', trigger: 'manual', userId: 'usr_1', branch: 'main',
-  projectName: 'shop', environmentName: 'production', triggeredBy: { id: 'usr_1', email: 'ada@example.com' },
+  projectName: 'shop', environmentName: 'production', triggeredBy: { id: 'usr_1', email: 'ada@example.com' }, requestedBy: null,
   commit: { sha: 'abcdef0123456789abcdef0123456789abcdef01', message: 'Fix checkout\n\nlong body', author: 'Ada' },
   options: {}, status: 'failed', reason: 'install failed', position: null, releaseId: null, rollbackOf: null, causedBy: null, blockedBy: null,
   failure: { serverId: 'srv_1', serverName: 'web-1', stage: 'install', step: 'npm ci', exitCode: 1, error: null, lastLines: [] },

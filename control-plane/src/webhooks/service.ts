@@ -184,7 +184,7 @@ export class WebhookService {
         continue;
       }
       try {
-        const r = await this.d.requests.deploy(`webhook:${adapter.name}`, projectId, env.id, { branch: change.branch ?? env.branch, ...(change.sha ? { commit: change.sha } : {}) }, 'webhook');
+        const r = await this.d.requests.deploy(`webhook:${adapter.name}`, projectId, env.id, { branch: change.branch ?? env.branch, ...(change.sha ? { commit: change.sha } : {}) }, 'webhook', undefined, pusher ? `${pusher} (${adapter.name})` : null);
         out.push({ environment: env.name, deploymentId: r.deployment.id, status: r.deployment.status, outcome: r.outcome, reason: r.deployment.reason });
       } catch (err) {
         // One environment failing (e.g. the commit is not in the repository yet) must not hide the others.

@@ -8,7 +8,10 @@ interface Deployment {
   id: string;
   environmentId: string;
   kind: string;
+  trigger: string;
   status: string;
+  triggeredBy: { email: string } | null;
+  requestedBy?: string | null;
   branch: string | null;
   commit: { sha: string; message: string | null } | null;
   position: number | null;
@@ -28,6 +31,8 @@ function rows(items: Deployment[], names: Map<string, string>) {
     env: names.get(d.environmentId) ?? d.environmentId,
     kind: d.kind,
     status: d.status,
+    // The user, a webhook's pusher or the schedule; else how it started (webhook, rollback).
+    who: d.triggeredBy?.email ?? d.requestedBy ?? d.trigger,
     branch: d.branch,
     commit: d.commit?.sha.slice(0, 8) ?? null,
     message: (d.commit?.message ?? '').slice(0, 50),
