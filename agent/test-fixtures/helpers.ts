@@ -43,10 +43,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** version-app.mjs on a free port answering `version=<version>`; resolves with the port once it listens. `into` collects it for cleanup. */
-export async function startVersionApp(version: string, into: ChildProcess[]): Promise<number> {
+/** version-app.mjs on a free port answering `version=<version>` (`env`: its switches, e.g. FAIL_EVERY); resolves with the port once it listens. `into` collects it for cleanup. */
+export async function startVersionApp(version: string, into: ChildProcess[], env: Record<string, string> = {}): Promise<number> {
   const port = await freePort();
-  const child = spawn(process.execPath, [versionApp], { env: { ...process.env, PORT: String(port), VERSION: version }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [versionApp], { env: { ...process.env, ...env, PORT: String(port), VERSION: version }, stdio: ['ignore', 'pipe', 'inherit'] });
   into.push(child);
   await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
   return port;

@@ -1,7 +1,7 @@
 // A tiny app used by the agent tests and benchmarks, started as a real process.
 // It answers its VERSION, has a /up health endpoint, a /slow streaming endpoint and a WebSocket echo.
 // Env: PORT, VERSION, HEALTH=fail (always 503 on /up), CRASH=1 (exit 1 at boot),
-// SPAWN_CHILD=1 (start a `sleep` child in its process group), IGNORE_TERM=1 (ignore SIGTERM).
+// FAIL_EVERY=n (every n-th request to / answers 500: a bad canary), SPAWN_CHILD=1 (start a `sleep` child in its process group), IGNORE_TERM=1 (ignore SIGTERM).
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { WebSocketServer } from 'ws';
@@ -17,6 +17,9 @@ if (process.env.SPAWN_CHILD === '1') {
   const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
   console.log(`child pid ${child.pid}`);
 }
+
+const failEvery = Number(process.env.FAIL_EVERY ?? '0');
+let served = 0;
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -48,6 +51,10 @@ const server = http.createServer((req, res) => {
   }
   if (url.pathname === '/headers') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers));
+    return;
+  }
+  if (failEvery > 0 && ++served % failEvery === 0) {
+    res.writeHead(500, { 'content-type': 'text/plain', 'x-version': version }).end(`version=${version} failed`);
     return;
   }
   res.writeHead(200, { 'content-type': 'text/plain', 'x-version': version }).end(`version=${version}`);

@@ -4,3 +4,4 @@ export * from './error-codes.js';
 export * from './steps.js';
 export * from './messages.js';
 export * from './parse.js';
+export * from './traffic-stats.js';

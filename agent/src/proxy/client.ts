@@ -9,6 +9,9 @@ import {
   type RemoveRequest,
   type RemoveResult,
   type RouteRecord,
+  type SplitRequest,
+  type SplitResult,
+  type StatsResult,
   type SwitchRequest,
   type SwitchResult,
 } from './control-protocol.js';
@@ -26,6 +29,14 @@ export class ProxyClient {
 
   switch(req: Omit<SwitchRequest, 'op'>): Promise<SwitchResult> {
     return this.request({ op: 'switch', ...req }) as Promise<SwitchResult>;
+  }
+
+  split(req: Omit<SplitRequest, 'op'>): Promise<SplitResult> {
+    return this.request({ op: 'split', ...req }) as Promise<SplitResult>;
+  }
+
+  stats(app: string): Promise<StatsResult> {
+    return this.request({ op: 'stats', app }) as Promise<StatsResult>;
   }
 
   remove(req: Omit<RemoveRequest, 'op'>): Promise<RemoveResult> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppName, HostName, SlotName } from '@devflow/protocol';
+import { AppName, HostName, SlotName, SplitWeight, type SlotStatsSnapshot } from '@devflow/protocol';
 
 /**
  * The proxy's control socket speaks newline-delimited JSON: one request line, one response line.
@@ -16,17 +16,42 @@ export type SwitchRequest = z.infer<typeof SwitchRequest>;
 export const RemoveRequest = z.object({ op: z.literal('remove'), app: AppName, drainMs: z.number().int().min(0).max(600_000) }).strict();
 export type RemoveRequest = z.infer<typeof RemoveRequest>;
 
+/**
+ * Send `weight` percent of the app's clients (sticky, see split.ts) to the canary slot, the rest to
+ * the route's active slot (the baseline). `canary: null` ends the split: every request goes to the
+ * baseline from this moment, the canary drains for up to drainMs.
+ */
+export const SplitRequest = z
+  .object({
+    op: z.literal('split'),
+    app: AppName,
+    canary: z.object({ slot: SlotName, targetPort: Port }).strict().nullable(),
+    weight: SplitWeight,
+    drainMs: z.number().int().min(0).max(600_000),
+  })
+  .strict();
+export type SplitRequest = z.infer<typeof SplitRequest>;
+
+/** The per-slot counters of the app's split (cumulative since the split began). */
+export const StatsRequest = z.object({ op: z.literal('stats'), app: AppName }).strict();
+export type StatsRequest = z.infer<typeof StatsRequest>;
+
 export const ControlRequest = z.discriminatedUnion('op', [
   SwitchRequest,
   RemoveRequest,
+  SplitRequest,
+  StatsRequest,
   z.object({ op: z.literal('status') }).strict(),
   z.object({ op: z.literal('routes') }).strict(),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
 /** One app's route as persisted and reported. */
+export const RouteSplit = z.object({ slot: SlotName, targetPort: Port, weight: SplitWeight }).strict();
+export type RouteSplit = z.infer<typeof RouteSplit>;
+
 export const RouteRecord = z
-  .object({ app: AppName, listenPort: Port, hostname: HostName.optional(), slot: SlotName, targetPort: Port, switchedAt: z.number().int() })
+  .object({ app: AppName, listenPort: Port, hostname: HostName.optional(), slot: SlotName, targetPort: Port, switchedAt: z.number().int(), split: RouteSplit.optional() })
   .strict();
 export type RouteRecord = z.infer<typeof RouteRecord>;
 
@@ -51,9 +76,30 @@ export interface UpstreamStatus {
   websockets: number;
 }
 
+export interface SplitResult {
+  route: RouteRecord;
+  /** The counters of the split that this request changed or ended; null when there was none. */
+  previous: SplitStats | null;
+}
+
+export interface SplitStats {
+  weight: number;
+  /** When the split began (epoch ms); the counters run from then. */
+  since: number;
+  baseline: { slot: string; targetPort: number; stats: SlotStatsSnapshot };
+  canary: { slot: string; targetPort: number; stats: SlotStatsSnapshot };
+}
+
+export interface StatsResult {
+  /** Null when the app's route is not split. */
+  split: SplitStats | null;
+}
+
 export interface RouteStatus extends RouteRecord {
   active: UpstreamStatus;
   draining: UpstreamStatus[];
+  /** The split's canary, while the route is split. */
+  canary?: UpstreamStatus;
   /** Set when the proxy could not listen on the app's port (e.g. another process holds it). */
   listenError?: string;
 }

@@ -4,8 +4,7 @@ import { BadMessageError, BadResponseError, isIdempotent, parseRequestHead, pars
 import { openTunnel } from './upgrade.js';
 import type { Upstream, UpstreamConnection, UpstreamUser } from './upstream.js';
 
-/** Where a request goes: read once per attempt, so a switch applies to the very next request. */
-/** The upstream for a request (by its Host, host-routing.ts); null: no app answers for that host (404). */
+/** The upstream for a request (by its Host, host-routing.ts; a split route decides per client, split.ts); null: no app answers for that host (404). */
 export type PickUpstream = (request: RequestHead) => Upstream | null;
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -67,6 +66,8 @@ class ClientConnection implements UpstreamUser {
   private responseLeft = 0;
   private readonly responseChunks = new ChunkedEnd();
   private retried = false;
+  /** When the request head went to a slot whose route is split (its latency is counted), else 0. */
+  private sentAt = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -222,6 +223,7 @@ class ClientConnection implements UpstreamUser {
     this.conn = conn;
     this.responseState = RESPONSE_HEAD;
     this.responseHeadBytes = null;
+    this.sentAt = upstream.stats === null ? 0 : performance.now();
     conn.socket.write(request.upstreamHead, 'latin1');
   }
 
@@ -278,6 +280,7 @@ class ClientConnection implements UpstreamUser {
     }
     const rest = bytes.subarray(end + 4);
     const request = this.request!;
+    if (this.sentAt !== 0 && response.status >= 101) this.upstream!.stats?.response(response.status, performance.now() - this.sentAt);
     if (response.status === 101) {
       if (request.upgrade) this.openTunnel(`${head}\r\n\r\n`, rest);
       else this.badResponse(new BadResponseError('101 Switching Protocols to a request that did not ask to upgrade'));
@@ -296,6 +299,7 @@ class ClientConnection implements UpstreamUser {
     this.responseReusable = response.keepAlive && (bodyless || !response.untilClose);
     if (this.requestState === REQUEST_BODY || request.upgrade) this.closeWhenIdle = true;
     let clientHead = response.clientHead;
+    if (request.setCookie !== null) clientHead += request.setCookie;
     if (this.closeWhenIdle) clientHead += 'Connection: close\r\n';
     else if (request.http10) clientHead += 'Connection: keep-alive\r\n';
     clientHead += '\r\n';
@@ -402,6 +406,7 @@ class ClientConnection implements UpstreamUser {
   }
 
   private answerBadGateway(upstream: Upstream, reason: string): void {
+    upstream.stats?.connectionError();
     if (this.requestState === REQUEST_BODY) this.closeWhenIdle = true;
     this.socket.write(plainResponse(502, `502 Bad Gateway: slot ${upstream.slot} (127.0.0.1:${upstream.port}) failed: ${reason}\n`, this.closeWhenIdle), 'latin1');
     this.request = null;

@@ -34,6 +34,7 @@ interface Headers {
   forwardedFor: string | undefined;
   forwardedProto: string | undefined;
   forwardedHost: string | undefined;
+  cookie: string | undefined;
 }
 
 /** `line` from `from`, without leading and trailing SP/HTAB (RFC 9110 §5.5 OWS). */
@@ -49,7 +50,7 @@ const join = (prior: string | undefined, value: string) => (prior === undefined 
 
 /** Parses the header lines of `head` from `start` (just after the start line); `request` also takes out X-Forwarded-*. */
 function parseHeaders(head: string, start: number, request: boolean): Headers {
-  const h: Headers = { lines: '', connection: '', contentLength: -1, transferEncoding: '', upgrade: '', host: undefined, forwardedFor: undefined, forwardedProto: undefined, forwardedHost: undefined };
+  const h: Headers = { lines: '', connection: '', contentLength: -1, transferEncoding: '', upgrade: '', host: undefined, forwardedFor: undefined, forwardedProto: undefined, forwardedHost: undefined, cookie: undefined };
   let pos = start;
   while (pos < head.length) {
     let eol = head.indexOf('\r\n', pos);
@@ -80,6 +81,10 @@ function parseHeaders(head: string, start: number, request: boolean): Headers {
       case 'host':
         if (request && h.host !== undefined) throw new BadMessageError(400, 'more than one Host header');
         h.host = value;
+        break;
+      case 'cookie':
+        // Several Cookie lines are one list joined by "; " (RFC 9113 §8.2.3 / RFC 6265 §5.4); forwarded as they came.
+        if (request) h.cookie = h.cookie === undefined ? value : `${h.cookie}; ${value}`;
         break;
       case 'x-forwarded-for':
         if (!request) break;
@@ -133,6 +138,12 @@ export interface RequestHead {
   upgrade: boolean;
   /** The Host header as sent (host-routing.ts picks the app by it). */
   host: string | undefined;
+  /** The Cookie header(s), for a split route's sticky assignment. */
+  cookie: string | undefined;
+  /** The client as the split sees it: the first X-Forwarded-For address when a load balancer sent one, else the peer address. */
+  client: string;
+  /** A Set-Cookie line (with CRLF) the proxy adds to this request's response: a split route's new assignment. */
+  setCookie: string | null;
 }
 
 /**
@@ -165,7 +176,9 @@ export function parseRequestHead(head: string, clientAddress: string): RequestHe
   // Keep-alive to the app is ours to decide; HTTP/1.0 needs to ask for it.
   if (upgrade) upstreamHead += `Connection: Upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
   else if (http10) upstreamHead += 'Connection: keep-alive\r\n';
-  return { method, upstreamHead: `${upstreamHead}\r\n`, contentLength: h.contentLength, chunked, keepAlive, http10, upgrade, host: h.host };
+  const comma = h.forwardedFor === undefined ? -1 : h.forwardedFor.indexOf(',');
+  const client = h.forwardedFor === undefined ? clientAddress : (comma < 0 ? h.forwardedFor : h.forwardedFor.slice(0, comma)).trim() || clientAddress;
+  return { method, upstreamHead: `${upstreamHead}\r\n`, contentLength: h.contentLength, chunked, keepAlive, http10, upgrade, host: h.host, cookie: h.cookie, client, setCookie: null };
 }
 
 export interface ResponseHead {

@@ -1,14 +1,18 @@
 import type { Socket } from 'node:net';
-import { ProxyError, type RouteRecord, type RouteStatus, type SwitchRequest, type SwitchResult } from './control-protocol.js';
+import { ProxyError, type RouteRecord, type RouteStatus, type SplitRequest, type SplitResult, type StatsResult, type SwitchRequest, type SwitchResult } from './control-protocol.js';
 import { ProxyServer } from './forward.js';
+import { endSplit, promoteCanary, splitStats, startSplit } from './route-split.js';
+import type { TrafficSplit } from './split.js';
 import { Upstream } from './upstream.js';
 import { portConflict, routeFor } from './host-routing.js';
 
-interface Route {
+export interface Route {
   record: RouteRecord;
   /** Replaced (one assignment) on switch; requests read it when they start. */
   active: Upstream;
   draining: Set<Upstream>;
+  /** A canary taking a share of the clients (route-split.ts); null: everything goes to `active`. */
+  split: TrafficSplit | null;
   server: ProxyServer | null;
   sockets: Set<Socket>;
   listenError?: string;
@@ -34,7 +38,8 @@ export class Router {
 
   /** Restores a persisted route; a port we cannot bind is reported in status, not fatal. */
   async restore(record: RouteRecord): Promise<void> {
-    const route: Route = { record, active: new Upstream(record.slot, record.targetPort), draining: new Set(), server: null, sockets: new Set() };
+    const route: Route = { record, active: new Upstream(record.slot, record.targetPort), draining: new Set(), split: null, server: null, sockets: new Set() };
+    if (record.split) startSplit(route, record.split, 0);
     this.routes.set(record.app, route);
     this.reindex();
     if (this.listenerOn(record.listenPort, route)) return;
@@ -52,7 +57,7 @@ export class Router {
     if (conflict) throw new ProxyError('BAD_REQUEST', conflict);
     const host = req.hostname === undefined ? {} : { hostname: req.hostname };
     if (!existing) {
-      const route: Route = { record: { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: 0 }, active: new Upstream(req.slot, req.targetPort), draining: new Set(), server: null, sockets: new Set() };
+      const route: Route = { record: { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: 0 }, active: new Upstream(req.slot, req.targetPort), draining: new Set(), split: null, server: null, sockets: new Set() };
       if (!this.listenerOn(req.listenPort, route)) await this.listen(route, req.listenPort);
       route.record = { ...route.record, switchedAt: Date.now() };
       this.routes.set(req.app, route);
@@ -65,6 +70,18 @@ export class Router {
       if (!this.listenerOn(req.listenPort, existing)) await this.listen(existing, req.listenPort);
     } else if (existing.server === null && !this.listenerOn(req.listenPort, existing)) await this.listen(existing, req.listenPort);
     const previous = { slot: existing.record.slot, targetPort: existing.record.targetPort };
+    // A switch ends a split: to its canary it is the promotion (the canary's connections and WebSockets stay), else the canary drains.
+    if (existing.split !== null) {
+      const canary = existing.split.canary;
+      if (canary.slot === req.slot && canary.port === req.targetPort) {
+        promoteCanary(existing, req.drainMs, this.options.log);
+        existing.record = { app: req.app, listenPort: req.listenPort, ...host, slot: req.slot, targetPort: req.targetPort, switchedAt: Date.now() };
+        this.reindex();
+        this.options.log(`route ${req.app}: canary ${req.slot}:${req.targetPort} promoted to all traffic`);
+        return { route: existing.record, previous, changed: true };
+      }
+      endSplit(existing, req.drainMs, this.options.log);
+    }
     const { hostname: _old, ...unhosted } = existing.record;
     if (previous.slot === req.slot && previous.targetPort === req.targetPort) {
       existing.record = { ...unhosted, listenPort: req.listenPort, ...host };
@@ -84,6 +101,32 @@ export class Router {
     return { route: existing.record, previous, changed: true };
   }
 
+  /** Starts, re-weights or ends the app's split (see SplitRequest). */
+  split(req: SplitRequest): SplitResult {
+    const route = this.routes.get(req.app);
+    if (!route) throw new ProxyError('BAD_REQUEST', `app ${req.app} has no route: switch it to a slot before splitting its traffic`);
+    const previous = splitStats(route);
+    if (req.canary === null) {
+      if (route.split !== null) {
+        endSplit(route, req.drainMs, this.options.log);
+        this.options.log(`route ${req.app}: split ended, all traffic to ${route.record.slot}:${route.record.targetPort}`);
+      }
+      return { route: route.record, previous };
+    }
+    if (req.canary.slot === route.record.slot || req.canary.targetPort === route.record.targetPort) {
+      throw new ProxyError('BAD_REQUEST', `the canary (${req.canary.slot}:${req.canary.targetPort}) must be another slot and port than the baseline the route sends traffic to (${route.record.slot}:${route.record.targetPort})`);
+    }
+    startSplit(route, { slot: req.canary.slot, targetPort: req.canary.targetPort, weight: req.weight }, req.drainMs, this.options.log);
+    this.options.log(`route ${req.app}: ${req.weight}% of clients to canary ${req.canary.slot}:${req.canary.targetPort}, the rest to ${route.record.slot}:${route.record.targetPort}`);
+    return { route: route.record, previous };
+  }
+
+  stats(app: string): StatsResult {
+    const route = this.routes.get(app);
+    if (!route) throw new ProxyError('BAD_REQUEST', `app ${app} has no route`);
+    return { split: splitStats(route) };
+  }
+
   records(): RouteRecord[] {
     return [...this.routes.values()].map((r) => r.record);
   }
@@ -93,6 +136,7 @@ export class Router {
       ...r.record,
       active: r.active.status(),
       draining: [...r.draining].map((u) => u.status()),
+      ...(r.split ? { canary: r.split.canary.status() } : {}),
       ...(r.listenError ? { listenError: r.listenError } : {}),
     }));
   }
@@ -157,6 +201,7 @@ export class Router {
     await closed;
     clearTimeout(timer);
     route.active.close();
+    route.split?.canary.close();
     for (const u of route.draining) u.close();
   }
 
@@ -164,7 +209,10 @@ export class Router {
   private async listen(route: Route, port: number): Promise<void> {
     // Per request: the port's route for its Host (this route's own when it is the only one there).
     const server = new ProxyServer(
-      (request) => routeFor(this.byPort.get(port) ?? [], port, request.host)?.active ?? null,
+      (request) => {
+        const r = routeFor(this.byPort.get(port) ?? [], port, request.host);
+        return r === undefined ? null : r.split === null ? r.active : r.split.choose(r.active, request);
+      },
       (line) => this.options.log(`route ${route.record.app}: ${line}`),
     );
     server.on('connection', (socket: Socket) => {

@@ -27,7 +27,7 @@ const stderrLog = (line: string) => process.stderr.write(`${new Date().toISOStri
 
 /**
  * Main of the `devflow-agent proxy` process: restores the persisted routes, opens one public
- * listener per app and serves the control socket (switch, remove, status, routes) until SIGTERM. It runs apart from the agent so
+ * listener per app and serves the control socket (switch, split, stats, remove, status, routes) until SIGTERM. It runs apart from the agent so
  * that restarting or upgrading the agent never touches traffic.
  */
 export async function runProxy(options: RunProxyOptions): Promise<void> {
@@ -44,12 +44,13 @@ export async function runProxy(options: RunProxyOptions): Promise<void> {
   const handle = (req: ControlRequest): Promise<unknown> => {
     if (req.op === 'status') return Promise.resolve({ pid: process.pid, startedAt, routes: router.status() } satisfies ProxyStatus);
     if (req.op === 'routes') return Promise.resolve({ routes: router.records() });
+    if (req.op === 'stats') return Promise.resolve(router.stats(req.app));
     const next = queue.then(async () => {
-      const result = req.op === 'switch' ? await router.switch(req) : ({ removed: router.remove(req.app, req.drainMs) } satisfies RemoveResult);
+      const result = req.op === 'switch' ? await router.switch(req) : req.op === 'split' ? router.split(req) : ({ removed: router.remove(req.app, req.drainMs) } satisfies RemoveResult);
       try {
         await saveRoutes(dataDir, router.records());
       } catch (err) {
-        throw new ProxyError('PERSIST_FAILED', `${req.op === 'switch' ? 'switched' : 'removed the route'}, but the route table could not be saved to ${paths.proxyRoutes}: ${(err as Error).message}`);
+        throw new ProxyError('PERSIST_FAILED', `${req.op === 'switch' ? 'switched' : req.op === 'split' ? 'split the traffic' : 'removed the route'}, but the route table could not be saved to ${paths.proxyRoutes}: ${(err as Error).message}`);
       }
       return result;
     });

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { UpstreamStatus } from './control-protocol.js';
+import type { SlotStats } from './slot-stats.js';
 
 /**
  * Idle keep-alive sockets are dropped after 4 s, before Node servers' default 5 s keep-alive
@@ -78,6 +79,8 @@ export class Upstream {
   private drainTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private onDrained: (() => void) | undefined;
+  /** Set while the route is split between this upstream and another: its requests are counted. */
+  stats: SlotStats | null = null;
 
   constructor(
     readonly slot: string,
