@@ -5,6 +5,7 @@ import { authApi } from './api/auth.js';
 import { tokensApi } from './api/tokens.js';
 import { auditApi } from './api/audit.js';
 import { usersApi } from './api/users.js';
+import { adminApi } from './api/admin.js';
 import { serversApi } from './api/servers.js';
 import { agentEnrollApi } from './api/agent-enroll.js';
 import { stepsApi } from './api/steps.js';
@@ -44,6 +45,7 @@ export function mountRoutes(app: Hono<AppEnv>, s: Services): void {
   app.route('/api/tokens', tokensApi(s));
   app.route('/api/audit', auditApi(s));
   app.route('/api/users', usersApi(s));
+  app.route('/api/admin', adminApi(s));
   app.route('/api/servers', serversApi(s));
   app.route('/api/steps', stepsApi(s));
   app.route('/api/projects', projectsApi(s));

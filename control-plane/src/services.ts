@@ -17,6 +17,7 @@ import { ensureAdmin } from './auth/bootstrap.js';
 import { loadOrCreateSecretKey } from './crypto/secret-key.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { sealExistingSecrets } from './crypto/seal-existing.js';
+import { settleKeyRotation } from './crypto/rotate-key.js';
 import { ServerService } from './servers/service.js';
 import { EnrollService } from './servers/enroll.js';
 import { StepSigner } from './agents/signing.js';
@@ -106,6 +107,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, db, logger, publicUrl } = deps;
   const adapters = await createAdapters({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
   const bus = adapters.eventBus;
+  if (!config.secretKey) await settleKeyRotation(db, config.dataDir);
   const box = new SecretBox(await loadOrCreateSecretKey(config.dataDir, config.secretKey));
   await sealExistingSecrets(db, box, logger);
   const audit = new AuditLog(db);

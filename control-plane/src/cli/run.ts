@@ -14,10 +14,11 @@ import { projects } from './commands/projects.js';
 import { servers } from './commands/servers.js';
 import { users } from './commands/users.js';
 import { releases } from './commands/releases.js';
+import { admin } from './commands/admin.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, freeze, approvals, approve, reject, users, releases };
+const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, freeze, approvals, approve, reject, users, releases, admin };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  devflow ${c.usage}`);

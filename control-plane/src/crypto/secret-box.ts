@@ -10,8 +10,14 @@ export class SecretBoxError extends Error {
  * a value copied to another row/purpose (e.g. env var of another environment) fails to open.
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
+  constructor(private key: Buffer) {
     if (key.length !== 32) throw new SecretBoxError('secret key must be 32 bytes');
+  }
+
+  /** Seal and open with `key` from now on (key rotation, after every stored value was re-sealed with it). */
+  rekey(key: Buffer): void {
+    if (key.length !== 32) throw new SecretBoxError('secret key must be 32 bytes');
+    this.key = key;
   }
 
   seal(plaintext: string, context = ''): string {

@@ -40,6 +40,20 @@ function assertNoClearSecret(text: string, where: string): void {
 
 export const cases: BadInputCase[] = [
   {
+    name: 'only an admin may rotate the secret key',
+    who: 'maintainer',
+    request: () => ({ method: 'POST', path: '/api/admin/rotate-key', json: {} }),
+    status: 403,
+    message: /^this needs one of the roles: admin/,
+  },
+  {
+    name: 'a rotation with a malformed new key is refused (the unit test rotate-key.test.ts checks the values stay as they were)',
+    who: 'admin',
+    request: () => ({ method: 'POST', path: '/api/admin/rotate-key', json: { newKey: 'not-32-bytes' } }),
+    status: 400,
+    message: /^newKey: must be 32 bytes/,
+  },
+  {
     name: 'a viewer reading a link step sees the .env names with *** (never the values)',
     who: 'viewer',
     setup: deployWithSecrets,
