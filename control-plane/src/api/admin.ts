@@ -17,7 +17,7 @@ const NewKey = z
     }
     return buf;
   });
-const RotateKey = z.object({ newKey: NewKey.optional() }).strict();
+export const RotateKey = z.object({ newKey: NewKey.optional() }).strict();
 
 /** /api/admin: instance-wide operations (admins only). */
 export function adminApi(s: Services) {

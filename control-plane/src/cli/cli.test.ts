@@ -180,10 +180,10 @@ describe('devflow users (admin user management)', () => {
     expect([weak.code, weak.err]).toEqual([3, expect.stringContaining('only 1 different characters')]);
     const added = await cli(['users', 'add', 'cli-user@test.local', '--role', 'viewer', '--password-stdin'], undefined, 'Plenty-of-distinct-chars-42\n');
     expect(added.code, added.err).toBe(0);
-    expect(added.out).toMatch(/Added cli-user@test\.local \(usr_\w+\) as viewer/);
+    expect(added.out).toMatch(/Added cli-user@test\.local \(usr_[\w-]+\) as viewer/);
     expect((await cli(['users', 'role', 'cli-user@test.local', 'deployer'])).out).toMatch(/is now deployer/);
     expect((await cli(['users', 'disable', 'cli-user@test.local'])).out).toMatch(/is disabled/);
-    expect((await cli(['users', 'list'])).out).toMatch(/cli-user@test\.local\s+usr_\w+\s+deployer\s+disabled/);
+    expect((await cli(['users', 'list'])).out).toMatch(/cli-user@test\.local\s+usr_[\w-]+\s+deployer\s+disabled/);
     expect((await cli(['users', 'enable', 'cli-user@test.local'])).out).toMatch(/is enabled/);
     expect((await cli(['users', 'reset-password', 'cli-user@test.local', '--password-stdin'], undefined, 'Another-long-passphrase-7\n')).code).toBe(0);
     const id = JSON.parse((await cli(['users', 'list', '--json'])).out).users.find((u: { email: string }) => u.email === 'cli-user@test.local').id as string;

@@ -8,6 +8,7 @@ import { CreateNotification, TestNotification, UpdateNotification } from '../not
 import { MetricsQuery, MetricsSummary } from '../metrics/summary/schema.js';
 import { CreateProject, UpdateProject } from '../projects/types.js';
 import { AuditFilterQuery, AuditListQuery } from '../api/audit.js';
+import { RotateKey } from '../api/admin.js';
 import { MarkInput } from '../api/deployments.js';
 import { ResetPassword, UpdateUser } from '../api/users.js';
 import * as Q from './requests.js';
@@ -55,6 +56,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/users/:id/password', summary: 'Reset a user\'s password (their sessions end)', tag: 'users', roles: [], body: ResetPassword, responses: { 200: z.object({ ok: z.literal(true), sessionsEnded: z.boolean() }) } },
   { method: 'get', path: '/api/users/:id/tokens', summary: "A user's API tokens", tag: 'users', roles: [], responses: { 200: z.object({ tokens: z.array(R.ApiToken) }) } },
   { method: 'delete', path: '/api/users/:id/tokens/:tokenId', summary: "Revoke one of a user's API tokens", tag: 'users', roles: [], responses: { 204: null } },
+  { method: 'post', path: '/api/admin/rotate-key', summary: 'Re-seal every secret with a new master key (body optional: {"newKey"}; required when DEVFLOW_SECRET_KEY is set)', tag: 'admin', roles: [], body: RotateKey, responses: { 200: z.looseObject({ rotated: z.literal(true), resealed: z.record(z.string(), z.number().int()).describe('table.column -> values re-sealed'), keyFile: z.string().nullable(), note: z.string() }) } },
 
   { method: 'get', path: '/api/servers', summary: 'Servers', tag: 'servers', responses: { 200: z.object({ servers: z.array(R.Server) }) } },
   { method: 'post', path: '/api/servers', summary: 'Add a server; returns the one-command install line', tag: 'servers', roles: maintainer, body: Q.CreateServer, responses: { 201: R.CreatedServer } },
