@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostFacts } from '@devflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../control-plane/src/testing/harness.js';
+import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../control-plane/test-support/harness.js';
 import { DEPLOYMENTS_TOPIC } from '../../control-plane/src/events/topics.js';
 import { waitFor } from '../helpers/wait.js';
 

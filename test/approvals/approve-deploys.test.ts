@@ -6,7 +6,7 @@ import { prepareAppDir, startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api, deployment, waitFinal } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort, httpGet } from '../helpers/net.js';
-import { githubDelivery, githubPushPayload } from '../../control-plane/src/webhooks/testing/payloads.js';
+import { githubDelivery, githubPushPayload } from '../../control-plane/test-support/webhook-payloads.js';
 
 /**
  * End to end: a push to a production branch that needs approval waits, the requester cannot

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { HostFacts } from '@devflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../control-plane/src/cli/run.js';
-import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../control-plane/src/testing/harness.js';
+import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../control-plane/test-support/harness.js';
 
 /** `devflow approvals / approve / reject` against a real in-process control plane. */
 let cp: TestControlPlane;

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestControlPlane, type TestControlPlane } from '../../control-plane/src/testing/harness.js';
-import { seedDeployments, seedEnvironment } from '../../control-plane/src/metrics/testing/seed.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestControlPlane, type TestControlPlane } from '../../control-plane/test-support/harness.js';
+import { seedDeployments, seedEnvironment } from '../../control-plane/test-support/metrics/seed.js';
 import { DESKTOP, PHONE, launchBrowser, openPage, screenshot } from '../web/browser.js';
 
 /**

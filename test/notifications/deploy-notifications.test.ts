@@ -9,8 +9,8 @@ import { prepareAppDir, startAgent } from '../helpers/agent.js';
 import { Api, waitFinal } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort } from '../helpers/net.js';
-import { slackCheck } from '../../control-plane/src/notifications/provider-checks.js';
-import { HttpReceiver, SmtpReceiver } from '../../control-plane/src/notifications/test-support.js';
+import { slackCheck } from '../../control-plane/test-support/notifications/provider-checks.js';
+import { HttpReceiver, SmtpReceiver } from '../../control-plane/test-support/notifications/receivers.js';
 
 /**
  * A real control plane and agent deploy the example app; the project's Slack channel (a local

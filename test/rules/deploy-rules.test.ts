@@ -9,7 +9,7 @@ import { Api, deployment, waitFinal } from '../helpers/api.js';
 import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
-import { githubDelivery, githubPushPayload } from '../../control-plane/src/webhooks/testing/payloads.js';
+import { githubDelivery, githubPushPayload } from '../../control-plane/test-support/webhook-payloads.js';
 
 /**
  * Deployment rules against a real control plane process and a real agent (issue 13 items 1 and 3):

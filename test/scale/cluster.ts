@@ -6,7 +6,7 @@ import { stopAll } from '../helpers/processes.js';
 import { AGENT_BIN, CONTROL_PLANE_INDEX, requireBuilt } from '../helpers/repo.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { deleteKeys, randomPrefix, TEST_REDIS_URL } from '../../control-plane/src/adapters/redis/test-support.js';
+import { deleteKeys, randomPrefix, TEST_REDIS_URL } from '../../control-plane/test-support/redis.js';
 
 /** One control-plane process of a test cluster. */
 export interface Instance extends RunningControlPlane {

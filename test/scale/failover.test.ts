@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
+import { redisAvailable } from '../../control-plane/test-support/redis.js';
 import { clusterPerTest, type Instance } from './cluster.js';
 import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, startScaleAgent, type Api, storedBuildLines } from './fixtures.js';
 import { SseClient } from './sse.js';

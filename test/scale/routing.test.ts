@@ -5,7 +5,7 @@ import { spawnNode } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
-import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
+import { redisAvailable } from '../../control-plane/test-support/redis.js';
 import { clusterPerTest } from './cluster.js';
 import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, sql, startScaleAgent } from './fixtures.js';
 import { SseClient } from './sse.js';

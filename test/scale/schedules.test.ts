@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
+import { redisAvailable } from '../../control-plane/test-support/redis.js';
 import { clusterPerTest } from './cluster.js';
 import { api, counterProject, counterRepo, sql, startScaleAgent } from './fixtures.js';
 

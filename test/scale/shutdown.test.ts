@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
-import { redisAvailable } from '../../control-plane/src/adapters/redis/test-support.js';
+import { redisAvailable } from '../../control-plane/test-support/redis.js';
 import { clusterPerTest } from './cluster.js';
 import { api, buildLines, claimedBy, connectedTo, counterProject, counterRepo, expectCounted, sql, startScaleAgent } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubDelivery, githubPushPayload } from '../../control-plane/src/webhooks/testing/payloads.js';
+import { githubDelivery, githubPushPayload } from '../../control-plane/test-support/webhook-payloads.js';
 import { enrollAgent, runAgent } from '../helpers/agent.js';
 import { addServer, adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/net.js';

@@ -8,7 +8,7 @@ import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort, httpGet } from '../helpers/net.js';
 import {
   bitbucketDelivery, bitbucketPushPayload, githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload, type Delivery,
-} from '../../control-plane/src/webhooks/testing/payloads.js';
+} from '../../control-plane/test-support/webhook-payloads.js';
 
 /**
  * Git push webhooks against a real control plane process and a real agent: deliveries shaped

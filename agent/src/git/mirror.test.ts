@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TempDirs, TestRepo } from '../releases/test-support.js';
+import { TempDirs, TestRepo } from '../../test-fixtures/releases.js';
 import { ensureMirror, fetchRef, readRefTip, trackingRef } from './mirror.js';
 
 const temp = new TempDirs();

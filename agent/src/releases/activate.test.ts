@@ -7,7 +7,7 @@ import { appPaths } from '../paths.js';
 import { releaseActivate, releaseRollback } from './activate.js';
 import { currentRelease } from './list.js';
 import { readReleaseMeta } from './meta.js';
-import { makeContext, makeRelease, TempDirs } from './test-support.js';
+import { makeContext, makeRelease, TempDirs } from '../../test-fixtures/releases.js';
 
 const APP = 'api-production';
 const temp = new TempDirs();
@@ -53,7 +53,7 @@ describe('releaseActivate', () => {
     await makeRelease(dataDir, APP, 'r2', { marker: 'r2' });
     await activate('r1');
     const stop = join(dataDir, 'stop');
-    const reader = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/read-current.mjs'), appPaths(dataDir, APP).current, stop], {
+    const reader = spawn(process.execPath, [join(import.meta.dirname, '../../test-fixtures/read-current.mjs'), appPaths(dataDir, APP).current, stop], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {

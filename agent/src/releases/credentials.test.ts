@@ -7,7 +7,7 @@ import type { StepSpecOf } from '@devflow/protocol';
 import { StepFailedError } from '../steps/handler.js';
 import { gitSync } from './git-sync.js';
 import { redactUrl } from './guard.js';
-import { makeContext, TempDirs } from './test-support.js';
+import { makeContext, TempDirs } from '../../test-fixtures/releases.js';
 
 /**
  * Private repositories. No real remote is involved: a fixture `ssh` first on PATH records how

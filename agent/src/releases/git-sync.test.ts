@@ -9,7 +9,7 @@ import { appPaths } from '../paths.js';
 import { StepFailedError } from '../steps/handler.js';
 import { gitSync } from './git-sync.js';
 import { readReleaseMeta } from './meta.js';
-import { makeContext, TempDirs, TestRepo } from './test-support.js';
+import { makeContext, TempDirs, TestRepo } from '../../test-fixtures/releases.js';
 
 const APP = 'shop-prod';
 const temp = new TempDirs();

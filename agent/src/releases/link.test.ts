@@ -7,7 +7,7 @@ import { appPaths } from '../paths.js';
 import { StepFailedError } from '../steps/handler.js';
 import { releaseActivate } from './activate.js';
 import { releaseLink } from './link.js';
-import { makeContext, makeRelease, TempDirs } from './test-support.js';
+import { makeContext, makeRelease, TempDirs } from '../../test-fixtures/releases.js';
 
 const APP = 'blog-staging';
 const temp = new TempDirs();

@@ -7,7 +7,7 @@ import { appPaths } from '../paths.js';
 import { releaseActivate } from './activate.js';
 import { listReleases } from './list.js';
 import { releasePrune } from './prune.js';
-import { makeContext, makeRelease, TempDirs } from './test-support.js';
+import { makeContext, makeRelease, TempDirs } from '../../test-fixtures/releases.js';
 
 const APP = 'shop-prod';
 const temp = new TempDirs();

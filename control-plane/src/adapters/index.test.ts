@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortError } from '../ports/errors.js';
-import { RecordingLogger, waitFor } from '../ports/contract-support.js';
+import { RecordingLogger, waitFor } from '../../test-support/ports/contract-support.js';
 import { createAdapters, type Adapters } from './index.js';
-import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from './redis/test-support.js';
+import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from '../../test-support/redis.js';
 
 const redisUp = await redisAvailable();
 

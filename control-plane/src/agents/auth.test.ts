@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { AgentPeer } from '../testing/agent-peer.js';
+import { startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { AgentPeer } from '../../test-support/agent-peer.js';
 import { AgentAuthenticator } from './auth.js';
 
 let cp: TestControlPlane;

@@ -1,8 +1,8 @@
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StepRunPayload, type StepResult } from '@devflow/protocol';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { AgentPeer, type PeerSocket } from '../testing/agent-peer.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { AgentPeer, type PeerSocket } from '../../test-support/agent-peer.js';
 
 let cp: TestControlPlane;
 const open: PeerSocket[] = [];

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME_BYTES } from '@devflow/protocol';
-import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { AgentPeer, ConnectRefused, HOST_FACTS, type PeerSocket } from '../testing/agent-peer.js';
+import { startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { AgentPeer, ConnectRefused, HOST_FACTS, type PeerSocket } from '../../test-support/agent-peer.js';
 import { CLOSE } from './connection.js';
 import { AgentHub, LAST_SEEN_WRITE_MS, type AgentHubDeps } from './hub.js';
 

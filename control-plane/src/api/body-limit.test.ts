@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonHeaders, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { jsonHeaders, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { API_MAX_BODY_BYTES } from './body-limit.js';
 
 let cp: TestControlPlane;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 let cp: TestControlPlane;
 let token: string;

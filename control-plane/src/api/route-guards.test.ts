@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /**
  * Walks every route of the real app (`app.routes`) so a new route cannot ship without an

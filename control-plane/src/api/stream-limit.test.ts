@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { MAX_STREAMS_PER_USER } from './stream-limit.js';
 
 /** One user cannot hold more than MAX_STREAMS_PER_USER event streams; closing one frees its place. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /** API token expiry: shown in the list, refused once past, bad lifetimes refused with the field named. */
 let cp: TestControlPlane;

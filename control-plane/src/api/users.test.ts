@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { ADMIN_EMAIL, adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /** Issue 17 item 9: the per-address login limit, the password policy and admin user management. */
 let cp: TestControlPlane;

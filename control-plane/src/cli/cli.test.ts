@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { runCli } from './run.js';
 
 let cp: TestControlPlane;

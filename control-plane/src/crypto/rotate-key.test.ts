@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { SecretBox } from './secret-box.js';
 
 const VALUE = 'rotate-me-value-123';

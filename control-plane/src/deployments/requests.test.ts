@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostFacts } from '@devflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /**
  * Pre-flight of deploy requests against a real control plane (in-process, real libsql file,

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepRunPayload, type StepResult } from '@devflow/protocol';
-import { AgentPeer, type PeerSocket } from '../testing/agent-peer.js';
-import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { AgentPeer, type PeerSocket } from '../../test-support/agent-peer.js';
+import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /**
  * Rollback rules (issue 17 items 6-7, issue 18 item 6) and lock overrides, against a real control

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { parseExposition, sampleValue, type ParsedFamily } from './testing/parse.js';
-import { seedDeployments, seedEnvironment } from './testing/seed.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { parseExposition, sampleValue, type ParsedFamily } from '../../test-support/metrics/parse.js';
+import { seedDeployments, seedEnvironment } from '../../test-support/metrics/seed.js';
 
 /** GET /metrics of a real control plane: format, figures from the database, HTTP by route, who may scrape. */
 let cp: TestControlPlane;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from './exposition.js';
 import { Registry } from './registry.js';
-import { parseExposition, sampleValue } from './testing/parse.js';
+import { parseExposition, sampleValue } from '../../test-support/metrics/parse.js';
 
 describe('metrics registry and exposition', () => {
   it('writes HELP and TYPE once per family and escapes label values and help text', async () => {

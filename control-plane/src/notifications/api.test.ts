@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { slackCheck, signatureCheck } from './provider-checks.js';
-import { HttpReceiver, SmtpReceiver } from './test-support.js';
+import { adminToken, jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { slackCheck, signatureCheck } from '../../test-support/notifications/provider-checks.js';
+import { HttpReceiver, SmtpReceiver } from '../../test-support/notifications/receivers.js';
 
 /** The notifications API in-process: validation, secrets kept out of answers, roles, test sends, audit. */
 let cp: TestControlPlane;

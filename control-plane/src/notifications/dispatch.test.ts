@@ -3,18 +3,18 @@ import { MemoryEventBus } from '../adapters/memory/event-bus.js';
 import { MemoryJobQueue } from '../adapters/memory/job-queue.js';
 import { RedisEventBus } from '../adapters/redis/event-bus.js';
 import { RedisJobQueue } from '../adapters/redis/job-queue.js';
-import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from '../adapters/redis/test-support.js';
+import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from '../../test-support/redis.js';
 import { newId } from '../crypto/random.js';
 import type { DeploymentStatus } from '../deployments/types.js';
 import { DEPLOYMENTS_TOPIC } from '../events/topics.js';
 import { createLogger } from '../logger.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { DeliveryStore } from './deliveries.js';
 import { createNotifications, type Notifications } from './index.js';
-import { slackCheck, signatureCheck } from './provider-checks.js';
-import { HttpReceiver } from './test-support.js';
+import { slackCheck, signatureCheck } from '../../test-support/notifications/provider-checks.js';
+import { HttpReceiver } from '../../test-support/notifications/receivers.js';
 
 /**
  * Dispatch from bus events to channels, against the real database of a control plane. Each

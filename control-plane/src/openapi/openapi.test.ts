@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { OPERATIONS } from './operations.js';
 import * as Q from './requests.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepRunPayload, type StepResult } from '@devflow/protocol';
-import { AgentPeer, type PeerSocket } from '../testing/agent-peer.js';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { AgentPeer, type PeerSocket } from '../../test-support/agent-peer.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /**
  * Server b's install fails while server a is still fetching; a's fetch is cancelled, but it had

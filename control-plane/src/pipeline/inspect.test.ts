@@ -7,7 +7,7 @@ import { createRepositories, type Repositories, type RepositorySource } from '..
 import { PipelineConfigError } from './devflow-yml.js';
 import { inspectCommit } from './inspect.js';
 import { planDeployment } from './plan.js';
-import { nodeInput } from './test-support.js';
+import { nodeInput } from '../../test-support/pipeline.js';
 
 let root: string;
 let work: string;

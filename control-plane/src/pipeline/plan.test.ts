@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { planDeployment, type PlanInput } from './plan.js';
-import { argvOf, expectSendable, nodeInput, outline } from './test-support.js';
+import { argvOf, expectSendable, nodeInput, outline } from '../../test-support/pipeline.js';
 
 const stepsOf = (input: PlanInput, server = 0) => {
   const plan = planDeployment(input);

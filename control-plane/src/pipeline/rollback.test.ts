@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { planRollback, type RollbackPlanInput } from './rollback.js';
-import { argvOf, expectSendable, nodeInput, outline } from './test-support.js';
+import { argvOf, expectSendable, nodeInput, outline } from '../../test-support/pipeline.js';
 
 function input(over: Partial<RollbackPlanInput> = {}): RollbackPlanInput {
   return {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 import { startQuickstart, type Quickstart } from './index.js';
 import { findRepoPath } from '../distribution/repo-files.js';
 import { stopProxies, stopSlotApps } from '../../../test/helpers/apps.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostFacts } from '@devflow/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
 
 /** The schedule service in an embedded control plane (memory scheduler, real database). */
 let cp: TestControlPlane;

@@ -1,8 +1,8 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../crypto/random.js';
-import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
-import { HOST_FACTS } from '../testing/agent-peer.js';
+import { jsonHeaders, loginCookie, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
+import { HOST_FACTS } from '../../test-support/agent-peer.js';
 
 let cp: TestControlPlane;
 let cookie: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectProvider } from './providers/index.js';
 import { checkHmacHeader, checkToken, hmacSha256Hex } from './signature.js';
-import { bitbucketDelivery, bitbucketPushPayload, githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload, type Delivery } from './testing/payloads.js';
+import { bitbucketDelivery, bitbucketPushPayload, githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload, type Delivery } from '../../test-support/webhook-payloads.js';
 import { WebhookPayloadError, type ProviderAdapter } from './types.js';
 
 const SECRET = 'a3f1c9e0b7d24c5e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcd';

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload } from '../../../control-plane/src/webhooks/testing/payloads.js';
+import { githubDelivery, githubPing, githubPushPayload, gitlabDelivery, gitlabPushPayload } from '../../../control-plane/test-support/webhook-payloads.js';
 import { Api, waitFinal } from '../../helpers/api.js';
 import type { BadInputCase, CaseRequest } from '../case.js';
 import type { World } from '../world.js';

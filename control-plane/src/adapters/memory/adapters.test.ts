@@ -1,7 +1,7 @@
-import { eventBusContract } from '../../ports/event-bus.contract.js';
-import { jobQueueContract } from '../../ports/job-queue.contract.js';
-import { schedulerContract } from '../../ports/scheduler.contract.js';
-import { RecordingLogger, type Cluster } from '../../ports/contract-support.js';
+import { eventBusContract } from '../../../test-support/ports/event-bus.contract.js';
+import { jobQueueContract } from '../../../test-support/ports/job-queue.contract.js';
+import { schedulerContract } from '../../../test-support/ports/scheduler.contract.js';
+import { RecordingLogger, type Cluster } from '../../../test-support/ports/contract-support.js';
 import type { Logger } from '../../ports/logger.js';
 import { MemoryEventBus } from './event-bus.js';
 import { MemoryJobQueue } from './job-queue.js';

@@ -1,10 +1,10 @@
-import { eventBusContract } from '../../ports/event-bus.contract.js';
-import { jobQueueContract } from '../../ports/job-queue.contract.js';
-import { schedulerContract } from '../../ports/scheduler.contract.js';
+import { eventBusContract } from '../../../test-support/ports/event-bus.contract.js';
+import { jobQueueContract } from '../../../test-support/ports/job-queue.contract.js';
+import { schedulerContract } from '../../../test-support/ports/scheduler.contract.js';
 import { RedisEventBus } from './event-bus.js';
 import { RedisJobQueue } from './job-queue.js';
 import { RedisScheduler } from './scheduler.js';
-import { redisAvailable, redisCluster } from './test-support.js';
+import { redisAvailable, redisCluster } from '../../../test-support/redis.js';
 
 const skip = !(await redisAvailable());
 

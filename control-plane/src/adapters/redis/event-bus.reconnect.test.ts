@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger, sleep, waitFor } from '../../ports/contract-support.js';
+import { RecordingLogger, sleep, waitFor } from '../../../test-support/ports/contract-support.js';
 import { RedisEventBus } from './event-bus.js';
-import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from './test-support.js';
+import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from '../../../test-support/redis.js';
 
 const skip = !(await redisAvailable());
 

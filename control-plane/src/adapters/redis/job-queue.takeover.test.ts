@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingLogger, waitFor } from '../../ports/contract-support.js';
+import { RecordingLogger, waitFor } from '../../../test-support/ports/contract-support.js';
 import type { Job } from '../../ports/job-queue.js';
 import { RedisJobQueue } from './job-queue.js';
 import { STALL_TUNING, TAKEOVER_BOUND_MS } from './stall-tuning.js';
-import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from './test-support.js';
+import { deleteKeys, randomPrefix, redisAvailable, TEST_REDIS_URL } from '../../../test-support/redis.js';
 
 const skip = !(await redisAvailable());
-const fixture = fileURLToPath(new URL('./fixtures/stall-worker.mjs', import.meta.url));
+const fixture = fileURLToPath(new URL('../../../test-support/fixtures/stall-worker.mjs', import.meta.url));
 
 /** The fixture's stdout lines, as they arrive. */
 function startStallWorker(bullPrefix: string, queueName: string): { child: ChildProcess; lines: string[] } {

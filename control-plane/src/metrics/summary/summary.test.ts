@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, startTestControlPlane, type TestControlPlane } from '../../testing/harness.js';
-import { seedDeployments, seedEnvironment } from '../testing/seed.js';
+import { adminToken, startTestControlPlane, type TestControlPlane } from '../../../test-support/harness.js';
+import { seedDeployments, seedEnvironment } from '../../../test-support/metrics/seed.js';
 import { MetricsSummary } from './schema.js';
 
 /**

@@ -2,8 +2,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildMessage } from '../message.js';
 import { sampleContext } from '../context.js';
-import { discordCheck, signatureCheck, slackCheck, teamsCheck, twilioCheck } from '../provider-checks.js';
-import { HttpReceiver, SmtpReceiver } from '../test-support.js';
+import { discordCheck, signatureCheck, slackCheck, teamsCheck, twilioCheck } from '../../../test-support/notifications/provider-checks.js';
+import { HttpReceiver, SmtpReceiver } from '../../../test-support/notifications/receivers.js';
 import { ChannelError, createChannel } from './index.js';
 import type { NotificationMessage } from '../message.js';
 

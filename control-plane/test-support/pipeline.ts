@@ -1,7 +1,7 @@
 import { StepSpec } from '@devflow/protocol';
 import { expect } from 'vitest';
-import type { DeploymentPlan, PlanInput } from './plan.js';
-import type { PlannedStep } from './steps.js';
+import type { DeploymentPlan, PlanInput } from '../src/pipeline/plan.js';
+import type { PlannedStep } from '../src/pipeline/steps.js';
 
 /**
  * A plan input for the node preset with a package-lock and a build script, one server, the app

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduleDefinition, Scheduler } from './scheduler.js';
-import { PortError } from './errors.js';
+import type { ScheduleDefinition, Scheduler } from '../../src/ports/scheduler.js';
+import { PortError } from '../../src/ports/errors.js';
 import { sleep, waitFor, type Cluster, type ContractOptions } from './contract-support.js';
 
 interface Fire {

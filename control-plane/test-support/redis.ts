@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RecordingLogger, type Cluster } from '../../ports/contract-support.js';
-import type { Logger } from '../../ports/logger.js';
-import { assertRedisReachable } from './connection.js';
+import { RecordingLogger, type Cluster } from './ports/contract-support.js';
+import type { Logger } from '../src/ports/logger.js';
+import { assertRedisReachable } from '../src/adapters/redis/connection.js';
 
 /**
  * The workplace's real Redis; tests isolate themselves by key prefix, never by database number.

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../../src/ports/logger.js';
 
 /**
  * Shared pieces of the port contract suites (`*.contract.ts`). Not test files themselves:

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnrecoverableJobError, type Job, type JobQueue } from './job-queue.js';
-import { PortError } from './errors.js';
+import { UnrecoverableJobError, type Job, type JobQueue } from '../../src/ports/job-queue.js';
+import { PortError } from '../../src/ports/errors.js';
 import { Gate, RecordingLogger, waitFor, type Cluster, type ContractOptions } from './contract-support.js';
 
 /** What every JobQueue adapter must do. Called from each adapter's test file. */

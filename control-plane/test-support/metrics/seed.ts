@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { Db } from '../../src/db/client.js';
 
 /**
  * Rows for metrics tests, written with SQL into the real schema: the figures depend on

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Check } from './test-support.js';
+import type { Check } from './receivers.js';
 
 /**
  * Test support: what each provider requires of a request, as documented by Slack, Discord,

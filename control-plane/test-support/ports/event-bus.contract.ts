@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventBus } from './event-bus.js';
-import { PortError } from './errors.js';
+import type { EventBus } from '../../src/ports/event-bus.js';
+import { PortError } from '../../src/ports/errors.js';
 import { RecordingLogger, waitFor, type Cluster, type ContractOptions } from './contract-support.js';
 
 /** What every EventBus adapter must do. Called from each adapter's test file. */

@@ -3,9 +3,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogStream } from '@devflow/protocol';
-import { appPaths } from '../paths.js';
-import type { StepContext } from '../steps/handler.js';
-import { writeReleaseMeta } from './meta.js';
+import { appPaths } from '../src/paths.js';
+import type { StepContext } from '../src/steps/handler.js';
+import { writeReleaseMeta } from '../src/releases/meta.js';
 
 /** Test helpers: real temp dirs, real git repositories, a StepContext that records its log. */
 

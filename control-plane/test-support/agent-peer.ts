@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import WebSocket from 'ws';
 import { AGENT_JWT_AUDIENCE, PROTOCOL_VERSION, type ControlMessage } from '@devflow/protocol';
-import type { ControlPlane } from '../start.js';
+import type { ControlPlane } from '../src/start.js';
 import { jsonHeaders, loginCookie } from './harness.js';
 
 export const HOST_FACTS = {
