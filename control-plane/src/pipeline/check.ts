@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { PlanEnvironment } from './plan.js';
+import type { PlanEnvironment } from './plan-types.js';
 import type { ResolvedPipeline } from './resolve.js';
 import { commandName } from './steps.js';
 

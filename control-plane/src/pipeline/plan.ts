@@ -1,77 +1,15 @@
-import type { SlotName } from '@devflow/protocol';
 import { AppError } from '../errors.js';
-import type { GitCredentials } from '../repositories/index.js';
 import { secretValues } from './dotenv.js';
 import { urlPassword } from '../steps/redact.js';
 import { checkPipeline } from './check.js';
 import { serverSteps } from './server-steps.js';
-import type { RepoFacts } from './presets.js';
-import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
-import type { DevflowConfig, PipelineSettings, Preset } from './settings.js';
-import type { PlannedStep } from './steps.js';
+import { resolvePipeline } from './resolve.js';
+import type { DeploymentPlan, PlanInput } from './plan-types.js';
 
 export { STAGES, type StageName } from './stages.js';
 export { checkPipeline } from './check.js';
 export type { PlannedStep } from './steps.js';
-
-export interface ServerPlan {
-  serverId: string;
-  steps: PlannedStep[];
-}
-
-export interface DeploymentPlan {
-  releaseId: string;
-  /** Migrate steps appear only on the first server (migrations are database-wide). */
-  servers: ServerPlan[];
-  /** Values to mask in logs (env var values, tokens). */
-  secrets: string[];
-  /** Stages up to (not including) this one run on every server before ANY server activates. */
-  barrierBefore: 'activate';
-  /** The settings the plan was made from (preset, strategy, keepReleases, …), for display and rollback. */
-  pipeline: ResolvedPipeline;
-}
-
-/** The environment as the planner needs it; `settings` are its console settings (columns + pipeline overrides). */
-export interface PlanEnvironment {
-  name: string;
-  /** `<project>-<env>`, the app directory on servers. */
-  app: string;
-  /** Where the app answers on each server (the proxy's public port for blue-green); null = no HTTP port. */
-  port: number | null;
-  /** Blue-green slot ports. */
-  slotPorts: { blue: number; green: number } | null;
-  /** The proxy routes only requests for this Host to the app (several environments share the public port). */
-  hostname?: string | null;
-  settings: PipelineSettings;
-  /** Decrypted environment variables. */
-  variables: Record<string, string>;
-}
-
-export interface PlanServer {
-  serverId: string;
-  liveReleaseId: string | null;
-  /** Releases on the server that went live and then failed (bad): pruned first, not counted toward keepReleases. */
-  failedReleaseIds?: string[];
-  /** Slot serving traffic now (blue-green); the new release goes to the other one. */
-  liveSlot: SlotName | null;
-  /** Blue/green slots a release was started on and not stopped since: without a live release, the proxy may still route to one. */
-  occupiedSlots?: SlotName[];
-}
-
-export interface PlanInput {
-  releaseId: string;
-  /** Full commit sha being deployed. */
-  commit: string;
-  /** Branch the agent fetches (the deployment's branch, else the environment's). */
-  branch: string;
-  project: { preset: Preset; repositoryUrl: string; credentials?: GitCredentials };
-  environment: PlanEnvironment;
-  /** Facts at the commit and its devflow.yml (see inspectCommit). */
-  repo: RepoFacts & { config: DevflowConfig | null };
-  options: { skipMigrations?: boolean; skipCache?: boolean };
-  /** Target servers, in order; the first one runs migrations. */
-  servers: PlanServer[];
-}
+export type * from './plan-types.js';
 
 /** Turns an environment's settings into the exact steps each server runs. Pure. */
 export function planDeployment(input: PlanInput): DeploymentPlan {

@@ -1,7 +1,8 @@
 import type { SlotName } from '@devflow/protocol';
 import { AppError } from '../errors.js';
 import { renderEnvFile, secretValues } from './dotenv.js';
-import { checkPipeline, type DeploymentPlan, type PlanEnvironment, type ServerPlan } from './plan.js';
+import { checkPipeline } from './check.js';
+import type { DeploymentPlan, PlanEnvironment, ServerPlan } from './plan-types.js';
 import type { RepoFacts } from './presets.js';
 import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
 import type { DevflowConfig, Preset } from './settings.js';

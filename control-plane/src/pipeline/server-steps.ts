@@ -1,5 +1,5 @@
 import { renderEnvFile } from './dotenv.js';
-import type { PlanInput, PlanServer } from './plan.js';
+import type { PlanInput, PlanServer } from './plan-types.js';
 import type { ResolvedPipeline } from './resolve.js';
 import type { Command } from './settings.js';
 import { STAGES, type StageName } from './stages.js';

@@ -1,4 +1,4 @@
-import type { PlanServer } from './plan.js';
+import type { PlanServer } from './plan-types.js';
 import type { StageName } from './stages.js';
 import { switchStep, type PlannedStep } from './steps.js';
 
