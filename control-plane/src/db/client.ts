@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
-import { cachePreparedStatements } from './statement-cache.js';
+import { openLocalClient } from './local-client.js';
 
 export type Db = Client;
 
@@ -12,7 +12,7 @@ const BUSY_TIMEOUT_MS = 5000;
 const FILE_POOL = 8;
 
 /**
- * A libsql client for `file:` (embedded) or `libsql://` / `http(s)://` (sqld, Turso) URLs.
+ * A libsql client for `file:` (embedded, see local-client.ts) or `libsql://` / `http(s)://` (sqld, Turso) URLs.
  * For a local file: the directory is created, WAL mode lets readers run beside the writer,
  * and a busy timeout makes concurrent writers wait instead of failing.
  *
@@ -23,23 +23,21 @@ const FILE_POOL = 8;
  */
 export async function openDb(url: string, authToken?: string): Promise<Db> {
   const file = url.startsWith('file:');
-  if (file) {
-    const path = url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
-    mkdirSync(dirname(path), { recursive: true });
-    cachePreparedStatements();
-  }
-  const db = createClient({ url, ...(authToken ? { authToken } : {}), ...(file ? { timeout: BUSY_TIMEOUT_MS, concurrency: FILE_POOL } : {}) });
-  if (file) {
-    await db.execute('PRAGMA journal_mode = WAL');
-    // Calls started together each borrow their own connection: this reaches all of them.
-    const everyConnection = (sql: string) => Promise.all(Array.from({ length: FILE_POOL }, () => db.execute(sql)));
-    await everyConnection('PRAGMA synchronous = NORMAL');
-    await everyConnection('PRAGMA foreign_keys = ON');
-    // A value overwritten (a secret sealed after an upgrade, a deleted row) is zeroed in the file, not left in a free page.
-    await everyConnection('PRAGMA secure_delete = ON');
-  } else {
+  if (!file) {
+    const db = createClient({ url, ...(authToken ? { authToken } : {}) });
     await db.execute('PRAGMA foreign_keys = ON');
+    return db;
   }
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url.slice('file:'.length);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = openLocalClient(path, { timeout: BUSY_TIMEOUT_MS, connections: FILE_POOL });
+  await db.execute('PRAGMA journal_mode = WAL');
+  // Calls started together each borrow their own connection: this reaches all of them.
+  const everyConnection = (sql: string) => Promise.all(Array.from({ length: FILE_POOL }, () => db.execute(sql)));
+  await everyConnection('PRAGMA synchronous = NORMAL');
+  await everyConnection('PRAGMA foreign_keys = ON');
+  // A value overwritten (a secret sealed after an upgrade, a deleted row) is zeroed in the file, not left in a free page.
+  await everyConnection('PRAGMA secure_delete = ON');
   return db;
 }
 

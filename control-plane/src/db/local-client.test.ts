@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './client.js';
-import { SCHEMA_CHECK_MS } from './statement-cache.js';
+import { SCHEMA_CHECK_MS, StatementReusingPool } from './local-client.js';
 
-/** Prepared statements reused on the embedded database (statement-cache.ts): same results as fresh ones. */
+/** Prepared statements reused on the embedded database (local-client.ts): same results as fresh ones. */
 let dir: string;
 let db: Db;
 beforeEach(async () => {
@@ -19,14 +19,28 @@ afterEach(() => {
 });
 
 describe('prepared statement cache', () => {
-  it('hands out the same statement for the same SQL on one connection, and a new one for other SQL', () => {
-    const conn = new Database(join(dir, 'direct.db'));
+  it("hands out the same statement for the same SQL on the pool's connections only, and a new one for other SQL", () => {
+    const path = join(dir, 'direct.db');
+    const pool = new StatementReusingPool(path, { timeout: 1000 }, 2);
+    const conn = pool.acquireSync();
+    const other = pool.acquireSync();
     try {
       expect(conn.prepare('SELECT 1')).toBe(conn.prepare('SELECT 1'));
       expect(conn.prepare('SELECT 2')).not.toBe(conn.prepare('SELECT 1'));
-      expect(new Database(join(dir, 'direct.db')).prepare('SELECT 1')).not.toBe(conn.prepare('SELECT 1'));
+      expect(other.prepare('SELECT 1')).not.toBe(conn.prepare('SELECT 1'));
+      // A connection handed back and borrowed again keeps its statements.
+      const kept = conn.prepare('SELECT 3');
+      pool.release(conn);
+      pool.release(other);
+      const again = [pool.acquireSync(), pool.acquireSync()];
+      expect(again.some((c) => c.prepare('SELECT 3') === kept)).toBe(true);
+      for (const c of again) pool.release(c);
+      // Nothing outside the pool is touched: libsql's own connections prepare afresh.
+      const plain = new Database(path);
+      expect(plain.prepare('SELECT 1')).not.toBe(plain.prepare('SELECT 1'));
+      plain.close();
     } finally {
-      conn.close();
+      pool.close();
     }
   });
 
