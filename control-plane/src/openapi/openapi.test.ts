@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminToken, startTestControlPlane, type TestControlPlane } from '../../test-support/harness.js';
-import { OPERATIONS } from './operations.js';
+import { OPERATIONS, type Operation } from './operations.js';
 import * as Q from './requests.js';
 
 /**
@@ -70,7 +70,7 @@ describe('GET /api/openapi.json', () => {
       ['/api/metrics', '/api/metrics'],
     ];
     for (const [url, pattern] of checks) {
-      const op = OPERATIONS.find((o) => o.method === 'get' && o.path === pattern);
+      const op: Operation | undefined = OPERATIONS.find((o) => o.method === 'get' && o.path === pattern);
       const schema = op?.responses[200];
       expect(schema instanceof z.ZodType, pattern).toBe(true);
       const res = await cp.app.request(url, { headers: auth });

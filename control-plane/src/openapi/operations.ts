@@ -26,7 +26,7 @@ export interface Operation {
   /** false: no session or token needed. */
   auth?: boolean;
   /** Roles besides admin allowed to call it (unset: any signed-in user). */
-  roles?: string[];
+  roles?: readonly string[];
   query?: z.ZodObject;
   body?: z.ZodType;
   /** Status -> body (a JSON schema, or another content type); null = no body. */
@@ -40,7 +40,7 @@ const notif = '/api/projects/:project/notifications';
 const maintainer = ['maintainer'];
 const deployer = ['deployer', 'maintainer'];
 
-export const OPERATIONS: Operation[] = [
+export const OPERATIONS = [
   { method: 'post', path: '/api/auth/login', summary: 'Sign in; sets the session cookie', tag: 'auth', auth: false, body: Q.Login, responses: { 200: z.object({ user: R.User }) } },
   { method: 'post', path: '/api/auth/logout', summary: 'Sign out (clears the session cookie)', tag: 'auth', auth: false, responses: { 200: R.Ok } },
   { method: 'get', path: '/api/auth/me', summary: 'The signed-in user', tag: 'auth', responses: { 200: R.Me } },
@@ -127,4 +127,4 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/events', summary: 'Console events (SSE): deployment, queue, server', tag: 'events', responses: { 200: sse('`ready`, then `deployment`, `queue` and `server` events naming what changed') } },
   { method: 'get', path: '/api/metrics', summary: 'Deployment frequency, success rate, durations, MTTR and rollbacks per bucket and in total', tag: 'metrics', query: MetricsQuery, responses: { 200: MetricsSummary } },
   { method: 'get', path: '/api/openapi.json', summary: 'This document', tag: 'meta', auth: false, responses: { 200: z.record(z.string(), z.unknown()) } },
-];
+] as const satisfies readonly Operation[];
