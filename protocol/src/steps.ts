@@ -6,7 +6,10 @@ import { AppName, CommitSha, GitRef, HostName, ReleaseId, RepositoryUrl } from '
  * Commands are always argv arrays; the agent never builds a shell string from these fields.
  */
 
-const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name'), z.string());
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable name');
+const EnvMap = z.record(EnvName, z.string());
+/** Relative, no ".." segment: it cannot leave the directory it is relative to. */
+const ReleaseRelPath = z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'relative path without ".."').max(1024);
 const TimeoutMs = z.number().int().positive().max(24 * 3600 * 1000);
 const Port = z.number().int().min(1).max(65535);
 export const SlotName = z.enum(['blue', 'green', 'main']);
@@ -24,6 +27,12 @@ export const ExecStep = z
     cwd: z.string().max(4096).optional(),
     release: ReleaseRef.optional(),
     env: EnvMap.optional(),
+    /**
+     * Variables the agent sets to the absolute path of a path inside `release` (only the agent knows
+     * where it keeps releases), e.g. Laravel's VIEW_COMPILED_PATH for compiled views kept per release.
+     * A variable of the same name in `env` wins.
+     */
+    releasePathEnv: z.record(EnvName, ReleaseRelPath).optional(),
     timeoutMs: TimeoutMs,
   })
   .strict();
@@ -50,7 +59,7 @@ export const ReleaseLinkStep = z
     app: AppName,
     releaseId: ReleaseId,
     /** Paths (relative, no "..") kept in `shared/` and symlinked into the release. */
-    sharedPaths: z.array(z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, 'relative path without ".."')).max(100),
+    sharedPaths: z.array(ReleaseRelPath).max(100),
     /** Written to `shared/<name>` and linked into the release, mode 0600. */
     envFile: z.object({ name: z.string().regex(/^[A-Za-z0-9._-]+$/), content: z.string() }).strict().optional(),
     /** Dependency dirs copied from the live release when the lockfile is byte-identical. */

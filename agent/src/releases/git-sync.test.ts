@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StepSpecOf } from '@devflow/protocol';
@@ -51,6 +51,28 @@ describe('gitSync', () => {
     expect(existsSync(join(appPaths(dataDir, APP).repo, 'HEAD'))).toBe(true);
     expect(await readReleaseMeta(dataDir, APP, 'r1')).toMatchObject({ commit: sha, ref: 'main', message: 'first release' });
     expect(lines.map((l) => l.text).join('\n')).toMatch(/created mirror[\s\S]*fetching main/);
+  });
+
+  it('stamps every checked-out file a whole second before the checkout began, so caches built after it look newer', async () => {
+    await repo.commit('views', { 'resources/views/home.blade.php': '<p>hi</p>', 'index.js': 'v1' });
+    const before = Math.floor(Date.now() / 1000);
+    await gitSync(spec({}), makeContext(dataDir).ctx);
+    const release = appPaths(dataDir, APP).release('r1');
+    for (const path of ['resources/views/home.blade.php', 'index.js', 'resources/views', '.']) {
+      // Blade's staleness test is `filemtime(view) >= filemtime(compiled)` at one-second resolution.
+      expect((await lstat(join(release, path))).mtimeMs / 1000, path).toBeLessThan(before);
+    }
+  });
+
+  it('stamps a symlink of the checkout itself, never the file it points to', async () => {
+    const outside = join(await temp.make(), 'target.txt');
+    execFileSync('sh', ['-c', `echo x > '${outside}'`]);
+    const outsideMtime = (await lstat(outside)).mtimeMs;
+    await symlink(outside, join(repo.dir, 'link.txt'));
+    await repo.commit('symlink', { 'index.js': 'v1' });
+    await gitSync(spec({}), makeContext(dataDir).ctx);
+    expect((await lstat(join(appPaths(dataDir, APP).release('r1'), 'link.txt'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(outside)).mtimeMs).toBe(outsideMtime);
   });
 
   it('fetches only what is new on the second sync and checks out the new head', async () => {

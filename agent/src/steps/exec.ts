@@ -9,9 +9,11 @@ import { StepFailedError, type StepHandler } from './handler.js';
  */
 export const execStep: StepHandler<'exec'> = async (spec, ctx) => {
   const cwd = resolveCwd(spec.cwd, spec.release, ctx.dataDir);
+  // The environment's own variable of the same name wins: it is the user's explicit choice.
+  const env = { ...releasePathEnv(spec.releasePathEnv, spec.release, ctx.dataDir), ...spec.env };
   const r = await runCommand(spec.argv, {
     cwd,
-    ...(spec.env ? { env: spec.env } : {}),
+    ...(spec.env || spec.releasePathEnv ? { env } : {}),
     signal: ctx.signal,
     onSpawn: (pid) => ctx.started?.(pid ?? null),
     onLine: ctx.log,
@@ -33,6 +35,13 @@ function spawnHint(file: string, error: string, env: Record<string, string> | un
   const path = env?.PATH ?? process.env.PATH ?? '';
   const install = COREPACK_TOOLS.has(file) ? ` (for ${file}: \`corepack enable\` or \`npm install -g ${file}\`)` : '';
   return ` — ${file} is not installed on this server or not on the agent's PATH (${path}); install it${install} or set this stage's command`;
+}
+
+/** `releasePathEnv`: each variable set to the absolute path of its path inside the step's release. */
+function releasePathEnv(paths: Record<string, string> | undefined, release: { app: string; releaseId: string } | undefined, dataDir: string): Record<string, string> {
+  if (!paths) return {};
+  if (!release) throw new StepFailedError(`releasePathEnv (${Object.keys(paths).join(', ')}) needs a step that names its release`);
+  return Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, resolveCwd(path, release, dataDir)]));
 }
 
 /** Absolute cwd as given; a relative one only inside the release the step names, never outside it. */

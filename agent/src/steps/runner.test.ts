@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompactSign } from 'jose';
@@ -162,6 +162,17 @@ describe('StepRunner: running steps', () => {
   it('runs a relative cwd inside the release and refuses one that escapes it', async () => {
     await run('s1', exec(['pwd'], { cwd: '../../..', release: { app: 'shop-prod', releaseId: 'r1' } }));
     expect(await doneOf('s1')).toMatchObject({ status: 'failed', error: expect.stringContaining('leaves the release') });
+  });
+
+  it('sets releasePathEnv variables to absolute paths inside the release; the env of the same name wins', async () => {
+    const release = { app: 'shop-prod', releaseId: 'r1' };
+    await mkdir(join(dir, 'apps/shop-prod/releases/r1'), { recursive: true });
+    const print = ['-e', 'console.log(`views=${process.env.VIEWS} cache=${process.env.CACHE}`)'];
+    await run('s1', exec([node, ...print], { release, releasePathEnv: { VIEWS: 'bootstrap/cache/views', CACHE: 'var/cache' }, env: { CACHE: '/srv/cache' } }));
+    expect(await doneOf('s1')).toMatchObject({ status: 'succeeded' });
+    expect(wire.text()).toContain(`views=${join(dir, 'apps/shop-prod/releases/r1/bootstrap/cache/views')} cache=/srv/cache`);
+    await run('s2', exec([node, ...print], { releasePathEnv: { VIEWS: 'views' } }));
+    expect(await doneOf('s2')).toMatchObject({ status: 'failed', error: expect.stringContaining('releasePathEnv (VIEWS) needs a step that names its release') });
   });
 
   it('fails a kind with no handler installed with a clear message', async () => {

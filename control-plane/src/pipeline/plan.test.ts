@@ -115,6 +115,10 @@ describe('planDeployment: other presets', () => {
     expect(steps[2]!.skipWhenReused).toBe('vendor');
     expect(argvOf(steps[9])).toEqual(['sudo', '-n', 'systemctl', 'reload', 'php-fpm']);
     expect(steps[11]!.spec).not.toHaveProperty('slot');
+    // Compiled views are kept per release: view:cache's view:clear must never reach the live release's.
+    for (const step of steps.filter((s) => argvOf(s)?.[1] === 'artisan')) {
+      expect(step.spec).toMatchObject({ releasePathEnv: { VIEW_COMPILED_PATH: 'bootstrap/cache/views' } });
+    }
   });
 
   it('laravel: the php-fpm service is a setting (named per PHP version on Debian)', () => {

@@ -75,7 +75,11 @@ export function presetDefaults(preset: Preset, facts: RepoFacts, phpFpmService =
       const composer: Command[] = facts.rootFiles.includes('composer.json')
         ? [{ argv: ['composer', 'install', '--no-dev', '--prefer-dist', '--optimize-autoloader', '--no-interaction'] }]
         : [];
-      const artisan = (...args: string[]): Command => ({ argv: ['php', 'artisan', ...args] });
+      // Compiled Blade views live in the release (bootstrap/cache/views, beside the config and route
+      // caches), not in the shared storage/: view:cache starts with view:clear, which in a shared
+      // directory deleted the live release's compiled views while it served them, and its workers
+      // then rewrote them in place (Laravel's put is not atomic) while others included them.
+      const artisan = (...args: string[]): Command => ({ argv: ['php', 'artisan', ...args], releasePathEnv: { VIEW_COMPILED_PATH: 'bootstrap/cache/views' } });
       return {
         settings: {
           install: [...composer, ...node.install],

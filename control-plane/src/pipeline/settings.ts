@@ -7,10 +7,23 @@ import { COMMAND_STAGES, STAGES, type CommandStage, type StageName } from './sta
  * (preset < console < devflow.yml, see resolve.ts).
  */
 
-/** A shell string runs as `sh -c` in the release (the project's own script); `{argv}` runs without a shell. */
+const RelPath = z
+  .string()
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a relative path inside the release, without ".."')
+  .max(1024);
+
+/**
+ * A shell string runs as `sh -c` in the release (the project's own script); `{argv}` runs without a shell.
+ * `releasePathEnv` sets variables to the absolute path of a path inside the release on the server.
+ */
 export const Command = z.union([
   z.string().trim().min(1, 'a command must not be empty').max(8192),
-  z.object({ argv: z.array(z.string().max(8192)).min(1).max(256) }).strict(),
+  z
+    .object({
+      argv: z.array(z.string().max(8192)).min(1).max(256),
+      releasePathEnv: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), RelPath).optional(),
+    })
+    .strict(),
 ]);
 export type Command = z.infer<typeof Command>;
 
@@ -20,11 +33,6 @@ const Hook = z.union([Command, z.array(Command).max(50)]);
 const Hooks = z
   .object({ before: Hook.optional(), after: Hook.optional() })
   .strict();
-
-const RelPath = z
-  .string()
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, 'a relative path inside the release, without ".."')
-  .max(1024);
 
 export const Healthcheck = z
   .object({

@@ -36,7 +36,14 @@ export function execStep(stage: StageName, phase: PlannedStep['phase'], command:
     stage,
     phase,
     name: commandName(command),
-    spec: { kind: 'exec', argv: commandArgv(command), release: { app: ctx.app, releaseId: ctx.releaseId }, env: ctx.env, timeoutMs: ctx.timeoutMs },
+    spec: {
+      kind: 'exec',
+      argv: commandArgv(command),
+      release: { app: ctx.app, releaseId: ctx.releaseId },
+      env: ctx.env,
+      ...(typeof command !== 'string' && command.releasePathEnv ? { releasePathEnv: command.releasePathEnv } : {}),
+      timeoutMs: ctx.timeoutMs,
+    },
   };
 }
 
