@@ -10,6 +10,8 @@ export interface LoadSummary {
   reset: number;
   incomplete: number;
   errors: Record<string, number>;
+  /** Answers per version: ok, and failed ones whose body names their version. */
+  byVersion: Record<string, { ok: number; failed: number }>;
   elapsedMs: number;
   rps: number;
   p50ms: number | null;
@@ -45,9 +47,11 @@ export class Load {
   }
 
   /** Starts the load process and resolves once its connections are about to send. */
-  static async start(port: number, options: { connections?: number; rate?: number; path?: string } = {}): Promise<Load> {
+  /** `clients`: every connection is a separate client (own source address and cookie jar), as behind a canary split. */
+  static async start(port: number, options: { connections?: number; rate?: number; path?: string; clients?: boolean } = {}): Promise<Load> {
     const args = [join(fixturesDir, 'load.mjs'), '--port', String(port), '--connections', String(options.connections ?? 8), '--rate', String(options.rate ?? 800)];
     if (options.path) args.push('--path', options.path);
+    if (options.clients) args.push('--clients', '1');
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const load = new Load(child);
     await new Promise<void>((resolve, reject) => {

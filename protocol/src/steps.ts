@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppName, CommitSha, GitRef, HostName, ReleaseId, RepositoryUrl } from './names.js';
+import { SplitWeight } from './traffic-stats.js';
 
 /**
  * Step specs: what the control plane asks an agent to do, one typed step at a time.
@@ -168,6 +169,27 @@ export const TrafficRemoveStep = z
   })
   .strict();
 
+/**
+ * Canary by weight: send `weight` percent of the app's clients (sticky per client) to the canary
+ * slot, the rest to the slot the route serves now (the baseline). `canary: null` ends the split:
+ * all traffic on the baseline from the next request; with `stopCanary`, the canary's slot is
+ * stopped once the proxy has drained it (at most drainMs). Counters restart only with a new split.
+ */
+export const TrafficSplitStep = z
+  .object({
+    kind: z.literal('traffic.split'),
+    app: AppName,
+    canary: z.object({ slot: SlotName, targetPort: Port }).strict().nullable(),
+    weight: SplitWeight,
+    drainMs: z.number().int().min(0).max(600_000).default(30_000),
+    stopCanary: z.object({ slot: SlotName, graceMs: z.number().int().min(0).max(600_000) }).strict().optional(),
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+
+/** Read the per-slot counters of the app's split (output `split`: SplitStatsOutput, or null when not split). */
+export const TrafficStatsStep = z.object({ kind: z.literal('traffic.stats'), app: AppName, timeoutMs: TimeoutMs }).strict();
+
 export const StepSpec = z.discriminatedUnion('kind', [
   ExecStep,
   GitSyncStep,
@@ -180,6 +202,8 @@ export const StepSpec = z.discriminatedUnion('kind', [
   HealthCheckStep,
   TrafficSwitchStep,
   TrafficRemoveStep,
+  TrafficSplitStep,
+  TrafficStatsStep,
 ]);
 export type StepSpec = z.infer<typeof StepSpec>;
 export type StepKind = StepSpec['kind'];

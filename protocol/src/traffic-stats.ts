@@ -50,6 +50,17 @@ export interface SlotWindow {
   p99Ms: number | null;
 }
 
+/** What traffic.split and traffic.stats report in `output.split`: the counters of both slots since the split began. */
+export const SplitStatsOutput = z
+  .object({
+    weight: z.number(),
+    since: z.number().int(),
+    baseline: z.object({ slot: z.string(), targetPort: z.number().int(), stats: SlotStatsSnapshot }).strict(),
+    canary: z.object({ slot: z.string(), targetPort: z.number().int(), stats: SlotStatsSnapshot }).strict(),
+  })
+  .strict();
+export type SplitStatsOutput = z.infer<typeof SplitStatsOutput>;
+
 function percentile(buckets: Map<number, number>, total: number, q: number): number | null {
   if (total === 0) return null;
   const rank = Math.ceil(total * q);
@@ -62,22 +73,43 @@ function percentile(buckets: Map<number, number>, total: number, q: number): num
 }
 
 /**
- * The window between two readings of the same slot. A counter that went down means the proxy
- * restarted (or the split was set again) between them: the later reading is then the window.
+ * The counts between two readings of the same slot. A counter that went down means the proxy
+ * restarted (or the split was set again) between them: the later reading is then the whole delta.
  */
-export function slotWindow(before: SlotStatsSnapshot | null, after: SlotStatsSnapshot): SlotWindow {
+export function snapshotDelta(before: SlotStatsSnapshot | null, after: SlotStatsSnapshot): SlotStatsSnapshot {
   const reset = before === null || after.requests < before.requests;
-  const base = reset ? EMPTY_SLOT_STATS : before;
+  if (reset) return after;
   const buckets = new Map<number, number>(after.latency);
-  for (const [i, n] of base.latency) buckets.set(i, (buckets.get(i) ?? 0) - n);
-  let latencyCount = 0;
-  for (const [i, n] of buckets) {
-    if (n <= 0) buckets.delete(i);
-    else latencyCount += n;
+  for (const [i, n] of before.latency) buckets.set(i, (buckets.get(i) ?? 0) - n);
+  return {
+    requests: after.requests - before.requests,
+    errors5xx: after.errors5xx - before.errors5xx,
+    connectionErrors: after.connectionErrors - before.connectionErrors,
+    latency: [...buckets].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]),
+  };
+}
+
+/** Counts of several servers added up (their histograms share the buckets, so percentiles stay exact to a bucket). */
+export function sumSnapshots(parts: readonly SlotStatsSnapshot[]): SlotStatsSnapshot {
+  const buckets = new Map<number, number>();
+  let requests = 0;
+  let errors5xx = 0;
+  let connectionErrors = 0;
+  for (const p of parts) {
+    requests += p.requests;
+    errors5xx += p.errors5xx;
+    connectionErrors += p.connectionErrors;
+    for (const [i, n] of p.latency) buckets.set(i, (buckets.get(i) ?? 0) + n);
   }
-  const requests = after.requests - base.requests;
-  const errors5xx = after.errors5xx - base.errors5xx;
-  const connectionErrors = after.connectionErrors - base.connectionErrors;
+  return { requests, errors5xx, connectionErrors, latency: [...buckets].sort((a, b) => a[0] - b[0]) };
+}
+
+/** A delta of counts read as rates and percentiles. */
+export function windowOf(delta: SlotStatsSnapshot): SlotWindow {
+  const buckets = new Map<number, number>(delta.latency);
+  let latencyCount = 0;
+  for (const [, n] of buckets) latencyCount += n;
+  const { requests, errors5xx, connectionErrors } = delta;
   return {
     requests,
     errors5xx,
@@ -86,6 +118,11 @@ export function slotWindow(before: SlotStatsSnapshot | null, after: SlotStatsSna
     p95Ms: percentile(buckets, latencyCount, 0.95),
     p99Ms: percentile(buckets, latencyCount, 0.99),
   };
+}
+
+/** The window between two readings of the same slot (see snapshotDelta). */
+export function slotWindow(before: SlotStatsSnapshot | null, after: SlotStatsSnapshot): SlotWindow {
+  return windowOf(snapshotDelta(before, after));
 }
 
 /** A canary's share of the clients in percent, to two decimals (the proxy splits in 10,000 buckets). */

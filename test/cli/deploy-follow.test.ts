@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineControlPlane, type RunningControlPlane } from '../helpers/control-plane.js';
 import { stopAll } from '../helpers/processes.js';
-import { REPO_ROOT, requireBuilt } from '../helpers/repo.js';
+import { requireBuilt } from '../helpers/repo.js';
+import { CLI, runDevflow } from '../helpers/cli.js';
 import { removeTempDirs } from '../helpers/temp.js';
 import { startAgent, type TestAgent } from '../helpers/agent.js';
 import { Api } from '../helpers/api.js';
@@ -12,37 +12,14 @@ import { ExampleRepo } from '../helpers/example-repo.js';
 import { freePort, httpGet } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** The real `devflow` binary, as a user runs it. */
-const CLI = join(REPO_ROOT, 'control-plane/dist/cli.js');
+let env: Record<string, string>;
+const devflow = (...args: string[]) => runDevflow(env, ...args);
 
 let cp: RunningControlPlane;
 let api: Api;
 let agent: TestAgent;
 let repo: ExampleRepo;
-let env: Record<string, string>;
 let port: number;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function devflow(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 beforeAll(async () => {
   requireBuilt(CLI);

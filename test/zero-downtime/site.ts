@@ -76,13 +76,16 @@ export class Site {
     if (res.status !== 200) throw new Error(`update environment: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
-  /** Commits the next version (or a given one); `unhealthy` makes its /up answer 503. */
-  commit(options: { version?: number; unhealthy?: boolean; yml?: string } = {}): number {
+  /** Commits the next version (or a given one); `unhealthy` makes its /up answer 503, `failEvery` n its every n-th / a 500. */
+  commit(options: { version?: number; unhealthy?: boolean; failEvery?: number; yml?: string } = {}): number {
     this.version = options.version ?? this.version + 1;
     writeFileSync(join(this.repo, 'VERSION'), `${this.version}\n`);
     const marker = join(this.repo, 'UNHEALTHY');
     if (options.unhealthy) writeFileSync(marker, 'yes\n');
     else rmSync(marker, { force: true });
+    const failing = join(this.repo, 'FAIL_EVERY');
+    if (options.failEvery) writeFileSync(failing, `${options.failEvery}\n`);
+    else rmSync(failing, { force: true });
     if (options.yml) writeFileSync(join(this.repo, 'devflow.yml'), options.yml);
     git(this.repo, 'add', '-A');
     git(this.repo, 'commit', '-q', '-m', `version ${this.version}${options.unhealthy ? ' (unhealthy)' : ''}`);
@@ -90,9 +93,14 @@ export class Site {
   }
 
   async deploy(): Promise<DeploymentView> {
+    return waitFinal(this.api, (await this.requestDeploy()).id, 60_000);
+  }
+
+  /** Asks for a deployment of the branch head; returns at once (queued). */
+  async requestDeploy(): Promise<DeploymentView> {
     const res = await this.api.call<{ deployment: DeploymentView }>('POST', `${BASE}/deployments`, {});
     if (res.status !== 201) throw new Error(`deploy: ${res.status} ${JSON.stringify(res.body)}`);
-    return waitFinal(this.api, res.body.deployment.id, 60_000);
+    return res.body.deployment;
   }
 
   /** Commits and deploys the next version; fails with the deployment's reason if it does not succeed. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppName, HostName, SlotName, SplitWeight, type SlotStatsSnapshot } from '@devflow/protocol';
+import { AppName, HostName, SlotName, SplitWeight, type SplitStatsOutput } from '@devflow/protocol';
 
 /**
  * The proxy's control socket speaks newline-delimited JSON: one request line, one response line.
@@ -82,13 +82,8 @@ export interface SplitResult {
   previous: SplitStats | null;
 }
 
-export interface SplitStats {
-  weight: number;
-  /** When the split began (epoch ms); the counters run from then. */
-  since: number;
-  baseline: { slot: string; targetPort: number; stats: SlotStatsSnapshot };
-  canary: { slot: string; targetPort: number; stats: SlotStatsSnapshot };
-}
+/** The counters of a split since it began (the same shape the traffic.split and traffic.stats steps report). */
+export type SplitStats = SplitStatsOutput;
 
 export interface StatsResult {
   /** Null when the app's route is not split. */

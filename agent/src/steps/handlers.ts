@@ -35,4 +35,6 @@ export const stepHandlers: StepHandlers = {
   'health.check': lazy(async () => (await import('../health/index.js')).healthCheck),
   'traffic.switch': lazy(async () => (await import('../proxy/index.js')).trafficSwitch),
   'traffic.remove': lazy(async () => (await import('../proxy/index.js')).trafficRemove),
+  'traffic.split': lazy(async () => (await import('../proxy/index.js')).trafficSplit),
+  'traffic.stats': lazy(async () => (await import('../proxy/index.js')).trafficStats),
 };

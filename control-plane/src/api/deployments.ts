@@ -11,6 +11,7 @@ import { parseInput, readJson, type AppEnv } from './env.js';
 import { currentUser, requireAction, requireAuth, requireRole } from './middleware.js';
 import { ReleaseMarks } from '../deployments/release-marks.js';
 import { streamLimiterFor } from './stream-limit.js';
+import { RolloutControl } from '../rollout/control.js';
 
 export const MarkInput = z.object({ reason: z.string().trim().min(1, 'say why this release may be rolled back to').max(500) }).strict();
 
@@ -69,6 +70,7 @@ export function projectDeploymentsApi(s: Services) {
 /** `/api/deployments`: history across projects, one deployment, cancel, logs (download, pages, live). */
 export function deploymentsApi(s: Services) {
   const { engine } = s;
+  const control = new RolloutControl({ store: engine.store, runs: engine.runs, rollout: engine.rollout, publish: engine.publish });
   return new Hono<AppEnv>()
     .use('*', requireAuth)
     .get('/', async (c) => c.json(await listHistory(s.db, parseInput(HistoryQuery, c.req.query()))))
@@ -78,6 +80,22 @@ export function deploymentsApi(s: Services) {
       const deployment = await engine.queue.cancel(c.req.param('id'), user.email);
       await s.audit.record(user.id, 'deployment.cancel', deployment.id);
       return c.json({ deployment });
+    })
+    .get('/:id/rollout', async (c) => {
+      const deployment = await engine.store.get(c.req.param('id'));
+      return c.json({ rollout: await engine.rollout.list(deployment.id) });
+    })
+    .post('/:id/promote', requireRole('deployer', 'maintainer'), async (c) => {
+      const user = currentUser(c);
+      const event = await control.request(c.req.param('id'), 'promote', user.email);
+      await s.audit.record(user.id, 'deployment.promote', c.req.param('id'));
+      return c.json({ request: event }, 202);
+    })
+    .post('/:id/abort', requireRole('deployer', 'maintainer'), async (c) => {
+      const user = currentUser(c);
+      const event = await control.request(c.req.param('id'), 'abort', user.email);
+      await s.audit.record(user.id, 'deployment.abort', c.req.param('id'));
+      return c.json({ request: event }, 202);
     })
     .get('/:id/logs', async (c) => {
       const id = c.req.param('id');

@@ -15,10 +15,11 @@ import { servers } from './commands/servers.js';
 import { users } from './commands/users.js';
 import { releases } from './commands/releases.js';
 import { admin } from './commands/admin.js';
+import { abort, promote } from './commands/rollout.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, rollback, servers, lock, unlock, freeze, approvals, approve, reject, users, releases, admin };
+const COMMANDS: Record<string, Command> = { login, projects, envs, deploy, logs, history, queue, cancel, promote, abort, rollback, servers, lock, unlock, freeze, approvals, approve, reject, users, releases, admin };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  devflow ${c.usage}`);

@@ -22,6 +22,7 @@ import { DeploymentRequests, type ApprovalGate } from './requests.js';
 import type { FreezeLookup } from './rules.js';
 import { RunStore } from './run-store.js';
 import { DeploymentStore } from './store.js';
+import { RolloutStore } from '../rollout/store.js';
 
 export interface EngineDeps {
   config: Pick<Config, 'deployTimeoutMs' | 'agentGraceMs' | 'minFreeDiskBytes' | 'redisUrl'>;
@@ -51,6 +52,8 @@ export interface Engine {
   runs: RunStore;
   releases: ReleaseStore;
   log: DeploymentLog;
+  /** Weights, analysis windows and promote/abort requests of progressive deployments. */
+  rollout: RolloutStore;
   /** Deployment status and queue events (also used by approvals/). */
   publish: EnginePublisher;
   requests: DeploymentRequests;
@@ -69,11 +72,12 @@ export function createEngine(d: EngineDeps): Engine {
   const runs = new RunStore(d.db, d.box);
   const releases = new ReleaseStore(d.db);
   const log = new DeploymentLog(d.db, d.bus);
+  const rollout = new RolloutStore(d.db);
   const publish = new EnginePublisher(d.bus, (err) => d.logger.warn('engine event not published', { err }));
   let requests: DeploymentRequests | undefined;
 
   const orchestrator = new Orchestrator({
-    store, runs, releases, log, publish,
+    store, runs, releases, log, publish, rollout,
     dispatcher: d.dispatcher,
     steps: d.steps,
     servers: d.servers,
@@ -115,7 +119,7 @@ export function createEngine(d: EngineDeps): Engine {
 
   return {
     instanceId,
-    store, runs, releases, log, publish, requests, queue, orchestrator,
+    store, runs, releases, log, publish, rollout, requests, queue, orchestrator,
     liveRelease: (environmentId) => liveRelease(d.db, environmentId),
     async start() {
       queue.start();

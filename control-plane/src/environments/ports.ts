@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
-import type { Strategy } from '../pipeline/settings.js';
+import { usesSlots, type Strategy } from '../pipeline/settings.js';
 
 /** An environment's port settings as stored (null slot ports: the defaults). */
 export interface PortSettings {
@@ -91,12 +91,12 @@ export async function checkPorts(db: Db, self: PortSettings & { id: string | nul
 }
 
 /**
- * Two blue-green environments may share a public port when the proxy can tell their requests
+ * Two environments behind the proxy (blue-green, canary) may share a public port when the proxy can tell their requests
  * apart: different host names (one of them may have none and answers every other host).
  */
 function sharesPublicPort(self: PortSettings, use: PortUse, clash: PortUse, theirStrategy: string, theirHost: string | null): boolean {
   if (use.field !== 'port' || clash.field !== 'port') return false;
-  if (self.strategy !== 'blue-green' || theirStrategy !== 'blue-green') return false;
+  if (!usesSlots(self.strategy) || !usesSlots(theirStrategy as Strategy)) return false;
   const mine = self.hostname ?? null;
   return mine !== theirHost && (mine !== null || theirHost !== null);
 }

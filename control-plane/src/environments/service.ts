@@ -4,7 +4,7 @@ import { parseInput } from '../api/env.js';
 import { newId } from '../crypto/random.js';
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
-import type { PipelineSettings } from '../pipeline/settings.js';
+import { usesSlots, type PipelineSettings, type Strategy } from '../pipeline/settings.js';
 import type { PlanEnvironment } from '../pipeline/plan.js';
 import { DEFAULT_HEALTHCHECK_PATH, DEFAULT_KEEP_RELEASES, DEFAULT_STAGE_TIMEOUTS_S, type StageName } from '../pipeline/stages.js';
 import type { ProjectService } from '../projects/service.js';
@@ -218,9 +218,9 @@ function changedTimeouts(timeouts: Record<StageName, number>): Partial<Record<St
   return Object.fromEntries(Object.entries(timeouts).filter(([stage, s]) => DEFAULT_STAGE_TIMEOUTS_S[stage as StageName] !== s));
 }
 
-/** Only the proxy can route by Host: a host name needs a public port and blue-green. */
+/** Only the proxy can route by Host: a host name needs a public port and blue-green (or canary). */
 function requireProxiedForHostname(hostname: string | null, strategy: string | null, port: number | null): void {
   if (hostname === null) return;
   if (port === null) throw new AppError('VALIDATION_FAILED', 'hostname: routing by host name needs a public port (port)', { field: 'hostname' });
-  if (strategy !== 'blue-green') throw new AppError('VALIDATION_FAILED', 'hostname: routing by host name needs strategy blue-green (the traffic proxy serves the port)', { field: 'hostname' });
+  if (!usesSlots(strategy as Strategy | null)) throw new AppError('VALIDATION_FAILED', 'hostname: routing by host name needs strategy blue-green or canary (the traffic proxy serves the port)', { field: 'hostname' });
 }

@@ -16,7 +16,7 @@ export const VariableName = z.string().max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** An environment's strategy; null (the default) lets each deployment pick (pipeline/resolve.ts). */
 export const StrategyChoice = z
-  .enum(['in-place', 'blue-green'])
+  .enum(['in-place', 'blue-green', 'canary'])
   .nullable()
   .describe('null: not chosen; a deployment runs blue-green when the environment has a port and DevFlow starts the app (a start command, no restart command), else in-place');
 

@@ -28,6 +28,11 @@ export class EnginePublisher {
     await this.safe(deploymentTopic(deploymentId), event);
   }
 
+  async rollout(deploymentId: string): Promise<void> {
+    const event: DeploymentEvent = { type: 'deployment.rollout', deploymentId, at: Date.now() };
+    await this.safe(deploymentTopic(deploymentId), event);
+  }
+
   async queue(projectId: string): Promise<void> {
     const event: QueueEvent = { type: 'queue.changed', projectId, at: Date.now() };
     await this.safe(QUEUE_TOPIC, event);

@@ -15,6 +15,8 @@ export type DeploymentEvent =
   | { type: 'deployment.step'; deploymentId: string; serverId: string; idx: number; stepId: string; status: string; at: number }
   /** Control-plane lines written into the deployment log (e.g. a devflow.yml error). */
   | { type: 'deployment.log'; deploymentId: string; at: number }
+  /** A progressive deployment changed weight, judged a window, or a person asked to promote or abort: re-read its rollout. */
+  | { type: 'deployment.rollout'; deploymentId: string; at: number }
   /** Asks whichever instance runs the deployment to cancel it. */
   | { type: 'deployment.cancel'; deploymentId: string; reason: string; at: number };
 

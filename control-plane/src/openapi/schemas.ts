@@ -99,6 +99,17 @@ export const Deployment = z.looseObject({
   durationMs: z.number().nullable(),
 });
 export const DeploymentDetail = Deployment.extend({ targets: z.array(z.record(z.string(), z.unknown())) });
+const SlotWindowFigures = z.object({ requests: z.number().int(), errors5xx: z.number().int(), connectionErrors: z.number().int(), errorRate: z.number(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable() });
+export const RolloutEvent = z.object({
+  seq: z.number().int(),
+  at: ms,
+  kind: z.enum(['weight', 'window', 'paused', 'promote_requested', 'abort_requested', 'promoted', 'aborted']),
+  weight: z.number().nullable().describe('percent of clients on the canary'),
+  verdict: z.enum(['pass', 'fail', 'inconclusive']).nullable(),
+  figures: z.object({ canary: SlotWindowFigures, baseline: SlotWindowFigures }).nullable().describe('an analysis window: both slots over the same time'),
+  message: z.string().nullable(),
+  actor: z.string().nullable(),
+});
 export const DeploymentPage = z.object({ items: z.array(Deployment), total: z.number().int(), page: z.number().int(), limit: z.number().int() });
 export const DeployOutcome = z.looseObject({ deployment: Deployment, outcome: z.enum(['queued', 'pending_approval', 'merged', 'skipped', 'failed']) });
 

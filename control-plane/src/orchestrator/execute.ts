@@ -11,6 +11,8 @@ import type { DeploymentLog } from '../deployments/log.js';
 import type { Deployment, DeploymentStatus, DeploymentStepRow, FailureInfo } from '../deployments/types.js';
 import type { EnginePublisher } from '../events/publish.js';
 import { STAGES, type DeploymentPlan, type PlannedStep } from '../pipeline/plan.js';
+import { endCanary, runCanary, type CanaryOutcome, type CanaryServer } from '../rollout/canary.js';
+import type { RolloutStore } from '../rollout/store.js';
 import { runServerSteps, type ServerRunOutcome } from './server-steps.js';
 import { RunWatch } from './watch.js';
 
@@ -19,6 +21,7 @@ export interface OrchestratorDeps {
   runs: RunStore;
   releases: ReleaseStore;
   log: DeploymentLog;
+  rollout: RolloutStore;
   dispatcher: Pick<Dispatcher, 'runStep' | 'awaitStep' | 'cancelStep'>;
   steps: Pick<StepStore, 'find'>;
   servers: Pick<ServerService, 'find'>;
@@ -39,6 +42,12 @@ export const ORCHESTRATION_HEARTBEAT_MS = 2000;
 /** Index of the first step at or after the barrier: everything before it runs on every server first. */
 export const barrierIndex = (steps: readonly PlannedStep[]): number => {
   const i = steps.findIndex((s) => STAGES.indexOf(s.stage) >= ACTIVATE);
+  return i === -1 ? steps.length : i;
+};
+
+/** Index of the canary's gated promotion step, or the end when the server has none. */
+const gateIndex = (steps: readonly PlannedStep[]): number => {
+  const i = steps.findIndex((s) => s.gate === 'canary');
   return i === -1 ? steps.length : i;
 };
 
@@ -124,15 +133,81 @@ export class Orchestrator {
     const early = before.find((b) => !b.out.ok && b.out.result) ?? before.find((b) => !b.out.ok);
     if (early || watch.reason) return this.conclude(dep, before, watch, false);
 
-    // After the barrier: activate and the later stages on all servers.
-    const after = await Promise.all(
-      plan.servers.map(async (s) => ({ serverId: s.serverId, out: await phase(s.serverId, s.steps, barrierIndex(s.steps), s.steps.length) })),
+    // After the barrier: activate and the later stages on all servers; a canary stops at its gate until it is judged.
+    let after = await Promise.all(
+      plan.servers.map(async (s) => ({ serverId: s.serverId, out: await phase(s.serverId, s.steps, barrierIndex(s.steps), gateIndex(s.steps)) })),
     );
     if (watch.stopKind() === 'shutdown') return 'detached';
+    const gated = plan.servers.filter((s) => gateIndex(s.steps) < s.steps.length);
+    if (gated.length > 0 && after.every((a) => a.out.ok) && !watch.reason) {
+      const servers = await this.canaryServers(gated);
+      const split = gated[0]?.steps.find((st) => st.spec.kind === 'traffic.split')?.spec;
+      const common = { deploymentId: dep.id, servers, drainMs: split?.kind === 'traffic.split' ? split.drainMs : plan.pipeline.blueGreen.drainMs, stepTimeoutMs: split?.timeoutMs ?? 60_000, secrets: plan.secrets };
+      const outcome = await runCanary(this.canaryDeps(), { ...common, plan: plan.pipeline.canary, signal: watch.signal });
+      if (outcome.kind !== 'promoted') return this.abortCanary(dep, common, outcome, watch);
+      await d.rollout.append(dep.id, { kind: 'promoted', weight: 100, actor: outcome.by, message: outcome.by ? `promoted by ${outcome.by}` : 'every step passed its analysis' });
+      await d.log.write(dep.id, `canary promoted${outcome.by ? ` by ${outcome.by}` : ': every step passed its analysis'}; switching all traffic to the new release`);
+      await d.publish.rollout(dep.id);
+      const rest = new Map(
+        await Promise.all(gated.map(async (s) => [s.serverId, await phase(s.serverId, s.steps, gateIndex(s.steps), s.steps.length)] as const)),
+      );
+      after = after.map((a) => ({ serverId: a.serverId, out: rest.get(a.serverId) ?? a.out }));
+      if (watch.stopKind() === 'shutdown') return 'detached';
+    }
     if (activated.size > 0 && after.some((a) => !a.out.ok)) {
       for (const serverId of activated) await d.releases.markBad(dep.environmentId, serverId, plan.releaseId);
     }
     return this.conclude(dep, after, watch, activated.size > 0);
+  }
+
+  private canaryDeps() {
+    const d = this.d;
+    return { dispatcher: d.dispatcher, rollout: d.rollout, log: d.log, bus: d.bus, publish: d.publish };
+  }
+
+  /** Who runs the canary where: read from each server's planned traffic.split step. */
+  private async canaryServers(gated: DeploymentPlan['servers']): Promise<CanaryServer[]> {
+    return Promise.all(
+      gated.map(async (s) => {
+        const split = s.steps.find((st) => st.spec.kind === 'traffic.split')?.spec;
+        if (split?.kind !== 'traffic.split' || split.canary === null) throw new Error(`the plan of server ${s.serverId} has a canary gate without its split`);
+        return { serverId: s.serverId, serverName: (await this.d.servers.find(s.serverId))?.name ?? s.serverId, app: split.app, canary: split.canary };
+      }),
+    );
+  }
+
+  /**
+   * The canary did not make it (failed analysis, aborted, or the deployment was stopped): all traffic
+   * back on the baseline on every server at once, each canary slot stopped after its drain, and the
+   * deployment ends with the figures as its reason. The live release never changed.
+   */
+  private async abortCanary(
+    dep: Deployment,
+    common: Parameters<typeof endCanary>[1],
+    outcome: Exclude<CanaryOutcome, { kind: 'promoted' }>,
+    watch: RunWatch,
+  ): Promise<'finished' | 'detached'> {
+    const d = this.d;
+    // Shutting down: the split stays as it is and the next boot resumes the analysis.
+    if (outcome.kind === 'stopped' && watch.stopKind() === 'shutdown') return 'detached';
+    const ended = await endCanary(this.canaryDeps(), common);
+    for (const e of ended) if (e.ok) await d.releases.vacateSlot(dep.environmentId, e.serverId, common.servers.find((s) => s.serverId === e.serverId)?.canary.slot ?? 'green');
+    const broken = ended.filter((e) => !e.ok);
+    const back = broken.length === 0
+      ? 'all traffic is back on the baseline and the canary was stopped after its drain'
+      : `ending the split failed on ${broken.map((b) => `${common.servers.find((s) => s.serverId === b.serverId)?.serverName ?? b.serverId} (${b.error})`).join(', ')}`;
+    const stop = watch.reason;
+    const why =
+      outcome.kind === 'failed' ? outcome.reason
+      : outcome.kind === 'aborted' ? `the canary was aborted by ${outcome.by}`
+      : (stop?.message ?? 'the deployment was stopped');
+    await d.rollout.append(dep.id, { kind: 'aborted', message: `${why}; ${back}`, figures: outcome.kind === 'failed' ? outcome.figures : null, actor: outcome.kind === 'aborted' ? outcome.by : null });
+    await d.publish.rollout(dep.id);
+    const stopped = outcome.kind === 'stopped' ? stop?.kind : undefined;
+    const status: DeploymentStatus = stopped === 'cancelled' ? 'cancelled' : stopped === 'timed_out' ? 'timed_out' : 'failed';
+    for (const s of common.servers) await d.runs.setTarget(dep.id, s.serverId, status);
+    await this.finish(dep, status, `${why}; ${back}; the live release was not changed`);
+    return 'finished';
   }
 
   /** Release records follow what the agents report. */

@@ -24,9 +24,25 @@ export interface ResolvedPipeline {
   healthcheck: { path: string; expectStatus: number; timeoutS: number; healthyAfter: number; intervalMs: number; attemptTimeoutMs: number } | null;
   /** Blue-green switch: drain time of the old slot, and when to stop it (null: when the next deployment replaces it). */
   blueGreen: { drainMs: number; stopOldSlotAfterMs: number | null };
+  /** Canary by weight (strategy canary): steps and the analysis thresholds, defaults filled in. */
+  canary: CanaryPlan;
   keepReleases: number;
   timeoutsMs: Record<StageName, number>;
 }
+
+export interface CanaryPlan {
+  /** Percent of clients per step, increasing, ending at 100. */
+  steps: number[];
+  windowMs: number;
+  minRequests: number;
+  /** As a fraction (0.01 = one percentage point). */
+  maxErrorRateIncrease: number;
+  maxP99Ratio: number;
+  latencyToleranceMs: number;
+  inconclusiveWindows: number;
+}
+
+export const DEFAULT_CANARY_STEPS = [5, 25, 50, 100];
 
 export interface ResolveInput {
   /** The project's preset (console). */
@@ -84,6 +100,15 @@ export function resolvePipeline(input: ResolveInput): ResolvedPipeline {
     blueGreen: {
       drainMs: Math.round((s.blueGreen?.drainTimeout ?? 30) * 1000),
       stopOldSlotAfterMs: typeof s.blueGreen?.stopOldSlotAfter === 'number' ? s.blueGreen.stopOldSlotAfter * 1000 : null,
+    },
+    canary: {
+      steps: s.canary?.steps ?? DEFAULT_CANARY_STEPS,
+      windowMs: Math.round((s.canary?.window ?? 60) * 1000),
+      minRequests: s.canary?.minRequests ?? 100,
+      maxErrorRateIncrease: (s.canary?.maxErrorRateIncrease ?? 1) / 100,
+      maxP99Ratio: s.canary?.maxP99Ratio ?? 1.5,
+      latencyToleranceMs: s.canary?.latencyTolerance ?? 5,
+      inconclusiveWindows: s.canary?.inconclusiveWindows ?? 10,
     },
     keepReleases: s.keepReleases ?? DEFAULT_KEEP_RELEASES,
     timeoutsMs,

@@ -5,7 +5,7 @@ import { checkPipeline } from './check.js';
 import type { DeploymentPlan, PlanEnvironment, ServerPlan } from './plan-types.js';
 import type { RepoFacts } from './presets.js';
 import { resolvePipeline, type ResolvedPipeline } from './resolve.js';
-import type { DevflowConfig, Preset } from './settings.js';
+import { usesSlots, type DevflowConfig, type Preset } from './settings.js';
 import { behindProxy, blueGreenSwitchStep, leaveBlueGreenSteps } from './strategy-change.js';
 import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
 
@@ -104,7 +104,7 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
     steps.push(execStep('migrate', 'main', p.downMigrate, { app, releaseId: downIn, env: input.environment.variables, timeoutMs: t.migrate }));
   }
 
-  if (p.strategy === 'blue-green' && p.start && port !== null && slotPorts) {
+  if (usesSlots(p.strategy) && p.start && port !== null && slotPorts) {
     const idle = otherSlot(server.liveSlot);
     const slotPort = slotPorts[idle];
     // Warm: the old slot still runs the target with the same variables. The agent keeps that process

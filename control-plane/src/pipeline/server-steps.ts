@@ -3,8 +3,9 @@ import type { PlanInput, PlanServer } from './plan-types.js';
 import type { ResolvedPipeline } from './resolve.js';
 import type { Command } from './settings.js';
 import { STAGES, type StageName } from './stages.js';
+import { usesSlots } from './settings.js';
 import { behindProxy, blueGreenSwitchStep, leaveBlueGreenSteps } from './strategy-change.js';
-import { execStep, healthStep, otherSlot, slotStartStep, type PlannedStep } from './steps.js';
+import { execStep, healthStep, otherSlot, slotStartStep, switchStep, type PlannedStep } from './steps.js';
 
 /** The steps of one server, stage by stage, hooks around each stage; migrate only where `first`. */
 export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanServer, first: boolean): PlannedStep[] {
@@ -60,13 +61,15 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
   main.migrate.push(...p.commands.migrate.map(exec('migrate', 'main')));
   main.cache.push(...p.commands.cache.map(exec('cache', 'main')));
 
-  if (p.strategy === 'blue-green' && p.start && port !== null && input.environment.slotPorts) {
+  if (usesSlots(p.strategy) && p.start && port !== null && input.environment.slotPorts) {
     const idle = otherSlot(server.liveSlot);
     const slotPort = input.environment.slotPorts[idle];
     main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
     // A release that never becomes healthy is stopped there; traffic never moved to it.
     if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
-    main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, { app, listenPort: port, hostname: input.environment.hostname, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate }));
+    const switchArgs = { app, listenPort: port, hostname: input.environment.hostname, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate };
+    if (p.strategy === 'canary' && hasBaseline(server) && p.canary.steps.length > 1) main.activate.push(...canarySteps(p, switchArgs));
+    else main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, switchArgs));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 
@@ -107,4 +110,28 @@ function reusedBy(cmd: Command, reuse: ResolvedPipeline['reuse']): string | unde
   const tool = typeof cmd === 'string' ? undefined : cmd.argv[0];
   const path = tool === 'composer' ? 'vendor' : tool === 'npm' || tool === 'yarn' || tool === 'pnpm' ? 'node_modules' : undefined;
   return reuse.some((r) => r.path === path) ? path : undefined;
+}
+
+/** A canary needs a release the proxy serves now on the other slot to compare with; the first release just switches. */
+function hasBaseline(server: PlanServer): boolean {
+  return server.liveReleaseId !== null && (server.liveSlot === 'blue' || server.liveSlot === 'green');
+}
+
+/**
+ * Canary by weight: the first step's share of clients goes to the new slot; the orchestrator then
+ * judges it window by window and raises the weight (rollout/canary.ts); the gated switch that
+ * follows is the promotion (the proxy keeps the canary's connections, the old slot drains and
+ * stays up as the warm rollback target).
+ */
+function canarySteps(p: ResolvedPipeline, args: Parameters<typeof switchStep>[1]): PlannedStep[] {
+  const first = p.canary.steps[0] ?? 100;
+  return [
+    {
+      stage: 'activate',
+      phase: 'main',
+      name: `send ${first}% of clients to the canary ${args.slot} (port ${args.targetPort})`,
+      spec: { kind: 'traffic.split', app: args.app, canary: { slot: args.slot, targetPort: args.targetPort }, weight: first, drainMs: p.blueGreen.drainMs, timeoutMs: args.timeoutMs },
+    },
+    { ...switchStep(`promote the canary ${args.slot}: all traffic on port ${args.listenPort}`, args), gate: 'canary' },
+  ];
 }

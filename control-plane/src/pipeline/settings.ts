@@ -60,6 +60,35 @@ export const BlueGreen = z
   })
   .strict();
 
+/**
+ * Canary by weight on the traffic proxy: each step's share of clients is held for analysis windows
+ * until the canary is judged against the baseline over the same window (rollout/analysis.ts).
+ */
+export const Canary = z
+  .object({
+    /** Percent of clients on the canary per step, increasing, the last 100 (the promotion). */
+    steps: z
+      .array(z.number().gt(0, 'a canary weight must be above 0').max(100, 'a canary weight is a percent, at most 100').multipleOf(0.01, 'a canary weight has at most two decimals'))
+      .min(1)
+      .max(20)
+      .refine((w) => w.every((x, i) => i === 0 || x > (w[i - 1] ?? 0)), 'canary steps must increase (e.g. [5, 25, 50, 100])')
+      .refine((w) => w.at(-1) === 100, 'canary steps must end at 100 (the promotion)')
+      .optional(),
+    /** Seconds of traffic one analysis reads (default 60). */
+    window: z.number().min(0.2).max(3600).optional(),
+    /** Requests each of canary and baseline must have in a window before it is judged (default 100). */
+    minRequests: z.number().int().min(1).max(10_000_000).optional(),
+    /** Percentage points the canary's error rate (5xx + connection errors) may exceed the baseline's (default 1). */
+    maxErrorRateIncrease: z.number().min(0).max(100).optional(),
+    /** How many times the baseline's p99 latency the canary's may be (default 1.5). */
+    maxP99Ratio: z.number().min(1).max(100).optional(),
+    /** p99 differences below this many ms are never a failure (sub-millisecond noise on a fast app; default 5). */
+    latencyTolerance: z.number().min(0).max(60_000).optional(),
+    /** Windows without enough requests before the canary pauses for a person to promote or abort (default 10). */
+    inconclusiveWindows: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
 const stageKeys = <T extends z.ZodType>(value: T) =>
   z.object(Object.fromEntries(STAGES.map((s) => [s, value.optional()])) as Record<StageName, z.ZodOptional<T>>).strict();
 const commandKeys = <T extends z.ZodType>(value: T) =>
@@ -67,7 +96,8 @@ const commandKeys = <T extends z.ZodType>(value: T) =>
 
 const settingsShape = {
   preset: z.enum(['node', 'laravel', 'static', 'custom']).optional(),
-  strategy: z.enum(['in-place', 'blue-green']).optional(),
+  strategy: z.enum(['in-place', 'blue-green', 'canary']).optional(),
+  canary: Canary.optional(),
   /** How the app process is started by the agent's supervisor (PORT is set); `false` = no supervised process. */
   start: z.union([Command, z.literal(false), z.null()]).optional(),
   ...commandKeys(StageCommands),
@@ -91,6 +121,9 @@ export const PipelineSettings = z.object(settingsShape).strict();
 export type PipelineSettings = z.infer<typeof PipelineSettings>;
 export type Preset = NonNullable<PipelineSettings['preset']>;
 export type Strategy = NonNullable<PipelineSettings['strategy']>;
+
+/** Strategies that start each release on the idle blue/green slot behind the traffic proxy. */
+export const usesSlots = (strategy: Strategy | null | undefined): boolean => strategy === 'blue-green' || strategy === 'canary';
 
 /** devflow.yml: the same settings, plus per-environment sections applied over them. */
 export const DevflowConfig = z
@@ -125,6 +158,7 @@ export function mergeSettings(base: PipelineSettings, over: PipelineSettings): P
   }
   if (base.timeouts && over.timeouts) merged.timeouts = { ...base.timeouts, ...definedOnly(over.timeouts) };
   if (base.healthcheck && over.healthcheck) merged.healthcheck = { ...base.healthcheck, ...definedOnly(over.healthcheck) };
+  if (base.canary && over.canary) merged.canary = { ...base.canary, ...definedOnly(over.canary) };
   if (base.blueGreen && over.blueGreen) merged.blueGreen = { ...base.blueGreen, ...definedOnly(over.blueGreen) };
   return merged;
 }

@@ -11,6 +11,11 @@ export interface PlannedStep {
   name: string;
   /** Ready to sign and send. */
   spec: StepSpec;
+  /**
+   * `canary`: the orchestrator runs the canary analysis (rollout/) on every server before this
+   * step (the promotion); it goes on only when the canary passed or a person promoted it.
+   */
+  gate?: 'canary';
   /** Skip this step when an earlier step of this server reported `output.reused` including this path (install). */
   skipWhenReused?: string;
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { Strategy } from '../pipeline/settings.js';
 import { num, optNum, optStr, str } from '../db/client.js';
 
 /** What a project list shows of each environment: no variables, pipeline or servers. */
@@ -7,7 +8,7 @@ export interface EnvironmentOverview {
   name: string;
   branch: string;
   /** null: not chosen (blue-green for an app DevFlow starts on a port, else in-place). */
-  strategy: 'in-place' | 'blue-green' | null;
+  strategy: Strategy | null;
   autoDeploy: boolean;
   lock: { by: string; byEmail: string | null; reason: string; since: number } | null;
   /** The release live on most servers (newest first on a tie), as environments/:env shows it, plus its commit and deployer. */
@@ -48,7 +49,7 @@ export async function environmentOverview(db: Db): Promise<Map<string, Environme
         projectId: str(r.project_id),
         name: str(r.name),
         branch: str(r.branch),
-        strategy: r.strategy === null ? null : str(r.strategy) === 'blue-green' ? 'blue-green' : 'in-place',
+        strategy: r.strategy === null ? null : (str(r.strategy) as Strategy),
         autoDeploy: num(r.auto_deploy) === 1,
         lock: r.locked_by === null ? null : { by: str(r.locked_by), byEmail: optStr(r.locked_by_email), reason: str(r.locked_reason), since: num(r.locked_at) },
         liveRelease: null,

@@ -68,7 +68,7 @@ async function putVariables(client: ApiClient, project: string, env: string, cha
 
 /** `devflow envs <project> [list|show|create|set]`. */
 export const envs: Command = {
-  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | auto) --start --keep --healthcheck --hostname H --only-after-success on|off --var K=V… --var-file F --unset K…',
+  usage: 'envs <project> [list | show <env> | create <env> [settings] | set <env> [settings]]  settings: --branch --port --server S… --strategy (in-place | blue-green | canary | auto) --start --keep --healthcheck --hostname H --only-after-success on|off --var K=V… --var-file F --unset K…',
   async run(args, ctx) {
     const [project, sub = 'list', ...rest] = args;
     if (!project || project.startsWith('-')) throw new UsageError('missing project: devflow envs <project> [list|show|create|set]');
