@@ -30,6 +30,7 @@ interface RolloutView {
   verdict: string | null;
   figures: { canary: { requests: number; errorRate: number }; baseline: { requests: number } } | null;
   message: string | null;
+  actor: string | null;
 }
 
 let site: Site;
