@@ -44,9 +44,9 @@ export function projectDeploymentsApi(s: Services) {
       const env = await s.environments.get(project.id, c.req.param('env'));
       const [releases, byRelease] = await Promise.all([
         s.engine.releases.list(env.id, { includePruned: c.req.query('pruned') === 'true' }),
-        releaseRows(s.db, env.id),
+        releaseRows(s.db, env),
       ]);
-      // `releases`: one record per server; `byRelease`: one row per release with commit, deployer and snapshot.
+      // `releases`: one record per server; `byRelease`: one row per release with commit, deployer, snapshot and rollback verdict.
       return c.json({ releases, byRelease });
     })
     .post('/:project/environments/:env/releases/:release/mark', requireAction('release.mark'), async (c) => {

@@ -136,4 +136,23 @@ describe('GET …/releases', () => {
     expect(rows[1]).toMatchObject({ status: 'previous', commit: { sha: shas[1], message: 'release two' } });
     expect(rows[1]!.servers.map((s: { name: string }) => s.name).sort()).toEqual(['web-1', 'web-2']);
   });
+
+  it('says for each release whether a rollback may go to it, by the rollback rule (already live, failed, never live, marked)', async () => {
+    const env = await cp.services.environments.get('shop', 'production');
+    const servers = (await cp.services.db.execute("SELECT id, name FROM servers WHERE name IN ('web-1', 'web-2') ORDER BY name")).rows.map((r) => String(r.id));
+    expect((await api('/projects/shop/environments/production', { method: 'PATCH', body: { serverIds: servers } })).status).toBe(200);
+    const releases = cp.services.engine.releases;
+    const third = await json(await api('/projects/shop/environments/production/deployments', { method: 'POST', body: { commit: shas[1], force: true } }));
+    for (const server of servers) await releases.stage(env.id, server, 'r3', third.deployment.id, shas[1]!);
+    const verdicts = async () =>
+      Object.fromEntries(((await json(await api('/projects/shop/environments/production/releases', { token: viewer }))).byRelease as Record<string, any>[]).map((r) => [r.releaseId, r.rollback.allowed ? 'allowed' : r.rollback.reason]));
+    // r2 is live on web-1 and failed on web-2; r1 went live on both before; r3 never got activated.
+    expect(await verdicts()).toEqual({ r3: 'never_live', r2: 'bad', r1: 'allowed' });
+    expect((await api(`/projects/shop/environments/production/releases/r3/mark`, { method: 'POST', body: { reason: 'known good build' } })).status).toBe(200);
+    const marked = ((await json(await api('/projects/shop/environments/production/releases'))).byRelease as Record<string, any>[]).find((r) => r.releaseId === 'r3');
+    expect(marked).toMatchObject({ marked: true, rollback: { allowed: true } });
+    for (const server of servers) await releases.activate(env.id, server, 'r1');
+    const live = ((await json(await api('/projects/shop/environments/production/releases'))).byRelease as Record<string, any>[]).find((r) => r.releaseId === 'r1');
+    expect(live).toMatchObject({ status: 'live', rollback: { allowed: false, reason: 'already_live', message: expect.stringContaining('already live') } });
+  });
 });

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.js';
 import { num, optNum, optStr, str } from '../db/client.js';
+import type { Environment } from '../environments/types.js';
 import type { ReleaseStatus } from './releases.js';
+import { rollbackCandidates, rollbackRefusal, type RollbackCandidate, type RollbackRefusal } from './rollback-target.js';
 
 /** One release of an environment across its servers, as a rollback dialog lists it. */
 export interface ReleaseRow {
@@ -16,15 +18,22 @@ export interface ReleaseRow {
   /** Whether the deployment kept a sealed snapshot of the variables (rollback can restore it). */
   hasVariablesSnapshot: boolean;
   servers: { id: string; name: string; status: ReleaseStatus }[];
+  /** A maintainer marked it as a rollback target although it never went live or went bad. */
+  marked: boolean;
+  /** Whether a rollback of the whole environment may go to it, by the rule the rollback request applies. */
+  rollback: { allowed: true } | ({ allowed: false } & RollbackRefusal);
 }
 
 const RANK: Record<ReleaseRow['status'], number> = { live: 3, bad: 2, previous: 1, staged: 0 };
 
 /**
- * Releases still on disk, one row per release (newest first), with the deployment's commit and
- * who deployed it: one statement, grouped here, so the console needs no second look-up.
+ * Releases still on disk, one row per release (newest first), with the deployment's commit, who
+ * deployed it and the rollback rule's verdict, so the console needs no second look-up and offers
+ * only what the rollback request will accept.
  */
-export async function releaseRows(db: Db, environmentId: string): Promise<ReleaseRow[]> {
+export async function releaseRows(db: Db, env: Pick<Environment, 'id' | 'name' | 'servers'>): Promise<ReleaseRow[]> {
+  const environmentId = env.id;
+  const candidates = new Map((await rollbackCandidates(db, env.id, env.servers.map((s) => s.id))).map((c) => [c.releaseId, c]));
   const rs = await db.execute({
     sql: `SELECT r.release_id, r.deployment_id, r.server_id, r.status, r.created_at, r.activated_at, s.name AS server_name,
             d.commit_sha, d.commit_message, d.commit_author, d.branch, d.user_id, u.email AS user_email,
@@ -63,7 +72,15 @@ export async function releaseRows(db: Db, environmentId: string): Promise<Releas
       activatedAt: optNum(r.activated_at),
       hasVariablesSnapshot: Number(r.has_variables) === 1,
       servers: [server],
+      ...verdict(candidates.get(str(r.release_id)), str(r.release_id), env.name),
     });
   }
   return [...rows.values()];
+}
+
+function verdict(candidate: RollbackCandidate | undefined, releaseId: string, envName: string): Pick<ReleaseRow, 'marked' | 'rollback'> {
+  // Not on any of the environment's current servers (a server was removed from it): nothing to re-activate.
+  if (!candidate) return { marked: false, rollback: { allowed: false, reason: 'not_on_all', message: `release ${releaseId} is not on the servers of "${envName}" any more` } };
+  const refusal = rollbackRefusal(candidate, envName);
+  return { marked: candidate.marked, rollback: refusal ? { allowed: false, ...refusal } : { allowed: true } };
 }

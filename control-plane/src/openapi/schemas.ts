@@ -135,6 +135,13 @@ export const ReleaseRow = z.looseObject({
   activatedAt: optMs,
   hasVariablesSnapshot: z.boolean(),
   servers: z.array(z.object({ id: z.string(), name: z.string(), status: z.string() })),
+  marked: z.boolean().describe('a maintainer marked it as a rollback target'),
+  rollback: z
+    .discriminatedUnion('allowed', [
+      z.object({ allowed: z.literal(true) }),
+      z.object({ allowed: z.literal(false), reason: z.enum(['not_on_all', 'already_live', 'bad', 'never_live']), message: z.string() }),
+    ])
+    .describe('whether POST …/rollback with this release is accepted, and why not (the same rule)'),
 });
 
 export const EnvironmentOverview = z.looseObject({

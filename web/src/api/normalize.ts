@@ -160,6 +160,7 @@ export function deployment(raw: unknown): Deployment {
     reason: str(r.reason),
     failure: r.failure ? (r.failure as FailureInfo) : null,
     rollbackOf: str(r.rollbackOf),
+    releaseId: str(r.releaseId),
     blockedBy: str(r.blockedBy),
     createdAt: instant(r.createdAt) ?? 0,
     startedAt: instant(r.startedAt),
@@ -185,5 +186,18 @@ export function release(raw: unknown): Release {
     activatedAt: instant(r.activatedAt),
     hasVariablesSnapshot: r.hasVariablesSnapshot === true,
     servers: Array.isArray(r.servers) ? (r.servers as Release['servers']) : [],
+    marked: r.marked === true,
+    rollback: rollbackVerdict(r.rollback),
+  };
+}
+
+function rollbackVerdict(raw: unknown): Release['rollback'] {
+  const v = obj(raw);
+  if (v.allowed === true) return { allowed: true };
+  const reason = str(v.reason);
+  return {
+    allowed: false,
+    reason: reason === 'already_live' || reason === 'bad' || reason === 'never_live' ? reason : 'not_on_all',
+    message: str(v.message) ?? 'this release cannot be rolled back to',
   };
 }

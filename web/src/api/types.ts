@@ -229,6 +229,8 @@ export interface Deployment {
   reason: string | null;
   failure?: FailureInfo | null;
   rollbackOf: string | null;
+  /** The release it made (a rollback: the one it re-activated); null before one was picked. */
+  releaseId: string | null;
   /** Skipped: the failed deployment (dep_…) or the freeze window (frz_…) that stopped it. */
   blockedBy: string | null;
   createdAt: Instant;
@@ -283,6 +285,10 @@ export interface Release {
   activatedAt: Instant | null;
   hasVariablesSnapshot: boolean;
   servers: { id: string; name: string; status: string }[];
+  /** A maintainer marked it as a rollback target. */
+  marked: boolean;
+  /** The rollback rule's verdict, as POST …/rollback would answer it. */
+  rollback: { allowed: true } | { allowed: false; reason: 'not_on_all' | 'already_live' | 'bad' | 'never_live'; message: string };
 }
 
 export interface ApiToken {

@@ -14,6 +14,7 @@ import { useLogStream } from '../log/useLogStream.js';
 import { Link } from '../router/router.js';
 import { ApprovalPanel } from './approvals/ApprovalPanel.js';
 import { RollbackDialog, environmentOf } from './RollbackDialog.js';
+import { useRollbackTargets } from './rollback-targets.js';
 import { StepProgress } from './StepProgress.js';
 
 /** One deployment: summary, per-server step progress, and the live log. */
@@ -22,7 +23,7 @@ export function DeploymentPage({ id }: { id: string }) {
   const detail = useApi(() => deployments.get(id), [id]);
   const store = useMemo(() => new LogStore(), [id]);
   const action = useAction();
-  const [rollbackEnv, setRollbackEnv] = useState<Environment | null>(null);
+  const [rollback, setRollback] = useState<{ env: Environment; release?: string } | null>(null);
 
   const streamState = useLogStream(id, store, () => detail.reload());
   useLive(['deployment'], (data) => {
@@ -31,6 +32,8 @@ export function DeploymentPage({ id }: { id: string }) {
     else if (changed.id === id || changed.deploymentId === id) detail.reload();
   });
   useReloadOnNewStep(store, detail.reload);
+  const finishedOk = detail.data?.status === 'succeeded' && canDeploy(user);
+  const targets = useRollbackTargets(finishedOk && detail.data ? [detail.data] : []);
 
   const d = detail.data;
   if (detail.error && !d) return <div className="page"><ErrorBox error={detail.error} retry={detail.reload} /></div>;
@@ -41,7 +44,11 @@ export function DeploymentPage({ id }: { id: string }) {
   for (const t of d.targets ?? []) serverNames[t.serverId] = t.serverName;
 
   const cancel = () => void action.run(() => deployments.cancel(d.id)).then(detail.reload);
-  const openRollback = () => void action.run(async () => setRollbackEnv(await environmentOf(d)));
+  // This deployment's release: roll back to it when the rule allows; when it is the live one, roll back from it.
+  const release = targets.releaseOf(d);
+  const rollbackTo = release?.rollback.allowed ? release.releaseId : undefined;
+  const rollbackFrom = release && !release.rollback.allowed && release.rollback.reason === 'already_live';
+  const openRollback = () => void action.run(async () => setRollback({ env: await environmentOf(d), ...(rollbackTo ? { release: rollbackTo } : {}) }));
 
   return (
     <div className="page page-deployment">
@@ -60,9 +67,9 @@ export function DeploymentPage({ id }: { id: string }) {
                 {d.status === 'running' ? 'Cancel deployment' : 'Cancel'}
               </button>
             )}
-            {!active && d.status === 'succeeded' && canDeploy(user) && (
+            {finishedOk && (rollbackTo || rollbackFrom) && (
               <button type="button" className="btn" disabled={action.busy} onClick={openRollback}>
-                Roll back…
+                {rollbackTo ? 'Roll back to this…' : 'Roll back…'}
               </button>
             )}
           </>
@@ -118,7 +125,7 @@ export function DeploymentPage({ id }: { id: string }) {
         <StepProgress targets={d.targets ?? []} />
       </section>
       <LogViewer store={store} streamState={streamState} serverNames={serverNames} downloadUrl={deployments.logUrl(d.id)} downloadName={`deployment-${d.id}.log`} />
-      {rollbackEnv && <RollbackDialog project={d.projectName} env={rollbackEnv} preselect={d.id} onClose={() => setRollbackEnv(null)} />}
+      {rollback && <RollbackDialog project={d.projectName} env={rollback.env} release={rollback.release} onClose={() => setRollback(null)} />}
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { useApi } from '../hooks/useApi.js';
 import { useLive } from '../hooks/useLive.js';
 import { navigate, useLocation, withQuery } from '../router/router.js';
 import { RollbackDialog, environmentOf } from './RollbackDialog.js';
+import { RollbackAction, useRollbackTargets } from './rollback-targets.js';
 
 const LIMIT = 25;
 const KEYS = ['project', 'environment', 'status', 'kind', 'user', 'from', 'to', 'q'] as const;
@@ -31,7 +32,11 @@ export function HistoryPage() {
   const [rollback, setRollback] = useState<{ project: string; env: Environment; to: string } | null>(null);
   const action = useAction();
   const searchInput = useRef<HTMLInputElement>(null);
-  useLive(['deployment'], () => list.reload());
+  const targets = useRollbackTargets(canDeploy(user) ? (list.data?.items ?? []) : []);
+  useLive(['deployment'], () => {
+    list.reload();
+    targets.reload();
+  });
 
   const set = (changes: Partial<Record<(typeof KEYS)[number] | 'page', string | number | undefined>>) => {
     const next: Record<string, string | number | undefined> = { ...filters, limit: undefined, ...changes };
@@ -60,7 +65,7 @@ export function HistoryPage() {
   }, []);
 
 
-  const openRollback = (d: Deployment) => void action.run(async () => setRollback({ project: d.projectName, env: await environmentOf(d), to: d.id }));
+  const openRollback = (d: Deployment) => void action.run(async () => setRollback({ project: d.projectName, env: await environmentOf(d), to: d.releaseId ?? '' }));
 
   const page = list.data;
   const pages = page ? Math.max(1, Math.ceil(page.total / page.limit)) : 1;
@@ -135,16 +140,7 @@ export function HistoryPage() {
         <>
           <DeploymentTable
             items={page.items}
-            actions={
-              canDeploy(user)
-                ? (d) =>
-                    d.status === 'succeeded' ? (
-                      <button type="button" className="btn btn-small" onClick={() => openRollback(d)}>
-                        Roll back to this
-                      </button>
-                    ) : null
-                : undefined
-            }
+            actions={canDeploy(user) ? (d) => <RollbackAction deployment={d} targets={targets} onRollback={openRollback} /> : undefined}
           />
           <nav className="pager" aria-label="Pages">
             <button type="button" className="btn btn-small" disabled={page.page <= 1} onClick={() => set({ page: page.page - 1 })}>
@@ -159,7 +155,7 @@ export function HistoryPage() {
           </nav>
         </>
       )}
-      {rollback && <RollbackDialog project={rollback.project} env={rollback.env} preselect={rollback.to} onClose={() => setRollback(null)} />}
+      {rollback && <RollbackDialog project={rollback.project} env={rollback.env} release={rollback.to} onClose={() => setRollback(null)} />}
     </div>
   );
 }
