@@ -57,8 +57,8 @@ describe('zero-downtime when things go wrong', () => {
   });
 
   it('a release that fails after its switch stays serving (marked bad); the next deployment starts on the other slot and fails no request', { timeout: 90_000 }, async () => {
-    // A cache step after activation fails: traffic already went to the new slot and stays there.
-    const failing = site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5 }', 'cache: { argv: [node, -e, "process.exit(3)"] }']) });
+    // A hook after the health check fails: traffic already went to the new slot and stays there.
+    const failing = site.commit({ yml: devflowYml(['blueGreen: { drainTimeout: 5 }', 'hooks: { healthcheck: { after: { argv: [node, -e, "process.exit(3)"] } } }']) });
     const bad = await site.deploy();
     expect(bad.status).toBe('failed');
     expect(bad.reason).toMatch(/release was marked bad and is still in place/);

@@ -60,6 +60,20 @@ describe('blue-green slots', () => {
     expect(isAlive(first.output?.pid as number)).toBe(false);
   });
 
+  it('keepRunning restarts a process of that release that runs with other variables than the step applies (issue 16 item 3)', async () => {
+    const first = await slotStart(start('blue', 'r1', {}, { GREETING: 'hello-two' }), stepContext(dataDir));
+    const ctx = stepContext(dataDir);
+    const restarted = await slotStart(start('blue', 'r1', { keepRunning: true }, { GREETING: 'hello-three' }), ctx);
+    expect(restarted.output?.kept).toBeUndefined();
+    expect(restarted.output?.pid).not.toBe(first.output?.pid);
+    expect(isAlive(first.output?.pid as number)).toBe(false);
+    expect(ctx.text()).toContain('release r1 is still running');
+    expect(ctx.text()).toContain('with other variables than the ones that apply now; restarting it with them');
+    // Same variables again (in another key order): kept.
+    const again = await slotStart(start('blue', 'r1', { keepRunning: true }, { GREETING: 'hello-three' }), stepContext(dataDir));
+    expect(again.output).toEqual({ pid: restarted.output?.pid, port: ports.blue, kept: true });
+  });
+
   it('stopSlotOnFailure: a release that never becomes healthy is stopped after its output is shown', async () => {
     await slotStart(start('green', 'r2', {}, { HEALTH: 'fail' }), stepContext(dataDir));
     const pid = (await pidOf('green'))!;

@@ -6,7 +6,7 @@ import { StepFailedError, type StepContext, type StepOutcome } from '../steps/ha
 import { bootId, readProcStat } from './procfs.js';
 import { rotateLogIfLarge, tailSlotLog } from './slot-log.js';
 import { spawnDetached, SpawnFailedError } from './spawn.js';
-import { clearSlotState, readSlotState, writeSlotState, type SlotState } from './state.js';
+import { clearSlotState, envDigest, readSlotState, writeSlotState, type SlotState } from './state.js';
 import { verifyLeader } from './status.js';
 import { waitSlotDrained } from './drain-wait.js';
 import { stopSlotProcess } from './stop.js';
@@ -33,9 +33,14 @@ export function createSlotStart(options: SlotStartOptions = {}) {
     }
 
     const previous = await readSlotState(ctx.dataDir, spec.app, spec.slot);
+    const digest = envDigest(spec.env);
     if (previous && spec.keepRunning && sameProcessSpec(previous, spec) && (await verifyLeader(previous)) === 'alive') {
-      ctx.log('system', `slot ${spec.slot}: release ${spec.releaseId} is still running (pid ${previous.pid}, port ${spec.port}, started ${new Date(previous.startedAt).toISOString()}); kept`);
-      return { output: { pid: previous.pid, port: spec.port, kept: true } };
+      if (previous.envDigest === digest) {
+        ctx.log('system', `slot ${spec.slot}: release ${spec.releaseId} is still running (pid ${previous.pid}, port ${spec.port}, started ${new Date(previous.startedAt).toISOString()}, with the variables that apply); kept`);
+        return { output: { pid: previous.pid, port: spec.port, kept: true } };
+      }
+      // Keeping it would serve the variables it started with, not the ones this step applies (issue 16 item 3).
+      ctx.log('system', `slot ${spec.slot}: release ${spec.releaseId} is still running (pid ${previous.pid}) but with other variables than the ones that apply now; restarting it with them`);
     }
     if (previous) {
       // The proxy may still be finishing requests on this slot from the last switch: let them end first.
@@ -68,7 +73,7 @@ export function createSlotStart(options: SlotStartOptions = {}) {
     if (procStat) {
       await writeSlotState(ctx.dataDir, {
         app: spec.app, slot: spec.slot, pid: app.pid, procStartTime: procStat.startTime, bootId: await bootId(),
-        releaseId: spec.releaseId, port: spec.port, argv: spec.argv, startedAt: Date.now(),
+        releaseId: spec.releaseId, port: spec.port, argv: spec.argv, envDigest: digest, startedAt: Date.now(),
       });
     }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { SlotName } from '@devflow/protocol';
@@ -16,10 +17,18 @@ export const SlotState = z
     releaseId: z.string(),
     port: z.number().int(),
     argv: z.array(z.string()),
+    /** sha256 of the variables the process was started with (envDigest): a warm slot is kept only when they still apply. */
+    envDigest: z.string().optional(),
     startedAt: z.number().int(),
   })
   .strict();
 export type SlotState = z.infer<typeof SlotState>;
+
+/** One digest for a variables map, independent of key order; values never leave the agent. */
+export function envDigest(env: Readonly<Record<string, string>> | undefined): string {
+  const entries = Object.entries(env ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
 
 export async function readSlotState(dataDir: string, app: string, slot: SlotName): Promise<SlotState | null> {
   let raw: string;

@@ -16,6 +16,7 @@ import { EnginePublisher } from '../events/publish.js';
 import { Orchestrator } from '../orchestrator/execute.js';
 import { prepareDeployment } from '../orchestrator/prepare.js';
 import { DeploymentQueue } from '../queue/service.js';
+import { autoRollbackOptions } from './auto-rollback.js';
 import { DeploymentLog } from './log.js';
 import { liveRelease, ReleaseStore, type LiveRelease } from './releases.js';
 import { DeploymentRequests, type ApprovalGate } from './requests.js';
@@ -88,8 +89,9 @@ export function createEngine(d: EngineDeps): Engine {
     instanceId,
     async autoRollback(failed) {
       if (!requests) return;
-      const out = await requests.rollback('system', failed.projectId, failed.environmentId, {}, { causedBy: failed.id, front: true, ...(failed.options.serverIds ? { serverIds: failed.options.serverIds } : {}) });
-      await log.write(failed.id, `automatic rollback queued: deployment ${out.deployment.id} (${out.deployment.status})`);
+      const { options, why } = await autoRollbackOptions(runs, failed.id);
+      const out = await requests.rollback('system', failed.projectId, failed.environmentId, options, { causedBy: failed.id, front: true, ...(failed.options.serverIds ? { serverIds: failed.options.serverIds } : {}) });
+      await log.write(failed.id, `automatic rollback queued: deployment ${out.deployment.id} (${out.deployment.status}), ${why}`);
     },
   });
   const queue = new DeploymentQueue({
@@ -105,7 +107,7 @@ export function createEngine(d: EngineDeps): Engine {
       ),
   });
   requests = new DeploymentRequests({
-    db: d.db, store, log, publish,
+    db: d.db, store, log, publish, runs,
     projects: d.projects,
     environments: d.environments,
     repositories: d.repositories,

@@ -20,6 +20,8 @@ import type { ApprovalRule } from '../approvals/rule.js';
 import type { Role } from '../api/env.js';
 import { checkRules, type FreezeLookup } from './rules.js';
 import { checkLock, lockOverrideLine } from './lock-rule.js';
+import type { RunStore } from './run-store.js';
+import { rollbackVariables, type RollbackVariables } from './rollback-variables.js';
 
 /** approvals/: told about every deployment created `pending_approval` (arms its expiry). */
 export interface ApprovalGate {
@@ -31,7 +33,9 @@ export interface RequestDeps {
   store: DeploymentStore;
   log: DeploymentLog;
   projects: Pick<ProjectService, 'get' | 'source'>;
-  environments: Pick<EnvironmentService, 'get'>;
+  environments: Pick<EnvironmentService, 'get' | 'planEnvironment'>;
+  /** The target's variables snapshot, to say which variables a rollback applies. */
+  runs: Pick<RunStore, 'variablesSnapshot'>;
   repositories: Pick<Repositories, 'resolve'>;
   servers: Pick<ServerService, 'find'>;
   publish: EnginePublisher;
@@ -53,6 +57,8 @@ export interface RequestOutcome {
   outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
   /** For `merged`: what happened, in words for the requester ("merged into dep_… …"). */
   message?: string;
+  /** For a rollback: which variables it applies (also in its log). */
+  variables?: RollbackVariables;
 }
 
 /**
@@ -171,10 +177,14 @@ export class DeploymentRequests {
       ...(extra.causedBy ? { causedBy: extra.causedBy } : {}),
       ...(extra.front ? { front: true } : {}),
     };
-    return this.queue(actor, env, base, extra.serverIds, `rollback to release ${target.releaseId} (deployment ${target.id})`);
+    const current = (await d.environments.planEnvironment(env)).variables;
+    const variables = rollbackVariables(target.releaseId, current, await d.runs.variablesSnapshot(target.id), input.restoreVariables ?? false);
+    const out = await this.queue(actor, env, base, extra.serverIds, `rollback to release ${target.releaseId} (deployment ${target.id})`, [variables.note]);
+    return { ...out, variables };
   }
 
-  private async queue(actor: string, env: Environment, base: Omit<NewDeployment, 'status'>, serverIds: string[] | undefined, what?: string): Promise<RequestOutcome> {
+  /** `notes`: log lines written right after the request's first line, before the queue is woken. */
+  private async queue(actor: string, env: Environment, base: Omit<NewDeployment, 'status'>, serverIds: string[] | undefined, what?: string, notes: string[] = []): Promise<RequestOutcome> {
     try {
       await checkServers(this.d.servers, targetServers(env, serverIds), this.d.minFreeDiskBytes);
     } catch (err) {
@@ -188,6 +198,7 @@ export class DeploymentRequests {
     const needsApproval = env.approval.required && (!rollback || (env.approval.rollbacks && !base.causedBy));
     const approval = needsApproval ? env.approval : null;
     const result = await this.record({ ...base, status: approval ? 'pending_approval' : 'queued' }, what);
+    for (const note of notes) await this.d.log.write(base.id, note);
     if (rollback && env.approval.required) {
       await this.d.log.write(base.id, approval
         ? `approval: rollbacks of "${env.name}" need approval (environment setting approval.rollbacks)`

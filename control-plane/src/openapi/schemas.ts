@@ -112,6 +112,10 @@ export const RolloutEvent = z.object({
 });
 export const DeploymentPage = z.object({ items: z.array(Deployment), total: z.number().int(), page: z.number().int(), limit: z.number().int() });
 export const DeployOutcome = z.looseObject({ deployment: Deployment, outcome: z.enum(['queued', 'pending_approval', 'merged', 'skipped', 'failed']) });
+/** A rollback's answer also says which variables it applies (deployments/rollback-variables.ts). */
+export const RollbackOutcome = DeployOutcome.extend({
+  variables: z.object({ applies: z.enum(['current', 'snapshot']), changed: z.array(z.string()).nullable(), note: z.string() }),
+});
 
 export const Release = z.looseObject({
   serverId: z.string(),

@@ -243,19 +243,34 @@ describe('planDeployment: blue-green', () => {
       servers: [{ serverId, liveReleaseId: 'r0', liveSlot }],
     });
 
-  it('starts the idle slot, checks it, switches traffic, then the symlink', () => {
+  it('builds caches and starts the idle slot, checks it, switches traffic, then the symlink (issue 16 item 5)', () => {
     const steps = stepsOf(blueGreen('blue'));
-    expect(outline(steps).filter((l) => l.startsWith('activate') || l.startsWith('restart') || l.startsWith('healthcheck'))).toEqual([
-      'activate/main:slot.start start green slot on port 3002: npm start',
-      'activate/main:health.check health check http://127.0.0.1:3002/up',
+    expect(outline(steps).filter((l) => /^(cache|activate|restart|healthcheck)/.test(l))).toEqual([
+      'restart/main:slot.start start green slot on port 3002: npm start',
+      'restart/main:health.check health check http://127.0.0.1:3002/up',
       'activate/main:traffic.switch switch traffic on port 3000 to green',
       'activate/main:release.activate switch current to 20260101120000-abc1234',
       'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
     ]);
     expect(steps.find((s) => s.spec.kind === 'traffic.switch')!.spec).toMatchObject({ listenPort: 3000, slot: 'green', targetPort: 3002, drainMs: 30_000 });
     // A release that never becomes healthy on the idle slot is stopped there.
-    expect(steps.find((s) => s.stage === 'activate' && s.spec.kind === 'health.check')!.spec).toMatchObject({ slot: { slot: 'green' }, stopSlotOnFailure: true, intervalMs: 1000, attemptTimeoutMs: 5000 });
+    expect(steps.find((s) => s.stage === 'restart' && s.spec.kind === 'health.check')!.spec).toMatchObject({ slot: { slot: 'green' }, stopSlotOnFailure: true, intervalMs: 1000, attemptTimeoutMs: 5000 });
     expect(steps.find((s) => s.stage === 'healthcheck')!.spec).not.toHaveProperty('stopSlotOnFailure');
+
+    // Cache commands and their hooks run in the new release before it starts; the user's restart commands after the switch.
+    const settings = { strategy: 'blue-green' as const, cache: 'php artisan optimize', restart: 'sudo systemctl reload worker', hooks: { cache: { after: 'curl -fsS localhost/warm' } } };
+    const withCache = stepsOf({ ...blueGreen('blue'), environment: { ...nodeInput().environment, settings } });
+    expect(outline(withCache).filter((l) => /^(migrate|cache|activate|restart|healthcheck)/.test(l))).toEqual([
+      'cache/main:exec php artisan optimize',
+      'cache/after:exec curl -fsS localhost/warm',
+      'restart/main:slot.start start green slot on port 3002: npm start',
+      'restart/main:health.check health check http://127.0.0.1:3002/up',
+      'activate/main:traffic.switch switch traffic on port 3000 to green',
+      'activate/main:release.activate switch current to 20260101120000-abc1234',
+      'restart/main:exec sudo systemctl reload worker',
+      'healthcheck/main:health.check health check http://127.0.0.1:3000/up',
+    ]);
+    expect(withCache.find((s) => s.stage === 'cache')!.spec).toMatchObject({ release: { releaseId: '20260101120000-abc1234' } });
   });
 
   it.each([
@@ -270,9 +285,9 @@ describe('planDeployment: blue-green', () => {
   it('takes the public port from the in-place app when an environment switches to blue-green, and says so', () => {
     const switching = { ...blueGreen(null), servers: [{ serverId: 's1', liveReleaseId: 'r0', liveSlot: null }] };
     const steps = stepsOf(switching);
-    expect(outline(steps).filter((l) => l.startsWith('activate'))).toEqual([
-      'activate/main:slot.start start blue slot on port 3001: npm start',
-      'activate/main:health.check health check http://127.0.0.1:3001/up',
+    expect(outline(steps).filter((l) => l.startsWith('activate') || l.startsWith('restart'))).toEqual([
+      'restart/main:slot.start start blue slot on port 3001: npm start',
+      'restart/main:health.check health check http://127.0.0.1:3001/up',
       'activate/main:traffic.switch switch traffic on port 3000 to blue, taking the port from the in-place app (leaving in-place: requests may fail for a moment, this change only)',
       'activate/main:release.activate switch current to 20260101120000-abc1234',
     ]);

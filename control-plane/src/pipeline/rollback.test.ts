@@ -81,7 +81,11 @@ describe('planRollback', () => {
     expect(health!.spec).toMatchObject({ intervalMs: 250, attemptTimeoutMs: 2000, healthyAfter: 3 });
     expect(sw!.spec).toMatchObject({ kind: 'traffic.switch', drainMs: 5000, stopPreviousAfterMs: 600_000 });
     const restoring = planRollback(input({ environment, variablesSnapshot: { A: 'b' }, options: { restoreVariables: true }, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: 'r1' }] }));
-    expect(restoring.servers[0]!.steps.find((s) => s.spec.kind === 'slot.start')!.spec).not.toHaveProperty('keepRunning');
+    // One rule with or without the snapshot: the slot gets the variables that apply; the agent keeps a
+    // running process only when it runs with exactly those (agent/src/supervisor/start.ts).
+    expect(restoring.servers[0]!.steps.find((s) => s.spec.kind === 'slot.start')!.spec).toMatchObject({ keepRunning: true, env: expect.objectContaining({ A: 'b' }) });
+    const current = planRollback(input({ environment, servers: [{ serverId: 's1', liveReleaseId: 'r2', liveSlot: 'blue', idleSlotReleaseId: 'r1' }] }));
+    expect(current.servers[0]!.steps.find((s) => s.spec.kind === 'slot.start')!.spec).toMatchObject({ keepRunning: true, env: expect.objectContaining(environment.variables) });
   });
 
   it('blue-green: starts the target on the idle slot when it is not running there', () => {

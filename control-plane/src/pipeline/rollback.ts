@@ -107,10 +107,12 @@ function rollbackSteps(input: RollbackPlanInput, p: ResolvedPipeline, server: Ro
   if (usesSlots(p.strategy) && p.start && port !== null && slotPorts) {
     const idle = otherSlot(server.liveSlot);
     const slotPort = slotPorts[idle];
-    // Warm: the old slot still runs the target with the same variables. The agent keeps that process
-    // (or starts it, should it have stopped since), one probe proves it answers, then the switch.
-    const warm = server.idleSlotReleaseId === releaseId && !input.options.restoreVariables;
-    steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env, timeoutMs: t.activate, keepRunning: !input.options.restoreVariables }));
+    // Warm: the old slot still runs the target. The agent keeps that process only when it runs with
+    // exactly the variables that apply (the current ones, or the snapshot with restoreVariables),
+    // else it restarts it with them: the same rule as in-place (issue 16 item 3). One probe proves a
+    // kept process answers, then the switch.
+    const warm = server.idleSlotReleaseId === releaseId;
+    steps.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env, timeoutMs: t.activate, keepRunning: true }));
     if (p.healthcheck) {
       const hc = warm ? { ...p.healthcheck, healthyAfter: 1, intervalMs: Math.min(p.healthcheck.intervalMs, 100) } : p.healthcheck;
       steps.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, hc, t.activate, { app, slot: idle }, true));

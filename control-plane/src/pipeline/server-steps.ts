@@ -61,25 +61,32 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
   main.migrate.push(...p.commands.migrate.map(exec('migrate', 'main')));
   main.cache.push(...p.commands.cache.map(exec('cache', 'main')));
 
-  if (usesSlots(p.strategy) && p.start && port !== null && input.environment.slotPorts) {
+  // Slots (blue-green, canary): the new release starts on the idle slot (the restart stage) and is
+  // health-checked there before traffic moves (activate); its caches are built before it starts (issue 16 item 5).
+  const blueGreen = usesSlots(p.strategy) && p.start && port !== null && input.environment.slotPorts ? input.environment.slotPorts : null;
+  if (blueGreen && p.start && port !== null) {
     const idle = otherSlot(server.liveSlot);
-    const slotPort = input.environment.slotPorts[idle];
-    main.activate.push(slotStartStep('activate', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.activate }));
+    const slotPort = blueGreen[idle];
+    main.restart.push(slotStartStep('restart', { app, slot: idle, releaseId, start: p.start, port: slotPort, env: variables, timeoutMs: t.restart }));
     // A release that never becomes healthy is stopped there; traffic never moved to it.
-    if (p.healthcheck) main.activate.push(healthStep('activate', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.activate, { app, slot: idle }, true));
+    if (p.healthcheck) main.restart.push(healthStep('restart', `http://127.0.0.1:${slotPort}${p.healthcheck.path}`, p.healthcheck, t.restart, { app, slot: idle }, true));
     const switchArgs = { app, listenPort: port, hostname: input.environment.hostname, slot: idle, targetPort: slotPort, blueGreen: p.blueGreen, timeoutMs: t.activate };
     if (p.strategy === 'canary' && hasBaseline(server) && p.canary.steps.length > 1) main.activate.push(...canarySteps(p, switchArgs));
     else main.activate.push(blueGreenSwitchStep(server, `switch traffic on port ${port} to ${idle}`, switchArgs));
   }
   main.activate.push({ stage: 'activate', phase: 'main', name: `switch current to ${releaseId}`, spec: { kind: 'release.activate', app, releaseId, timeoutMs: t.activate } });
 
+  // The user's restart commands reload services that read `current`: after the switch, in every strategy.
+  const restartCommands = p.commands.restart.map(exec('restart', 'main'));
   const leaving = p.strategy === 'in-place' && port !== null && behindProxy(server) ? leaveBlueGreenSteps('restart', { app, port, drainMs: p.blueGreen.drainMs, timeoutMs: t.restart }) : null;
-  main.restart.push(...(leaving?.before ?? []));
-  if (p.commands.restart.length > 0) main.restart.push(...p.commands.restart.map(exec('restart', 'main')));
-  else if (p.strategy === 'in-place' && p.start && port !== null) {
-    main.restart.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env: variables, timeoutMs: t.restart }));
+  if (!blueGreen) {
+    main.restart.push(...(leaving?.before ?? []));
+    if (restartCommands.length > 0) main.restart.push(...restartCommands);
+    else if (p.strategy === 'in-place' && p.start && port !== null) {
+      main.restart.push(slotStartStep('restart', { app, slot: 'main', releaseId, start: p.start, port, env: variables, timeoutMs: t.restart }));
+    }
+    main.restart.push(...(leaving?.after ?? []));
   }
-  main.restart.push(...(leaving?.after ?? []));
 
   if (p.healthcheck && port !== null) {
     const supervised = p.strategy === 'in-place' && p.start && p.commands.restart.length === 0;
@@ -98,12 +105,14 @@ export function serverSteps(input: PlanInput, p: ResolvedPipeline, server: PlanS
   const skipped = new Set<StageName>();
   if (input.options.skipMigrations || !first) skipped.add('migrate');
   if (input.options.skipCache) skipped.add('cache');
-  return STAGES.filter((stage) => !skipped.has(stage)).flatMap((stage) => [
-    ...p.hooks[stage].before.map(exec(stage, 'before')),
-    ...main[stage],
-    ...p.hooks[stage].after.map(exec(stage, 'after')),
-  ]);
+  const stage = (name: StageName): PlannedStep[] =>
+    skipped.has(name) ? [] : [...p.hooks[name].before.map(exec(name, 'before')), ...main[name], ...p.hooks[name].after.map(exec(name, 'after'))];
+  if (!blueGreen) return STAGES.flatMap(stage);
+  return [...BLUE_GREEN_BEFORE_SWITCH.flatMap(stage), ...stage('activate'), ...restartCommands, ...(['healthcheck', 'cleanup'] as const).flatMap(stage)];
 }
+
+/** Blue-green runs cache and restart (start + health-check the new slot) on the new release before traffic moves to it. */
+const BLUE_GREEN_BEFORE_SWITCH: readonly StageName[] = ['fetch', 'link', 'install', 'build', 'migrate', 'cache', 'restart'];
 
 /** Which reused dependency directory makes this install command unnecessary. */
 function reusedBy(cmd: Command, reuse: ResolvedPipeline['reuse']): string | undefined {

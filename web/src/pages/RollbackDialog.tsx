@@ -119,7 +119,7 @@ export function RollbackDialog({ project, env, release, onClose }: { project: st
               code <code className="sha">{shortSha(liveSha)}</code> → <code className="sha">{shortSha(selected.commit?.sha)}</code>
               {selected.commit && <> “{firstLine(selected.commit.message)}”</>}
             </div>
-            <div>variables: {restoreVariables && selected.hasVariablesSnapshot ? 'restored from the snapshot of that release' : 'kept as they are now'}</div>
+            <div data-testid="rollback-variables">variables: {restoreVariables && selected.hasVariablesSnapshot ? 'restored from the snapshot of that release' : 'the environment’s current ones (a blue-green slot still running that release is restarted with them if they changed since)'}</div>
             <div>database: {runDownMigration ? 'down-migration runs before the switch' : 'untouched'}</div>
           </div>
         )}

@@ -11,6 +11,8 @@ interface Outcome {
   deployment: { id: string; status: string; reason: string | null; position: number | null; failure: null };
   outcome: 'queued' | 'pending_approval' | 'merged' | 'skipped' | 'failed';
   message?: string;
+  /** Rollbacks: which variables apply. */
+  variables?: { applies: 'current' | 'snapshot'; changed: string[] | null; note: string };
 }
 
 /** `--server` takes names or ids; the API takes ids. */
@@ -34,12 +36,14 @@ async function report(client: ApiClient, ctx: Parameters<Command['run']>[1], out
   if (!values.follow) {
     if (values.json) ctx.out(json(out));
     else if (out.outcome === 'merged') ctx.out(`${what} ${out.message ?? `merged into ${d.id}`}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
-    else ctx.out(`${what} ${d.id} ${d.status}${d.position ? ` (position ${d.position})` : ''}\nFollow it: devflow logs ${d.id} --follow\n`);
+    else ctx.out(`${what} ${d.id} ${d.status}${d.position ? ` (position ${d.position})` : ''}\n${out.variables ? `${upper(out.variables.note)}\n` : ''}Follow it: devflow logs ${d.id} --follow\n`);
     return 0;
   }
-  if (!values.json) ctx.err(`${what} ${d.id} ${out.outcome}; following its log\n`);
+  if (!values.json) ctx.err(`${what} ${d.id} ${out.outcome}; following its log\n${out.variables ? `${upper(out.variables.note)}\n` : ''}`);
   return follow(client, ctx, d.id, Boolean(values.json));
 }
+
+const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const deploy: Command = {
   usage: 'deploy <project> --env E [--branch B | --commit C] [--skip-migrations] [--skip-cache] [--force [--reason R]] [--server S…] [--follow]  (--force passes a failed previous deployment; over a deploy lock a maintainer or admin forces with --reason; inside a freeze window an admin forces with --reason)',
