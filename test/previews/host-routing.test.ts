@@ -48,14 +48,14 @@ afterAll(async () => {
 });
 
 describe('several environments on one public port by Host', () => {
-  it('refuses host names a DNS label cannot hold, a host name without blue-green, and the same host twice', async () => {
+  it('refuses host names a DNS label cannot hold, a host name without the traffic proxy (blue-green or canary), and the same host twice', async () => {
     for (const bad of ['pr_7.preview.test', '-pr-7.preview.test', 'PR-7.preview.test', `${'a'.repeat(64)}.test`]) {
       const res = await createEnv('bad', { hostname: bad });
       expect(res.status, bad).toBe(400);
       expect(res.body.error.details.field).toBe('hostname');
     }
     const inPlace = await api.call<{ error: { message: string } }>('POST', '/api/projects/shop/environments', { name: 'bad', port: await freePort(), strategy: 'in-place', hostname: 'x.preview.test', serverIds: [agent.id] });
-    expect([inPlace.status, inPlace.body.error.message]).toEqual([400, 'hostname: routing by host name needs strategy blue-green (the traffic proxy serves the port)']);
+    expect([inPlace.status, inPlace.body.error.message]).toEqual([400, 'hostname: routing by host name needs strategy blue-green or canary (the traffic proxy serves the port)']);
     expect((await api.call<{ environments: unknown[] }>('GET', '/api/projects/shop/environments')).body.environments).toEqual([]);
   });
 
