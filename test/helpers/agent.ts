@@ -33,11 +33,11 @@ export interface TestAgent {
 }
 
 /** Add a server through the API, enrol a real agent process for it and wait until it is online. */
-export async function startAgent(api: Api, name: string, host: string): Promise<TestAgent> {
+export async function startAgent(api: Api, name: string, host: string, onlineTimeoutMs = 20_000): Promise<TestAgent> {
   const { id, enrollToken } = await addServer(api.url, name);
   const dataDir = await enrollAgent(api.url, enrollToken, name);
   const agent: TestAgent = { id, name, dataDir, host, proc: runAgent(dataDir) };
-  await waitFor(`agent ${name} online`, async () => (await api.call<{ server: { status: string } }>('GET', `/api/servers/${id}`)).body.server?.status === 'online');
+  await waitFor(`agent ${name} online`, async () => (await api.call<{ server: { status: string } }>('GET', `/api/servers/${id}`)).body.server?.status === 'online', onlineTimeoutMs);
   return agent;
 }
 

@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollAgent, runAgent } from '../helpers/agent.js';
-import { addServer, adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
+import { startAgent } from '../helpers/agent.js';
+import { Api } from '../helpers/api.js';
+import { adminSession, startControlPlaneProcess, type RunningControlPlane } from '../helpers/control-plane.js';
 import { freePort } from '../helpers/net.js';
 import { stopAll } from '../helpers/processes.js';
 import { removeTempDirs } from '../helpers/temp.js';
@@ -47,9 +48,7 @@ beforeAll(async () => {
   repo = createAppRepo();
   cp = await startControlPlaneProcess();
   headers = await adminSession(cp.url);
-  const server = await addServer(cp.url, 'web-1');
-  runAgent(await enrollAgent(cp.url, server.enrollToken, 'web-1'));
-  await waitFor('agent online', async () => (await api<{ server: { status: string } }>('GET', `/api/servers/${server.id}`)).server.status === 'online', 30_000);
+  const server = await startAgent(new Api(cp.url, headers), 'web-1', '127.0.0.1', 30_000);
   await api('POST', '/api/projects', { name: 'shop', repositoryUrl: repo.dir, preset: 'custom' });
   await api('POST', '/api/projects/shop/environments', { name: 'production', port: await freePort(), startCommand: 'node server.js', serverIds: [server.id], keepReleases: 2 });
   await api('PATCH', ENV, { pipeline: { build: 'node build.js' } });
